@@ -1,0 +1,61 @@
+// `npm run clusters -- up --names a,b,c --dir DIR` / `npm run clusters -- down --dir DIR`:
+// real local clusters for people, with the same code the tests use.
+import { Command } from 'commander';
+import { HarnessError, buildDir, ensureComponents, CONTROL_PLANE, DATA_PLANE } from './components.ts';
+import { downDir, startClusterSet } from './clusterset.ts';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('clusters')
+    .description('Start and stop real local Kubernetes control planes for mcsync (etcd, kube-apiserver, kube-controller-manager)')
+    .showHelpAfterError();
+
+  program.command('up')
+    .description('start clusters and keep them up until Ctrl-C or `down`')
+    .requiredOption('--names <list>', 'comma-separated cluster names, e.g. a,b,c')
+    .requiredOption('--dir <dir>', 'directory for the kubeconfigs (<name>.kubeconfig) and cluster state')
+    .option('--port-base <port>', 'use fixed ports from here upwards (4 per cluster) instead of free ones', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1024 || n > 65000) throw new HarnessError(`--port-base must be a port number from 1024 to 65000, not "${v}"`);
+      return n;
+    })
+    .action(async (o: { names: string; dir: string; portBase?: number }) => {
+      const names = o.names.split(',').map((s) => s.trim()).filter(Boolean);
+      const started = Date.now();
+      const set = await startClusterSet({ names, dir: o.dir, portBase: o.portBase, onProgress: say });
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const lines = [`${names.length} cluster(s) up in ${secs}s:`];
+      for (const c of set.running) {
+        lines.push(`  ${c.name.padEnd(12)} ${c.server}  pods ${c.podCidr}  services ${c.serviceCidr}`);
+        lines.push(`  ${''.padEnd(12)} kubectl --kubeconfig ${c.kubeconfigPath} get ns`);
+      }
+      lines.push(`Logs: ${set.dir}/.mcsync-harness/<name>/logs/. Stop with Ctrl-C or: npm run clusters -- down --dir ${set.dir}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      await new Promise<never>(() => {}); // the signal handlers tear down and exit
+    });
+
+  program.command('down')
+    .description('stop the clusters started with `up --dir DIR` and remove their files')
+    .requiredOption('--dir <dir>', 'the directory given to `up`')
+    .action(async (o: { dir: string }) => {
+      await downDir(o.dir, (l) => process.stdout.write(`${l}\n`));
+    });
+
+  program.command('build')
+    .description('build (or find) the Kubernetes components now, so a later `up` starts at once')
+    .option('--data-plane', 'also kube-proxy and CoreDNS')
+    .action(async (o: { dataPlane?: boolean }) => {
+      const bins = await ensureComponents(o.dataPlane ? [...CONTROL_PLANE, ...DATA_PLANE] : CONTROL_PLANE, { onProgress: say });
+      for (const [name, path] of Object.entries(bins)) process.stdout.write(`${name.padEnd(24)} ${path}\n`);
+      process.stdout.write(`build cache: ${buildDir()}\n`);
+    });
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err: unknown) => {
+  if (err instanceof HarnessError) say(`error: ${err.message}`);
+  else say(`error: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,205 @@
+// One harness cluster: its own etcd, kube-apiserver (TLS, RBAC, service-account tokens) and
+// kube-controller-manager (so the built-in EndpointSlice controller fills slices), a service
+// CIDR and a pod CIDR of its own, and an admin kubeconfig named after it.
+import { mkdirSync } from 'node:fs';
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HarnessError, type Component } from './components.ts';
+import { createClusterPki, writeKubeconfig, type ClusterPki } from './pki.ts';
+import { logTail, startProcess, type Supervised } from './process.ts';
+
+/** Pod and service CIDRs by cluster index: distinct, so overlap is never an accident. */
+export function clusterCidrs(index: number): { podCidr: string; serviceCidr: string } {
+  if (index < 0 || index > 49) throw new HarnessError(`the harness numbers clusters 0..49, not ${index}`);
+  return { podCidr: `10.${100 + index}.0.0/16`, serviceCidr: `10.${200 + index}.0.0/16` };
+}
+
+export interface ClusterPorts {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+  controllerManager: number;
+}
+
+export interface ClusterSpec {
+  name: string;
+  index: number;
+  /** Working directory (certs, etcd data, logs); removed by the set on down. */
+  dir: string;
+  kubeconfigPath: string;
+  ports: ClusterPorts;
+  /** Address the apiserver binds and advertises; 127.0.0.1 unless a network test needs another. */
+  bindAddress?: string;
+  /** Extra apiserver flags, for tests that need e.g. a short etcd compaction interval. */
+  apiserverFlags?: string[];
+}
+
+export interface ClusterInfo {
+  name: string;
+  kubeconfigPath: string;
+  server: string;
+  podCidr: string;
+  serviceCidr: string;
+  dir: string;
+  caCertPath: string;
+}
+
+export interface RunningCluster extends ClusterInfo {
+  processes: Supervised[];
+  pki: ClusterPki;
+  /** Stops the control plane of this cluster (its data stays until the set is torn down). */
+  stop(): Promise<void>;
+  /** Starts a stopped cluster again on the same ports and data, as after an outage. */
+  restart(): Promise<void>;
+}
+
+const CONTROLLERS = [
+  'endpointslice-controller',
+  'endpointslice-mirroring-controller',
+  'endpoints-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'namespace-controller',
+  'garbage-collector-controller',
+  'root-ca-certificate-publisher-controller',
+  'clusterrole-aggregation-controller',
+];
+
+export async function startCluster(spec: ClusterSpec, bins: Record<Component, string>): Promise<RunningCluster> {
+  const { podCidr, serviceCidr } = clusterCidrs(spec.index);
+  const host = spec.bindAddress ?? '127.0.0.1';
+  const pkiDir = join(spec.dir, 'pki');
+  const logDir = join(spec.dir, 'logs');
+  mkdirSync(pkiDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const pki = createClusterPki(pkiDir, spec.name, [host, '127.0.0.1', serviceCidrFirstIp(serviceCidr)]);
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${spec.ports.apiserver}`;
+  writeKubeconfig(spec.kubeconfigPath, spec.name, server, pki.caCert, { name: `${spec.name}-admin`, certFile: pki.adminCert, keyFile: pki.adminKey });
+  const kcmKubeconfig = join(pkiDir, 'controller-manager.kubeconfig');
+  writeKubeconfig(kcmKubeconfig, spec.name, server, pki.caCert, {
+    name: 'system:kube-controller-manager', certFile: pki.controllerManagerCert, keyFile: pki.controllerManagerKey,
+  });
+
+  const etcdUrl = `http://127.0.0.1:${spec.ports.etcdClient}`;
+  const peerUrl = `http://127.0.0.1:${spec.ports.etcdPeer}`;
+  const etcdArgs = [
+    '--name', spec.name, '--data-dir', join(spec.dir, 'etcd'),
+    '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+    '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
+    '--initial-cluster', `${spec.name}=${peerUrl}`,
+    // Test data is disposable; skipping fsync keeps a 2-core machine responsive.
+    '--unsafe-no-fsync', '--log-level', 'warn',
+  ];
+  const apiserverArgs = [
+    '--etcd-servers', etcdUrl,
+    '--bind-address', host, '--advertise-address', host, '--secure-port', String(spec.ports.apiserver),
+    '--tls-cert-file', pki.servingCert, '--tls-private-key-file', pki.servingKey,
+    '--client-ca-file', pki.caCert,
+    '--authorization-mode', 'RBAC',
+    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
+    '--service-account-key-file', pki.serviceAccountPub,
+    '--service-account-signing-key-file', pki.serviceAccountKey,
+    '--service-cluster-ip-range', serviceCidr,
+    '--cert-dir', join(spec.dir, 'apiserver-certs'),
+    '--profiling=false',
+    '--v', '1',
+    ...(spec.apiserverFlags ?? []),
+  ];
+  const kcmArgs = [
+    '--kubeconfig', kcmKubeconfig,
+    '--authentication-kubeconfig', kcmKubeconfig, '--authorization-kubeconfig', kcmKubeconfig,
+    '--bind-address', '127.0.0.1', '--secure-port', String(spec.ports.controllerManager),
+    '--controllers', CONTROLLERS.join(','),
+    '--use-service-account-credentials=true',
+    '--service-account-private-key-file', pki.serviceAccountKey,
+    '--root-ca-file', pki.caCert,
+    '--leader-elect=false',
+    '--cert-dir', join(spec.dir, 'kcm-certs'),
+    '--v', '1',
+  ];
+
+  const processes: Supervised[] = [];
+  const ca = readFileSync(pki.caCert);
+  const clientAuth = { ca, cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+
+  const launch = async () => {
+    processes.length = 0;
+    const etcd = startProcess(`${spec.name}/etcd`, bins.etcd, etcdArgs, join(logDir, 'etcd.log'));
+    processes.push(etcd);
+    await waitHealthy(etcd, () => httpGet(`${etcdUrl}/health`), 30_000);
+    const apiserver = startProcess(`${spec.name}/kube-apiserver`, bins['kube-apiserver'], apiserverArgs, join(logDir, 'kube-apiserver.log'));
+    processes.push(apiserver);
+    await waitHealthy(apiserver, () => httpsGet(`${server}/readyz`, clientAuth), 120_000);
+    const kcm = startProcess(`${spec.name}/kube-controller-manager`, bins['kube-controller-manager'], kcmArgs, join(logDir, 'kube-controller-manager.log'));
+    processes.push(kcm);
+    await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000);
+  };
+
+  const stop = async () => {
+    // Reverse order: controllers first, etcd last, as a real control plane goes down.
+    for (const p of [...processes].reverse()) await p.stop();
+  };
+
+  try {
+    await launch();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, dir: spec.dir,
+    caCertPath: pki.caCert, processes, pki, stop,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+  };
+}
+
+function serviceCidrFirstIp(cidr: string): string {
+  const [a, b, c] = cidr.split('/')[0]!.split('.');
+  return `${a}.${b}.${c}.1`;
+}
+
+async function waitHealthy(proc: Supervised, probe: () => Promise<number>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!proc.running()) {
+      const tail = logTail(proc.logPath, 20);
+      if (/address already in use/.test(tail)) {
+        throw new HarnessError(`${proc.name} could not bind its port: address already in use (another process holds it); log ${proc.logPath}`);
+      }
+      throw new HarnessError(`${proc.name} exited during start; last lines of ${proc.logPath}:\n${tail}`);
+    }
+    try {
+      const status = await probe();
+      if (status === 200) return;
+      last = `HTTP ${status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new HarnessError(`${proc.name} not ready after ${timeoutMs / 1000}s (${last}); last lines of ${proc.logPath}:\n${logTail(proc.logPath)}`);
+}
+
+function httpsGet(url: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...tls, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function httpGet(url: string): Promise<number> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  await res.arrayBuffer();
+  return res.status;
+}

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureComponents } from './components.ts';
+
+function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  return fn().finally(() => {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  });
+}
+
+test('without Go and without binaries the error says Go is missing and how to do without it', async () => {
+  const emptyCache = mkdtempSync(join(tmpdir(), 'mcsync-cache-'));
+  await withEnv({ MCSYNC_CACHE_DIR: emptyCache, MCSYNC_K8S_BIN_DIR: undefined, PATH: '/nonexistent' }, async () => {
+    await assert.rejects(ensureComponents(['kube-apiserver']), (err: Error) => {
+      assert.match(err.message, /`go` is not on PATH/);
+      assert.match(err.message, /MCSYNC_K8S_BIN_DIR/);
+      return true;
+    });
+  });
+});
+
+test('a failed build reports its exit code and the tail of its log', async () => {
+  const emptyCache = mkdtempSync(join(tmpdir(), 'mcsync-cache-'));
+  const fakeBin = mkdtempSync(join(tmpdir(), 'mcsync-fakego-'));
+  // A `go` that answers `go version` but fails every build, as a broken toolchain would.
+  writeFileSync(join(fakeBin, 'go'), '#!/bin/sh\nif [ "$1" = version ]; then echo go version go0; exit 0; fi\necho "compile: something went wrong in $1" >&2\nexit 3\n');
+  chmodSync(join(fakeBin, 'go'), 0o755);
+  await withEnv({ MCSYNC_CACHE_DIR: emptyCache, MCSYNC_K8S_BIN_DIR: undefined, PATH: `${fakeBin}:/usr/bin:/bin` }, async () => {
+    await assert.rejects(ensureComponents(['kube-apiserver']), (err: Error) => {
+      assert.match(err.message, /building kube-apiserver failed \(exit \d+\)/);
+      assert.match(err.message, /compile: something went wrong/);
+      return true;
+    });
+  });
+});
+
+test('MCSYNC_K8S_BIN_DIR that lacks a binary is named in the error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcsync-bins-'));
+  await withEnv({ MCSYNC_K8S_BIN_DIR: dir }, async () => {
+    await assert.rejects(ensureComponents(['etcd', 'kube-apiserver']), new RegExp(`MCSYNC_K8S_BIN_DIR=${dir} lacks etcd, kube-apiserver`));
+  });
+});

@@ -1,0 +1,150 @@
+// Finds or builds the real Kubernetes components the harness runs. Binaries come, in order,
+// from MCSYNC_K8S_BIN_DIR, from PATH (only when their version matches the pin, so a stray old
+// kubectl does not slip in), or from the per-version build cache, building it when missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const KUBERNETES_VERSION = 'v1.36.3';
+export const COREDNS_VERSION = 'v1.14.7';
+
+export type Component =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kubectl'
+  | 'kube-proxy'
+  | 'coredns';
+
+/** What a cluster needs; kube-proxy and CoreDNS are only for the data-plane tests. */
+export const CONTROL_PLANE: Component[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'];
+export const DATA_PLANE: Component[] = ['kube-proxy', 'coredns'];
+
+const buildScript = resolve(dirname(fileURLToPath(import.meta.url)), '../build/build-components.sh');
+
+export class HarnessError extends Error {
+  override name = 'HarnessError';
+}
+
+export function cacheRoot(): string {
+  return process.env.MCSYNC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mcsync');
+}
+
+export function buildDir(): string {
+  return join(cacheRoot(), `k8s-${KUBERNETES_VERSION}`);
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** The version a binary reports, or undefined when it will not say. */
+function reportedVersion(path: string, component: Component): string | undefined {
+  const args = component === 'kubectl' ? ['version', '--client'] : component === 'coredns' ? ['-version'] : ['--version'];
+  const out = spawnSync(path, args, { encoding: 'utf8', timeout: 10_000 });
+  return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim() || undefined;
+}
+
+function matchesPin(path: string, component: Component): boolean {
+  const reported = reportedVersion(path, component) ?? '';
+  if (component === 'etcd') return /etcd Version: 3\.(5|6|7)\./.test(reported);
+  if (component === 'coredns') return reported.includes(COREDNS_VERSION.slice(1));
+  return reported.includes(KUBERNETES_VERSION);
+}
+
+/** Where each component would be taken from right now, without building anything. */
+export function locate(component: Component): string | undefined {
+  const given = process.env.MCSYNC_K8S_BIN_DIR;
+  if (given) {
+    const p = join(given, component);
+    return existsSync(p) ? p : undefined;
+  }
+  const cached = join(buildDir(), 'bin', component);
+  if (existsSync(cached)) return cached;
+  const found = onPath(component);
+  if (found && matchesPin(found, component)) return found;
+  return undefined;
+}
+
+export interface EnsureOptions {
+  /** Called with progress lines for people (the build takes minutes when cold). */
+  onProgress?: (line: string) => void;
+}
+
+/** Returns a path for every requested component, building the missing ones once. */
+export async function ensureComponents(
+  components: Component[],
+  opts: EnsureOptions = {},
+): Promise<Record<Component, string>> {
+  const found = new Map<Component, string>();
+  const missing: Component[] = [];
+  for (const c of components) {
+    const p = locate(c);
+    if (p) found.set(c, p);
+    else missing.push(c);
+  }
+  if (missing.length > 0) {
+    if (process.env.MCSYNC_K8S_BIN_DIR) {
+      throw new HarnessError(
+        `MCSYNC_K8S_BIN_DIR=${process.env.MCSYNC_K8S_BIN_DIR} lacks ${missing.join(', ')}; ` +
+          'put those binaries there or unset it to build them from source',
+      );
+    }
+    await build(missing, opts);
+    for (const c of missing) found.set(c, join(buildDir(), 'bin', c));
+  }
+  return Object.fromEntries(found) as Record<Component, string>;
+}
+
+function goAvailable(): boolean {
+  const out = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return out.status === 0;
+}
+
+async function build(missing: Component[], opts: EnsureOptions): Promise<void> {
+  if (!goAvailable()) {
+    throw new HarnessError(
+      `Go is needed to build ${missing.join(', ')} from Kubernetes' own modules but \`go\` is not on PATH. ` +
+        'Install Go (https://go.dev/doc/install or your distribution\'s golang package), ' +
+        'or point MCSYNC_K8S_BIN_DIR at a directory holding these binaries.',
+    );
+  }
+  const dir = buildDir();
+  mkdirSync(dir, { recursive: true });
+  const logPath = join(dir, 'build.log');
+  opts.onProgress?.(
+    `building ${missing.join(', ')} (Kubernetes ${KUBERNETES_VERSION}) into ${dir}; ` +
+      `a cold build takes several minutes, log: ${logPath}`,
+  );
+  const log = createWriteStream(logPath, { flags: 'a' });
+  const code = await new Promise<number>((resolvePromise, reject) => {
+    const child = spawn('bash', [buildScript, ...missing], {
+      env: {
+        ...process.env,
+        MCSYNC_BUILD_DIR: dir,
+        K8S_VERSION: KUBERNETES_VERSION,
+        COREDNS_VERSION,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.stderr.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.startsWith('building ')) opts.onProgress?.(line);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (c) => resolvePromise(c ?? 1));
+  });
+  await new Promise<void>((r) => log.end(r));
+  if (code !== 0) {
+    const tail = readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-25).join('\n');
+    throw new HarnessError(`building ${missing.join(', ')} failed (exit ${code}); last lines of ${logPath}:\n${tail}`);
+  }
+}

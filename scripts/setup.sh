@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything mcsync's demo and test suite need on a fresh Debian machine, as root,
+# and is cheap to repeat: each step is skipped when its result is already there.
+#   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
+#     with their parent), iproute2
+#   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
+#   - kube-apiserver, kube-controller-manager, kubectl, etcd built from their Go modules into
+#     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v setpriv >/dev/null || missing+=(util-linux)
+command -v ip >/dev/null || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing Debian packages: ${missing[*]}; install them (sudo apt-get install ${missing[*]}) and run again"
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v npm >/dev/null; then
+  say "npm is needed (Node.js 20 or newer with npm); install it and run again"
+  exit 1
+fi
+if ! command -v go >/dev/null && [ -z "${MCSYNC_K8S_BIN_DIR:-}" ]; then
+  say "Go is needed to build the Kubernetes components from their modules (go.dev/doc/install),"
+  say "or set MCSYNC_K8S_BIN_DIR to a directory with etcd, kube-apiserver, kube-controller-manager, kubectl"
+  exit 1
+fi
+
+# npm ci only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "building mcsync"
+npm run --silent build
+
+npm run --silent clusters -- build >/dev/null
+say "ready"
