@@ -1,0 +1,77 @@
+// The config file's schema. The seed's file (clusters[] with name, kubeconfig and services[]
+// entries of namespace / nameMatches) is valid as it is; everything else is an optional
+// extension. Objects are strict: an unknown key is an error, never silently ignored.
+import { z } from 'zod';
+
+/** A Kubernetes label value: what a cluster name becomes on every replica it sources. */
+const clusterName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a valid label value: letters, digits, -, _ and . (at most 63), starting and ending alphanumeric');
+
+const regexSource = z.string().min(1).superRefine((src, ctx) => {
+  try {
+    new RegExp(src);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+  }
+});
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits and -, at most 63)');
+
+/** Kubernetes label selector syntax, checked by model/selector.ts when the config loads. */
+const labelSelector = z.string().min(1);
+
+const stringMap = z.record(z.string(), z.string());
+
+export const conflictPolicy = z.enum(['skip', 'merge']).describe(
+  'What to do when a destination already has a Service of that namespace/name that mcsync does not own: ' +
+    '`skip` leaves it alone and reports a conflict; `merge` adds mcsync\'s EndpointSlices to it so kube-proxy balances across local and remote pods.',
+);
+
+export const serviceEntry = z
+  .strictObject({
+    namespace: dnsLabel.optional().describe('Namespace whose Services are exported; all namespaces when absent.'),
+    nameMatches: z.array(regexSource).optional().describe('Keep only Services whose name matches one of these regular expressions.'),
+    names: z.array(z.string().min(1)).optional().describe('Keep only Services with one of these exact names.'),
+    labelSelector: labelSelector.optional().describe('Keep only Services whose labels match this Kubernetes label selector, e.g. "tier=web,env in (prod)".'),
+    exclude: z.array(z.string().min(1)).optional().describe('Never export Services with these exact names.'),
+    exportTo: z.array(clusterName).optional().describe('Destination clusters for this entry; overrides the cluster\'s exportTo.'),
+    conflictPolicy: conflictPolicy.optional(),
+    force: z.boolean().optional().describe('Allow exporting what is otherwise never exported: default/kubernetes and the kube-system, kube-public and kube-node-lease namespaces.'),
+  })
+  .describe('Which Services of this cluster to export. Filters combine with AND.');
+
+export const clusterEntry = z.strictObject({
+  name: clusterName.describe('Unique cluster name; written on replicas as multicluster.kubernetes.io/source-cluster.'),
+  kubeconfig: z.string().min(1).describe('Path to this cluster\'s kubeconfig, relative to the config file.'),
+  context: z.string().min(1).optional().describe('Context in the kubeconfig; its current-context when absent.'),
+  services: z.array(serviceEntry).optional().describe('What this cluster exports; nothing when absent (it still receives replicas).'),
+  nameMatches: z.array(regexSource).optional().describe('As in the original automation: applies to every entry of services that has no nameMatches of its own.'),
+  exportTo: z.array(clusterName).optional().describe('Destination clusters for this cluster\'s exports; every other cluster when absent.'),
+  replicaLabels: stringMap.optional().describe('Labels stamped on every replica (Service and EndpointSlices) sourced from this cluster.'),
+  replicaAnnotations: stringMap.optional().describe('Annotations stamped on every replica sourced from this cluster.'),
+});
+
+const copyFilter = z.strictObject({
+  include: z.array(z.string().min(1)).optional().describe('Copy only keys matching one of these globs (`*` matches any run of characters).'),
+  exclude: z.array(z.string().min(1)).optional().describe('Never copy keys matching these globs; added to the built-in exclusions.'),
+});
+
+export const configSchema = z
+  .strictObject({
+    instance: dnsLabel.optional().describe('Name of this mcsync installation, written on everything it owns, so two installations never collect each other\'s replicas. Default "default".'),
+    createNamespaces: z.boolean().optional().describe('Create a missing destination namespace (labelled as created by mcsync). Default true, as the original did.'),
+    conflictPolicy: conflictPolicy.optional(),
+    copyLabels: copyFilter.optional().describe('Which source Service labels replicas carry.'),
+    copyAnnotations: copyFilter.optional().describe('Which source Service annotations replicas carry.'),
+    concurrency: z.number().int().min(1).max(64).optional().describe('Write requests in flight per destination cluster. Default 8.'),
+    clusters: z.array(clusterEntry).min(1).describe('Every cluster of the flat network, with what each exports.'),
+  })
+  .describe('mcsync configuration');
+
+export type ServiceEntry = z.infer<typeof serviceEntry>;
+export type ClusterEntry = z.infer<typeof clusterEntry>;
+export type RawConfig = z.infer<typeof configSchema>;
+export type ConflictPolicy = z.infer<typeof conflictPolicy>;

@@ -1,0 +1,59 @@
+// The config as the rest of mcsync sees it: validated, defaults applied, paths resolved,
+// regular expressions compiled. Produced by load.ts; consumed by model/ and engine/.
+import type { ConflictPolicy } from './schema.ts';
+
+export type { ConflictPolicy };
+
+/** Where in the config file a value came from, for error messages that name file and line. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  /** Dotted path, e.g. clusters[1].services[0].nameMatches[2]. */
+  field: string;
+}
+
+export interface ExportRule {
+  /** undefined = all namespaces. */
+  namespace?: string;
+  nameMatches?: RegExp[];
+  names?: string[];
+  /** Raw selector text; parsed by the model. */
+  labelSelector?: string;
+  exclude?: string[];
+  /** Resolved destination cluster names (never includes the source itself). */
+  exportTo: string[];
+  conflictPolicy: ConflictPolicy;
+  force: boolean;
+  pos: SourcePos;
+}
+
+export interface ClusterConfig {
+  name: string;
+  /** Absolute path. */
+  kubeconfig: string;
+  context?: string;
+  exports: ExportRule[];
+  replicaLabels: Record<string, string>;
+  replicaAnnotations: Record<string, string>;
+  pos: SourcePos;
+  /** Position of the kubeconfig / context fields, for reachability errors. */
+  kubeconfigPos: SourcePos;
+  contextPos?: SourcePos;
+}
+
+/** Globs (`*` = any run of characters) as the user wrote them; model/ adds DEFAULT_COPY_EXCLUDES. */
+export interface CopyFilter {
+  include?: string[];
+  exclude: string[];
+}
+
+export interface Config {
+  /** Absolute path of the file this came from ('' when built in code). */
+  file: string;
+  instance: string;
+  createNamespaces: boolean;
+  copyLabels: CopyFilter;
+  copyAnnotations: CopyFilter;
+  concurrency: number;
+  clusters: ClusterConfig[];
+}

@@ -1,0 +1,54 @@
+// The names mcsync writes on what it owns. The ownership contract: mcsync changes or deletes
+// only objects carrying OWNED_BY=OWNED_BY_VALUE and INSTANCE=<its instance>.
+
+export const OWNED_BY = 'mcsync.io/managed-by';
+export const OWNED_BY_VALUE = 'mcsync';
+export const INSTANCE = 'mcsync.io/instance';
+
+/** Standard EndpointSlice labels: what kube-proxy and CoreDNS read. */
+export const SERVICE_NAME = 'kubernetes.io/service-name';
+export const SLICE_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
+/** Never the built-in controller's value (endpointslice-controller.k8s.io), so it leaves ours alone. */
+export const SLICE_MANAGED_BY_VALUE = 'mcsync.io';
+
+/** Multi-Cluster Services API labels (KEP-1645). */
+export const MCS_SOURCE_CLUSTER = 'multicluster.kubernetes.io/source-cluster';
+export const MCS_SERVICE_NAME = 'multicluster.kubernetes.io/service-name';
+
+/** Annotations mcsync writes. */
+export const SOURCES = 'mcsync.io/sources'; // on replica Services: comma-separated source clusters
+export const ENDPOINT_ORIGINS = 'mcsync.io/endpoint-origins'; // on slices: address -> pod and node in the source
+export const CREATED_NAMESPACE = 'mcsync.io/created-namespace'; // label on namespaces mcsync created
+
+/** Kept out of replicas unless a copy filter's include names them explicitly. */
+export const DEFAULT_COPY_EXCLUDES = [
+  'kubectl.kubernetes.io/*',
+  'meta.helm.sh/*',
+  'app.kubernetes.io/managed-by',
+  'helm.sh/chart',
+  'argocd.argoproj.io/*',
+  'kapp.k14s.io/*',
+  'mcsync.io/*',
+  'endpointslice.kubernetes.io/*',
+  'multicluster.kubernetes.io/*',
+  'service.kubernetes.io/*',
+  'service.beta.kubernetes.io/*',
+  'cloud.google.com/*',
+  'networking.gke.io/*',
+];
+
+/** Never exported unless an entry says force: true. */
+export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+export const PROTECTED_SERVICES = ['default/kubernetes'];
+
+export function ownershipLabels(instance: string): Record<string, string> {
+  return { [OWNED_BY]: OWNED_BY_VALUE, [INSTANCE]: instance };
+}
+
+export function ownershipSelector(instance: string): string {
+  return `${OWNED_BY}=${OWNED_BY_VALUE},${INSTANCE}=${instance}`;
+}
+
+export function isOwned(meta: { labels?: Record<string, string> }, instance: string): boolean {
+  return meta.labels?.[OWNED_BY] === OWNED_BY_VALUE && meta.labels?.[INSTANCE] === instance;
+}
