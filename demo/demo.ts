@@ -1,34 +1,62 @@
-// `npm run demo`: the seed's Figure 1, live. Two local clusters (on-prem and EKS stand-ins),
-// the stars example deployed across them, shown with kubectl. `--keep` leaves them up.
+// `npm run demo`: the seed's Figure 1, live. Two local clusters stand in for the on-premises and
+// EKS clusters, the stars example is deployed across them, `mcsync sync` replicates each side's
+// services into the other, and `mcsync status` and kubectl show the replicas. `--keep` leaves
+// the clusters up (Ctrl-C stops them).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROL_PLANE, ensureComponents } from '../harness/src/components.ts';
 import { startClusterSet } from '../harness/src/clusterset.ts';
 import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../harness/src/examples/stars.ts';
+import { Pods } from '../harness/src/pods.ts';
+import { waitFor } from '../harness/src/wait.ts';
 
 const keep = process.argv.includes('--keep');
 const say = (s: string) => process.stdout.write(`${s}\n`);
+const mcsyncMain = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const bins = await ensureComponents(CONTROL_PLANE, { onProgress: (l) => process.stderr.write(`${l}\n`) });
 
-say('== starting two local clusters: onprem1 and eks1 (etcd + kube-apiserver + kube-controller-manager each)');
+function mcsync(args: string[]): void {
+  say(`\n$ mcsync ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [mcsyncMain, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  say(r.stdout.trimEnd());
+  if (r.status !== 0) throw new Error(`mcsync ${args[0]} exited ${r.status}`);
+}
+
+function kubectl(cluster: { name: string; kubeconfigPath: string }, args: string[]): void {
+  say(`\n$ kubectl --context ${cluster.name} ${args.join(' ')}`);
+  const r = spawnSync(bins.kubectl, ['--kubeconfig', cluster.kubeconfigPath, ...args], { encoding: 'utf8' });
+  say((r.stdout || r.stderr).trimEnd());
+}
+
+say('== starting two local clusters: onprem1 (onPremCluster1) and eks1 (eksCluster1)');
 const set = await startClusterSet({ names: ['onprem1', 'eks1'] });
 try {
   const [onprem, eks] = [set.get('onprem1'), set.get('eks1')];
+  say(`   onprem1: pods ${onprem.podCidr}, services ${onprem.serviceCidr}`);
+  say(`   eks1:    pods ${eks.podCidr}, services ${eks.serviceCidr}`);
+  say('== deploying the stars example: stars/{backend,frontend} on-prem, management-ui and client on EKS');
   await deployExample(onprem, ON_PREM_SERVICES);
   await deployExample(eks, EKS_SERVICES);
+  // The controller-managers publish the source EndpointSlices asynchronously.
+  for (const [c, n] of [[onprem, 4], [eks, 2]] as const) {
+    const core = new Pods(c).core;
+    await waitFor(async () => {
+      const pods = await core.listPodForAllNamespaces();
+      return pods.items.filter((p) => p.status?.podIP).length === n;
+    }, { what: `pods in ${c.name}` });
+  }
+  await new Promise((r) => setTimeout(r, 1000));
   const configPath = join(set.dir, 'stars.yaml');
   writeFileSync(configPath, starsConfigYaml(onprem, eks));
-  for (const c of [onprem, eks]) {
-    say(`\n== cluster ${c.name} (pods ${c.podCidr}, services ${c.serviceCidr})`);
-    const out = spawnSync(bins.kubectl, ['--kubeconfig', c.kubeconfigPath, 'get', 'services,endpointslices', '-A', '-l', 'app=stars-demo'], { encoding: 'utf8' });
-    say(out.stdout.trimEnd() || out.stderr.trimEnd());
-    const slices = spawnSync(bins.kubectl, ['--kubeconfig', c.kubeconfigPath, 'get', 'endpointslices', '-A', '-o', 'wide'], { encoding: 'utf8' });
-    say(slices.stdout.trimEnd());
-  }
-  say(`\nconfig for these clusters: ${configPath}`);
+  say(`== the seed's config (${configPath}):\n${starsConfigYaml(onprem, eks).replace(/^/gm, '   ')}`);
+  mcsync(['sync', '--config', configPath]);
+  mcsync(['status', '--config', configPath]);
+  kubectl(eks, ['get', 'services,endpointslices', '-n', 'stars', '-o', 'wide']);
+  kubectl(onprem, ['get', 'services,endpointslices', '-n', 'management-ui', '-o', 'wide']);
+  say('\nThe replicas in each cluster are selectorless Services whose EndpointSlices hold the other cluster\'s pod IPs.');
   if (keep) {
-    say(`clusters stay up; kubeconfigs in ${set.dir}. Ctrl-C to stop.`);
+    say(`Clusters stay up; kubeconfigs and stars.yaml in ${set.dir}. Ctrl-C to stop.`);
     await new Promise<never>(() => {});
   }
 } finally {

@@ -52,3 +52,8 @@ export function ownershipSelector(instance: string): string {
 export function isOwned(meta: { labels?: Record<string, string> }, instance: string): boolean {
   return meta.labels?.[OWNED_BY] === OWNED_BY_VALUE && meta.labels?.[INSTANCE] === instance;
 }
+
+/** Made by some mcsync installation, this one or another: a replica, never a source. */
+export function isReplica(meta: { labels?: Record<string, string> }): boolean {
+  return meta.labels?.[OWNED_BY] === OWNED_BY_VALUE || meta.labels?.[SLICE_MANAGED_BY] === SLICE_MANAGED_BY_VALUE;
+}

@@ -87,6 +87,8 @@ export interface EndpointSlice {
 }
 
 export interface Namespace {
+  apiVersion?: 'v1';
+  kind?: 'Namespace';
   metadata: ObjectMeta;
 }
 
@@ -119,6 +121,14 @@ export interface Export {
   /** Labels / annotations stamped on replicas from this source (cluster config). */
   stampLabels: Record<string, string>;
   stampAnnotations: Record<string, string>;
+}
+
+/** A Service some export rule matched but mcsync will not export, and why (for status output). */
+export interface ExcludedService {
+  cluster: string;
+  namespace: string;
+  name: string;
+  reason: string;
 }
 
 export type ResourceKind = 'Service' | 'EndpointSlice' | 'Namespace';

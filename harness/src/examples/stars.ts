@@ -41,15 +41,15 @@ export async function deployExample(cluster: ClusterInfo, services: ExampleServi
   }
 }
 
-/** The seed's config file, with the kubeconfig paths of the running clusters. */
+/** The seed's config file as it was written, with the kubeconfig paths of the running clusters. */
 export function starsConfigYaml(onPrem: ClusterInfo, eks: ClusterInfo): string {
   return [
     'clusters:',
-    `- name: ${onPrem.name}`,
+    '- name: onPremCluster1',
     `  kubeconfig: ${onPrem.kubeconfigPath}`,
     '  services:',
     '  - namespace: stars',
-    `- name: ${eks.name}`,
+    '- name: eksCluster1',
     `  kubeconfig: ${eks.kubeconfigPath}`,
     '  services:',
     '  - namespace: management-ui',

@@ -1,0 +1,180 @@
+// A small JSON REST client for one cluster. Authentication (client certificates, tokens, exec
+// plugins) comes from @kubernetes/client-node's KubeConfig; requests go over one keep-alive
+// agent per cluster, because the engine issues many small requests and the generated client
+// re-creates its agent and re-serialises every object through its type model.
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  readonly status: number;
+  readonly reason: string;
+  readonly retryAfterSeconds?: number;
+  constructor(status: number, reason: string, message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The cluster could not be talked to at all; `kind` says why in words a person can act on. */
+export class KubeConnectionError extends Error {
+  override name = 'KubeConnectionError';
+  readonly kind: 'dns' | 'refused' | 'timeout' | 'tls' | 'auth-plugin' | 'network';
+  constructor(kind: KubeConnectionError['kind'], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+export interface RequestOpts {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export type RequestObserver = (verb: string, path: string, status: number) => void;
+
+export interface ClientOptions {
+  /** Connections kept open to this apiserver. */
+  maxSockets?: number;
+  userAgent?: string;
+}
+
+function classify(err: NodeJS.ErrnoException, server: string): KubeConnectionError {
+  const code = err.code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeConnectionError('dns', `cannot resolve the host of ${server} (${code})`);
+  if (code === 'ECONNREFUSED') return new KubeConnectionError('refused', `connection to ${server} refused: nothing listens there`);
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET' && /timeout/i.test(err.message)) return new KubeConnectionError('timeout', `no answer from ${server} in time`);
+  if (/CERT|SSL|TLS|self.signed|certificate/i.test(code + err.message)) {
+    return new KubeConnectionError('tls', `TLS with ${server} failed: ${code || err.message} (check certificate-authority and the server's name)`);
+  }
+  return new KubeConnectionError('network', `cannot reach ${server}: ${code || err.message}`);
+}
+
+export class KubeClient {
+  readonly name: string;
+  readonly server: string;
+  private readonly kc: KubeConfig;
+  private readonly base: URL;
+  private agent?: Agent | HttpAgent;
+  private readonly opts: ClientOptions;
+  private observers: RequestObserver[] = [];
+
+  constructor(name: string, kc: KubeConfig, opts: ClientOptions = {}) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error(`kubeconfig for ${name} has no cluster in its current context`);
+    this.name = name;
+    this.kc = kc;
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.base = new URL(this.server);
+    this.opts = opts;
+  }
+
+  static fromFile(name: string, path: string, context?: string, opts?: ClientOptions): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromFile(path);
+    if (context) kc.setCurrentContext(context);
+    return new KubeClient(name, kc, opts);
+  }
+
+  /** Called after every request with its verb, path and HTTP status (0 on a connection error). */
+  observe(fn: RequestObserver): void {
+    this.observers.push(fn);
+  }
+
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  private async requestOptions(): Promise<RequestOptions> {
+    const o: RequestOptions = { headers: {} };
+    try {
+      await this.kc.applyToHTTPSOptions(o);
+    } catch (err) {
+      // Exec plugins and token files fail here; their messages never carry the credential.
+      throw new KubeConnectionError('auth-plugin', `cannot get credentials for ${this.name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    if (!this.agent) {
+      const common = { keepAlive: true, maxSockets: this.opts.maxSockets ?? 16 };
+      this.agent = this.base.protocol === 'http:'
+        ? new HttpAgent(common)
+        : new Agent({ ...common, ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername });
+    }
+    return { headers: o.headers, auth: o.auth, agent: this.agent };
+  }
+
+  async request<T>(method: string, path: string, ro: RequestOpts = {}): Promise<T> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    for (const [k, v] of Object.entries(ro.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const base = await this.requestOptions();
+    const payload = ro.body === undefined ? undefined : Buffer.from(JSON.stringify(ro.body));
+    const headers: Record<string, string> = {
+      ...(base.headers as Record<string, string>),
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent ?? 'mcsync',
+    };
+    if (payload) {
+      headers['Content-Type'] = ro.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    let status = 0;
+    try {
+      const { statusCode, text, retryAfter } = await new Promise<{ statusCode: number; text: string; retryAfter?: string }>((resolve, reject) => {
+        const req = send(url, { method, headers, agent: base.agent, auth: base.auth, timeout: ro.timeoutMs ?? 30_000 }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] as string | undefined }));
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+        req.on('error', reject);
+        req.end(payload);
+      });
+      status = statusCode;
+      if (statusCode >= 200 && statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
+      let reason = 'Unknown';
+      let message = text.slice(0, 500);
+      try {
+        const st = JSON.parse(text) as { reason?: string; message?: string };
+        reason = st.reason ?? reason;
+        message = st.message ?? message;
+      } catch {
+        // not a Status object (e.g. a proxy's HTML); keep the start of the text
+      }
+      const ra = retryAfter !== undefined ? Number(retryAfter) : undefined;
+      throw new KubeApiError(statusCode, reason, `${method} ${path} on ${this.name}: ${statusCode} ${reason}: ${message}`, Number.isFinite(ra) ? ra : undefined);
+    } catch (err) {
+      if (err instanceof KubeApiError || err instanceof KubeConnectionError) throw err;
+      throw classify(err as NodeJS.ErrnoException, this.server);
+    } finally {
+      for (const o of this.observers) o(method, path, status);
+    }
+  }
+
+  /** Lists every page of a collection (limit/continue), so huge collections do not arrive in one response. */
+  async list<T>(path: string, query: Record<string, string | undefined> = {}, pageSize = 500): Promise<ListResult<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.request<{ items: T[] | null; metadata: { continue?: string; resourceVersion: string } }>('GET', path, {
+        query: { ...query, limit: pageSize, continue: cont },
+      });
+      items.push(...(page.items ?? []));
+      cont = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (cont);
+    return { items, resourceVersion };
+  }
+}

@@ -1,0 +1,198 @@
+// Applies a plan to one destination: bounded concurrency, phases in dependency order
+// (namespaces, services, slices, then deletions), retries with backoff on throttling, 5xx and
+// lost connections, and the ownership guard re-checked on every conflict: an object that is
+// no longer mcsync's by the time we write is left alone, never overwritten.
+import { isOwned } from '../model/labels.ts';
+import type { Action, EndpointSlice, Namespace, ObjectRef, ResourceKind, Service } from '../model/types.ts';
+import { KubeApiError, KubeConnectionError, type KubeClient } from './client.ts';
+import { PATHS } from './read.ts';
+
+export const FIELD_MANAGER = 'mcsync';
+
+export interface WriteResult {
+  action: Action;
+  outcome: 'done' | 'skipped' | 'failed';
+  detail?: string;
+  attempts: number;
+}
+
+export interface WriteOptions {
+  instance: string;
+  concurrency: number;
+  maxAttempts?: number;
+  /** Base of the exponential backoff; tests may shorten it. */
+  backoffMs?: number;
+  onResult?: (r: WriteResult) => void;
+}
+
+type AnyObject = Service | EndpointSlice | Namespace;
+
+const TYPE: Record<ResourceKind, { apiVersion: string; kind: string }> = {
+  Service: { apiVersion: 'v1', kind: 'Service' },
+  EndpointSlice: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
+  Namespace: { apiVersion: 'v1', kind: 'Namespace' },
+};
+
+function collectionPath(kind: ResourceKind, ns?: string): string {
+  if (kind === 'Namespace') return PATHS.namespaces();
+  return kind === 'Service' ? PATHS.services(ns!) : PATHS.slices(ns!);
+}
+
+function objectPath(kind: ResourceKind, ns: string | undefined, name: string): string {
+  if (kind === 'Namespace') return PATHS.namespace(name);
+  return kind === 'Service' ? PATHS.service(ns!, name) : PATHS.slice(ns!, name);
+}
+
+/** Order in which actions may run: a slice needs its namespace; deletions come last. */
+function phase(a: Action): number {
+  if (a.verb === 'delete') return a.ref.kind === 'EndpointSlice' ? 3 : 4;
+  if (a.kind === 'Namespace') return 0;
+  return a.kind === 'Service' ? 1 : 2;
+}
+
+/** mcsync's part of a replica Service, laid over a fresh copy of the live object. */
+export function overlayService(live: Service, wanted: Service): Service {
+  const spec = { ...live.spec };
+  delete spec.selector;
+  spec.type = wanted.spec.type;
+  spec.ports = wanted.spec.ports;
+  if (wanted.spec.externalName !== undefined) spec.externalName = wanted.spec.externalName;
+  if (wanted.spec.sessionAffinity !== undefined) spec.sessionAffinity = wanted.spec.sessionAffinity;
+  if (wanted.spec.sessionAffinityConfig !== undefined) spec.sessionAffinityConfig = wanted.spec.sessionAffinityConfig;
+  return { ...live, metadata: { ...live.metadata, labels: wanted.metadata.labels, annotations: wanted.metadata.annotations }, spec };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function retryable(err: unknown): boolean {
+  if (err instanceof KubeConnectionError) return err.kind !== 'auth-plugin';
+  if (err instanceof KubeApiError) return err.status === 429 || err.status >= 500;
+  return false;
+}
+
+async function runOne(client: KubeClient, action: Action, opts: WriteOptions): Promise<WriteResult> {
+  const max = opts.maxAttempts ?? 6;
+  let current: Action = action;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const outcome = await attemptOnce(client, current, opts);
+      if (outcome.next) {
+        current = outcome.next;
+        if (attempt < max) continue;
+        return { action, outcome: 'failed', detail: 'kept conflicting with concurrent changes', attempts: attempt };
+      }
+      return { action, outcome: outcome.skipped ? 'skipped' : 'done', detail: outcome.skipped, attempts: attempt };
+    } catch (err) {
+      if (attempt < max && retryable(err)) {
+        const ra = err instanceof KubeApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 0;
+        const base = (opts.backoffMs ?? 200) * 2 ** (attempt - 1);
+        await sleep(Math.max(ra, base / 2 + Math.random() * base / 2));
+        continue;
+      }
+      return { action, outcome: 'failed', detail: (err as Error).message, attempts: attempt };
+    }
+  }
+}
+
+interface AttemptOutcome {
+  /** A rewritten action to try next (after a conflict), or nothing when finished. */
+  next?: Action;
+  /** Finished without writing, and why. */
+  skipped?: string;
+}
+
+async function attemptOnce(client: KubeClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
+  const query = { fieldManager: FIELD_MANAGER };
+  if (action.verb === 'create') {
+    const meta = action.object.metadata;
+    const body = { ...TYPE[action.kind], ...action.object, metadata: { ...meta, resourceVersion: undefined, uid: undefined } };
+    try {
+      await client.request('POST', collectionPath(action.kind, meta.namespace), { body, query });
+      return {};
+    } catch (err) {
+      if (!(err instanceof KubeApiError) || err.status !== 409) throw err;
+      if (action.kind === 'Namespace') return { skipped: 'namespace already exists' };
+      // Someone made it between our read and this write: ours (an earlier run) → update it; not ours → leave it.
+      const live = await client.request<AnyObject>('GET', objectPath(action.kind, meta.namespace, meta.name));
+      if (!isOwned(live.metadata, opts.instance)) return { skipped: `${action.kind} ${meta.namespace}/${meta.name} appeared and is not owned by mcsync; left alone` };
+      return { next: { ...action, verb: 'update', object: refreshed(action.kind, live, action.object) } as Action };
+    }
+  }
+  if (action.verb === 'update') {
+    const meta = action.object.metadata;
+    try {
+      await client.request('PUT', objectPath(action.kind, meta.namespace, meta.name), { body: { ...TYPE[action.kind], ...action.object }, query });
+      return {};
+    } catch (err) {
+      if (!(err instanceof KubeApiError)) throw err;
+      if (err.status === 404) {
+        return { next: { verb: 'create', cluster: action.cluster, kind: action.kind, object: stripIdentity(action.object), reason: action.reason } as Action };
+      }
+      if (err.status !== 409) throw err;
+      const live = await client.request<AnyObject>('GET', objectPath(action.kind, meta.namespace, meta.name));
+      if (!isOwned(live.metadata, opts.instance)) return { skipped: `${action.kind} ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
+      return { next: { ...action, object: refreshed(action.kind, live, action.object) } as Action };
+    }
+  }
+  const ref: ObjectRef = action.ref;
+  try {
+    await client.request('DELETE', objectPath(ref.kind, ref.namespace, ref.name), {
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', preconditions: { uid: ref.uid, resourceVersion: ref.resourceVersion } },
+    });
+    return {};
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    if (err.status === 404) return { skipped: 'already gone' };
+    if (err.status !== 409) throw err;
+    const live = await client.request<AnyObject>('GET', objectPath(ref.kind, ref.namespace, ref.name)).catch((e: unknown) => {
+      if (e instanceof KubeApiError && e.status === 404) return undefined;
+      throw e;
+    });
+    if (!live) return { skipped: 'already gone' };
+    if (!isOwned(live.metadata, opts.instance)) return { skipped: `${ref.kind} ${ref.namespace}/${ref.name} is no longer owned by mcsync; left alone` };
+    return { next: { ...action, ref: { ...ref, uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion } } };
+  }
+}
+
+function stripIdentity<T extends AnyObject>(obj: T): T {
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
+function refreshed(kind: ResourceKind, live: AnyObject, wanted: AnyObject): AnyObject {
+  if (kind === 'Service') return overlayService(live as Service, wanted as Service);
+  return { ...wanted, metadata: { ...wanted.metadata, resourceVersion: live.metadata.resourceVersion, uid: live.metadata.uid } };
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Applies every action for one destination cluster; never throws for a single failed write. */
+export async function applyActions(client: KubeClient, actions: Action[], opts: WriteOptions): Promise<WriteResult[]> {
+  const results: WriteResult[] = [];
+  const phases = new Map<number, Action[]>();
+  for (const a of actions) {
+    const p = phase(a);
+    phases.set(p, [...(phases.get(p) ?? []), a]);
+  }
+  for (const p of [...phases.keys()].sort()) {
+    const done = await mapLimit(phases.get(p)!, opts.concurrency, async (a) => {
+      const r = await runOne(client, a, opts);
+      opts.onResult?.(r);
+      return r;
+    });
+    results.push(...done);
+  }
+  return results;
+}

@@ -1,0 +1,102 @@
+// Which source Services are exported, and where to: the config's export rules applied to what
+// each source cluster holds. Pure: the snapshots were read elsewhere.
+import type { Config, ExportRule } from '../config/types.ts';
+import { cmp, cmpTuple } from './canonical.ts';
+import { isReplica, PROTECTED_NAMESPACES, PROTECTED_SERVICES } from './labels.ts';
+import { matchesLabelSelector, parseLabelSelector, type LabelSelector } from './selector.ts';
+import type { EndpointSlice, ExcludedService, Export, Service, SourceSnapshot } from './types.ts';
+
+export interface Selection {
+  exports: Export[];
+  excluded: ExcludedService[];
+}
+
+function ruleMatches(rule: ExportRule, selector: LabelSelector | undefined, svc: Service): boolean {
+  const { name, namespace, labels } = svc.metadata;
+  if (rule.namespace !== undefined && rule.namespace !== namespace) return false;
+  if (rule.nameMatches && rule.nameMatches.length > 0 && !rule.nameMatches.some((re) => testRegExp(re, name))) return false;
+  if (rule.names && !rule.names.includes(name)) return false;
+  if (selector && !matchesLabelSelector(selector, labels)) return false;
+  if (rule.exclude?.includes(name)) return false;
+  return true;
+}
+
+/** A global or sticky RegExp keeps lastIndex between test() calls; a fresh copy keeps matching stateless. */
+function testRegExp(re: RegExp, text: string): boolean {
+  return re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')).test(text) : re.test(text);
+}
+
+function isProtected(namespace: string, name: string): boolean {
+  return PROTECTED_NAMESPACES.includes(namespace) || PROTECTED_SERVICES.includes(`${namespace}/${name}`);
+}
+
+export function selectExports(config: Config, sources: SourceSnapshot[]): Selection {
+  const exports: Export[] = [];
+  const excluded: ExcludedService[] = [];
+  for (const cluster of config.clusters) {
+    const snapshot = sources.find((s) => s.cluster === cluster.name);
+    if (!snapshot) continue;
+    // The loader has already validated the selector text, so parsing cannot fail here.
+    const rules = cluster.exports.map((rule) => ({
+      rule,
+      selector: rule.labelSelector === undefined ? undefined : parseLabelSelector(rule.labelSelector),
+    }));
+    const seen = new Set<string>();
+    for (const listed of snapshot.services) {
+      // Everything downstream keys on the namespace, so an object listed without one gets the API's default.
+      const namespace = listed.metadata.namespace ?? 'default';
+      const svc: Service = listed.metadata.namespace === namespace ? listed : { ...listed, metadata: { ...listed.metadata, namespace } };
+      const name = svc.metadata.name;
+      const key = `${namespace}/${name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // A replica (of any mcsync installation) exported again would bounce between clusters forever.
+      if (isReplica(svc.metadata)) continue;
+      const matching = rules.filter(({ rule, selector }) => ruleMatches(rule, selector, svc));
+      if (matching.length === 0) continue;
+      const prot = isProtected(namespace, name);
+      const allowed = matching.filter(({ rule }) => !prot || rule.force);
+      if (allowed.length === 0) {
+        excluded.push({
+          cluster: cluster.name,
+          namespace,
+          name,
+          reason: PROTECTED_SERVICES.includes(key)
+            ? `${key} is never exported unless the rule says force: true`
+            : `namespace ${namespace} is never exported unless the rule says force: true`,
+        });
+        continue;
+      }
+      // Exporting something mid-deletion would create a replica only to delete it next round.
+      if (svc.metadata.deletionTimestamp) {
+        excluded.push({ cluster: cluster.name, namespace, name, reason: 'the Service is being deleted' });
+        continue;
+      }
+      const destinations = [...new Set(allowed.flatMap(({ rule }) => rule.exportTo))].filter((d) => d !== cluster.name).sort(cmp);
+      exports.push({
+        sourceCluster: cluster.name,
+        service: svc,
+        slices: sourceSlices(snapshot, key, config.instance),
+        destinations,
+        conflictPolicy: allowed.some(({ rule }) => rule.conflictPolicy === 'merge') ? 'merge' : 'skip',
+        stampLabels: { ...cluster.replicaLabels },
+        stampAnnotations: { ...cluster.replicaAnnotations },
+      });
+    }
+  }
+  exports.sort((a, b) =>
+    cmpTuple([a.service.metadata.namespace!, a.service.metadata.name, a.sourceCluster], [b.service.metadata.namespace!, b.service.metadata.name, b.sourceCluster]),
+  );
+  excluded.sort((a, b) => cmpTuple([a.namespace, a.name, a.cluster], [b.namespace, b.name, b.cluster]));
+  return { exports, excluded };
+}
+
+/**
+ * The source's slices, minus any mcsync wrote there itself: with conflictPolicy merge a source
+ * Service also carries replica slices from other clusters, and re-exporting those would loop.
+ */
+function sourceSlices(snapshot: SourceSnapshot, key: string, instance: string): EndpointSlice[] {
+  return (snapshot.slices.get(key) ?? [])
+    .filter((s) => !isReplica(s.metadata))
+    .sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+}

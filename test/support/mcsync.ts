@@ -1,0 +1,33 @@
+// Runs the mcsync CLI as a user would (a separate process, from source), for integration tests.
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runMcsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Writes a config file to a fresh temp dir and returns its path. */
+export function writeConfig(text: string, name = 'mcsync.yaml'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcsync-config-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
