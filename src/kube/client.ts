@@ -41,6 +41,11 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: { metadata?: { name?: string; namespace?: string; resourceVersion?: string }; code?: number; reason?: string; message?: string; [k: string]: unknown };
+}
+
 export type RequestObserver = (verb: string, path: string, status: number) => void;
 
 export interface ClientOptions {
@@ -160,6 +165,49 @@ export class KubeClient {
     } finally {
       for (const o of this.observers) o(method, path, status);
     }
+  }
+
+  /**
+   * Opens a watch and calls `onEvent` for every event until the server ends the stream (its
+   * timeoutSeconds), `signal` aborts it (resolves), or the connection fails (rejects). An HTTP
+   * error status rejects with KubeApiError; a 410 inside the stream arrives as an ERROR event.
+   */
+  async watch(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
+    const base = await this.requestOptions();
+    const headers = { ...(base.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'mcsync' };
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    await new Promise<void>((resolve, reject) => {
+      const req = send(url, { method: 'GET', headers, agent: base.agent, auth: base.auth, signal }, (res) => {
+        for (const o of this.observers) o('WATCH', path, res.statusCode ?? 0);
+        if ((res.statusCode ?? 0) !== 200) {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => {
+            let reason = 'Unknown';
+            try { reason = (JSON.parse(text) as { reason?: string }).reason ?? reason; } catch { /* not a Status */ }
+            reject(new KubeApiError(res.statusCode ?? 0, reason, `WATCH ${path} on ${this.name}: ${res.statusCode} ${reason}`));
+          });
+          return;
+        }
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          let nl: number;
+          while ((nl = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line) onEvent(JSON.parse(line) as WatchEvent);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', (err) => (signal.aborted ? resolve() : reject(classify(err as NodeJS.ErrnoException, this.server))));
+      });
+      req.on('error', (err) => (signal.aborted ? resolve() : reject(classify(err as NodeJS.ErrnoException, this.server))));
+      req.end();
+    });
   }
 
   /** Lists every page of a collection (limit/continue), so huge collections do not arrive in one response. */

@@ -1,0 +1,210 @@
+// List-then-watch of one resource collection in one cluster, kept in a local store. Our own
+// loop rather than client-node's informer: that one stops on the first non-410 error, never
+// asks for bookmarks and can stall silently. Here a stream that ends is re-opened from the last
+// resourceVersion, a 410 Gone relists, errors back off with jitter, a watchdog restarts a
+// watch that has gone quiet, and a periodic relist repairs anything a missed event left behind.
+import { KubeApiError, type KubeClient, type WatchEvent } from './client.ts';
+
+export interface Listed {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+}
+
+export type ReflectorEvent<T> =
+  | { type: 'added'; object: T }
+  | { type: 'modified'; object: T; old: T }
+  | { type: 'deleted'; object: T };
+
+export interface ReflectorOptions<T> {
+  client: KubeClient;
+  /** Collection path, e.g. /api/v1/namespaces/shop/services. */
+  path: string;
+  labelSelector?: string;
+  /** Server-side watch timeout; the server ends the stream after it and we re-open. */
+  watchTimeoutSeconds?: number;
+  /** Restart a watch that delivered nothing (not even a bookmark) for this long. */
+  inactivityMs?: number;
+  /** Full relist period; 0 turns it off. */
+  resyncMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  onEvent?: (e: ReflectorEvent<T>) => void;
+  onSynced?: () => void;
+  onError?: (err: Error) => void;
+  random?: () => number;
+}
+
+export interface ReflectorStats {
+  lists: number;
+  watches: number;
+  relistsGone: number;
+  errors: number;
+  lastError?: string;
+  lastErrorAt?: number;
+}
+
+export const keyOf = (o: Listed) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+
+export class Reflector<T extends Listed> {
+  readonly store = new Map<string, T>();
+  readonly stats: ReflectorStats = { lists: 0, watches: 0, relistsGone: 0, errors: 0 };
+  private readonly o: ReflectorOptions<T>;
+  private resourceVersion = '';
+  private syncedFlag = false;
+  private stopped = false;
+  private current?: AbortController;
+  private loop?: Promise<void>;
+  private nextResync = 0;
+  private syncedWaiters: (() => void)[] = [];
+  private wake?: () => void;
+
+  constructor(opts: ReflectorOptions<T>) {
+    this.o = opts;
+  }
+
+  get synced(): boolean {
+    return this.syncedFlag;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  whenSynced(): Promise<void> {
+    if (this.syncedFlag) return Promise.resolve();
+    return new Promise((r) => this.syncedWaiters.push(r));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current?.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
+      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
+    });
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.o.backoffBaseMs ?? 500;
+    const d = Math.min(this.o.backoffMaxMs ?? 30_000, base * 2 ** attempt);
+    return d / 2 + (this.o.random ?? Math.random)() * (d / 2);
+  }
+
+  private fail(err: Error): void {
+    this.stats.errors++;
+    this.stats.lastError = err.message;
+    this.stats.lastErrorAt = Date.now();
+    this.o.onError?.(err);
+  }
+
+  private async list(): Promise<void> {
+    const res = await this.o.client.list<T>(this.o.path, { labelSelector: this.o.labelSelector });
+    this.stats.lists++;
+    const fresh = new Map(res.items.map((i) => [keyOf(i), i] as const));
+    // Emit only the differences, so a relist after a gap repairs state without a storm of events.
+    for (const [k, obj] of fresh) {
+      const old = this.store.get(k);
+      this.store.set(k, obj);
+      if (!old) this.o.onEvent?.({ type: 'added', object: obj });
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.o.onEvent?.({ type: 'modified', object: obj, old });
+    }
+    for (const [k, old] of [...this.store]) {
+      if (!fresh.has(k)) {
+        this.store.delete(k);
+        this.o.onEvent?.({ type: 'deleted', object: old });
+      }
+    }
+    this.resourceVersion = res.resourceVersion;
+    this.nextResync = this.o.resyncMs ? Date.now() + this.o.resyncMs : Infinity;
+    if (!this.syncedFlag) {
+      this.syncedFlag = true;
+      this.o.onSynced?.();
+      for (const w of this.syncedWaiters.splice(0)) w();
+    }
+  }
+
+  private apply(e: WatchEvent): 'gone' | 'error' | undefined {
+    if (e.type === 'ERROR') {
+      if (e.object.code === 410) return 'gone';
+      this.fail(new Error(`watch ${this.o.path} on ${this.o.client.name}: ${e.object.reason ?? ''} ${e.object.message ?? ''}`.trim()));
+      return 'error';
+    }
+    const obj = e.object as unknown as T;
+    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (e.type === 'BOOKMARK') return undefined;
+    const k = keyOf(obj);
+    const old = this.store.get(k);
+    if (e.type === 'DELETED') {
+      this.store.delete(k);
+      this.o.onEvent?.({ type: 'deleted', object: obj });
+    } else {
+      this.store.set(k, obj);
+      this.o.onEvent?.(old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj });
+    }
+    return undefined;
+  }
+
+  /** One watch stream; returns what should happen next. */
+  private async watchOnce(): Promise<'again' | 'relist'> {
+    const ctl = new AbortController();
+    this.current = ctl;
+    const timeout = this.o.watchTimeoutSeconds ?? 300;
+    const inactivity = this.o.inactivityMs ?? (timeout + 30) * 1000;
+    let outcome: 'again' | 'relist' = 'again';
+    let timer = setTimeout(() => ctl.abort(), inactivity);
+    const resyncTimer = Number.isFinite(this.nextResync)
+      ? setTimeout(() => { outcome = 'relist'; ctl.abort(); }, Math.max(0, this.nextResync - Date.now()))
+      : undefined;
+    this.stats.watches++;
+    try {
+      await this.o.client.watch(this.o.path, {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: timeout,
+        labelSelector: this.o.labelSelector,
+      }, (e) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => ctl.abort(), inactivity);
+        const r = this.apply(e);
+        if (r) {
+          if (r === 'gone') this.stats.relistsGone++;
+          outcome = 'relist';
+          ctl.abort();
+        }
+      }, ctl.signal);
+    } finally {
+      clearTimeout(timer);
+      if (resyncTimer) clearTimeout(resyncTimer);
+    }
+    return outcome;
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    let needList = true;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.list();
+          needList = false;
+        }
+        const next = await this.watchOnce();
+        if (next === 'relist') needList = true;
+        attempt = 0;
+      } catch (err) {
+        if (this.stopped) break;
+        if (err instanceof KubeApiError && err.status === 410) {
+          this.stats.relistsGone++;
+          needList = true;
+          continue;
+        }
+        this.fail(err as Error);
+        await this.sleep(this.backoff(attempt++));
+      }
+    }
+  }
+}
