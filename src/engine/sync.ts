@@ -56,9 +56,7 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
 }
 
 export function actionsByCluster(actions: Action[]): Map<string, Action[]> {
-  const by = new Map<string, Action[]>();
-  for (const a of actions) by.set(a.cluster, [...(by.get(a.cluster) ?? []), a]);
-  return by;
+  return Map.groupBy(actions, (a) => a.cluster);
 }
 
 export async function sync(

@@ -181,12 +181,8 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 /** Applies every action for one destination cluster; never throws for a single failed write. */
 export async function applyActions(client: KubeClient, actions: Action[], opts: WriteOptions): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
-  const phases = new Map<number, Action[]>();
-  for (const a of actions) {
-    const p = phase(a);
-    phases.set(p, [...(phases.get(p) ?? []), a]);
-  }
-  for (const p of [...phases.keys()].sort()) {
+  const phases = Map.groupBy(actions, phase);
+  for (const p of [...phases.keys()].sort((x, y) => x - y)) {
     const done = await mapLimit(phases.get(p)!, opts.concurrency, async (a) => {
       const r = await runOne(client, a, opts);
       opts.onResult?.(r);

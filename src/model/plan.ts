@@ -113,12 +113,10 @@ export function planDestination(config: Config, destination: DestinationSnapshot
   const owned = (meta: EndpointSlice['metadata']) => isOwned(meta, instance);
   const present = (ns: string) => destination.namespaces.has(ns);
 
-  const byKey = new Map<string, Export[]>();
-  for (const ex of exports) {
-    if (ex.sourceCluster === cluster || !ex.destinations.includes(cluster)) continue;
-    const key = keyOf(nsOf(ex.service.metadata), ex.service.metadata.name);
-    byKey.set(key, [...(byKey.get(key) ?? []), ex]);
-  }
+  const byKey = Map.groupBy(
+    exports.filter((ex) => ex.sourceCluster !== cluster && ex.destinations.includes(cluster)),
+    (ex) => keyOf(nsOf(ex.service.metadata), ex.service.metadata.name),
+  );
 
   // Several listings of one name would be an apiserver bug; the first wins so the plan stays defined.
   const existingServices = new Map<string, Service>();
@@ -133,7 +131,9 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     const key = keyOf(ns, slice.metadata.name);
     if (existingSlices.has(key)) continue;
     existingSlices.set(key, slice);
-    slicesByNamespace.set(ns, [...(slicesByNamespace.get(ns) ?? []), slice]);
+    const inNamespace = slicesByNamespace.get(ns);
+    if (inNamespace) inNamespace.push(slice);
+    else slicesByNamespace.set(ns, [slice]);
   }
 
   const conflicts: Conflict[] = [];

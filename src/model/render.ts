@@ -143,28 +143,16 @@ export function renderService(config: Config, destination: string, exports: read
   });
 
   const conflicts: Conflict[] = [];
+  const oldestWins = (kind: Conflict['kind'], other: Export, theirs: string, mine: string) => conflicts.push({
+    kind, cluster: destination, namespace, name,
+    message: `${other.sourceCluster} exports ${theirs}, ${winner.sourceCluster} ${mine}; ${winner.sourceCluster} has the oldest export and wins`,
+  });
+  const mine = describePorts(src);
   for (const other of ordered.slice(1)) {
     const otherKind = serviceKind(other.service);
-    if (otherKind !== kind) {
-      conflicts.push({
-        kind: 'type-mismatch',
-        cluster: destination,
-        namespace,
-        name,
-        message: `${other.sourceCluster} exports ${describeKind(otherKind)}, ${winner.sourceCluster} ${describeKind(kind)}; ${winner.sourceCluster} has the oldest export and wins`,
-      });
-    }
-    const mine = describePorts(src);
+    if (otherKind !== kind) oldestWins('type-mismatch', other, describeKind(otherKind), describeKind(kind));
     const theirs = describePorts(other.service);
-    if (theirs !== mine) {
-      conflicts.push({
-        kind: 'port-mismatch',
-        cluster: destination,
-        namespace,
-        name,
-        message: `${other.sourceCluster} exports ${theirs}, ${winner.sourceCluster} ${mine}; ${winner.sourceCluster} has the oldest export and wins`,
-      });
-    }
+    if (theirs !== mine) oldestWins('port-mismatch', other, theirs, mine);
   }
 
   return {

@@ -76,7 +76,7 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
       exports.push({
         sourceCluster: cluster.name,
         service: svc,
-        slices: sourceSlices(snapshot, key, config.instance),
+        slices: sourceSlices(snapshot, key),
         destinations,
         conflictPolicy: allowed.some(({ rule }) => rule.conflictPolicy === 'merge') ? 'merge' : 'skip',
         stampLabels: { ...cluster.replicaLabels },
@@ -95,7 +95,7 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
  * The source's slices, minus any mcsync wrote there itself: with conflictPolicy merge a source
  * Service also carries replica slices from other clusters, and re-exporting those would loop.
  */
-function sourceSlices(snapshot: SourceSnapshot, key: string, instance: string): EndpointSlice[] {
+function sourceSlices(snapshot: SourceSnapshot, key: string): EndpointSlice[] {
   return (snapshot.slices.get(key) ?? [])
     .filter((s) => !isReplica(s.metadata))
     .sort((a, b) => cmp(a.metadata.name, b.metadata.name));

@@ -2,7 +2,7 @@
 // for each destination whether the replica matches (the plan has nothing to do for it), has
 // drifted, is missing, or is blocked by a conflict.
 import { SERVICE_NAME } from './labels.ts';
-import type { Action, Conflict, DestinationSnapshot, Export, Plan } from './types.ts';
+import type { Action, DestinationSnapshot, Export, Plan } from './types.ts';
 
 export type ReplicaState = 'in-sync' | 'drift' | 'missing' | 'conflict' | 'unreachable';
 
@@ -14,12 +14,23 @@ export interface StatusRow {
   destinations: { cluster: string; state: ReplicaState; detail?: string }[];
 }
 
-function actionKey(a: Action, destinations: Map<string, DestinationSnapshot>): string | undefined {
+/** cluster|namespace/sliceName → the Service a destination's owned slice belongs to. */
+function sliceOwners(destinations: DestinationSnapshot[]): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const d of destinations) {
+    for (const s of d.ownedSlices) {
+      const svc = s.metadata.labels?.[SERVICE_NAME];
+      if (svc) owners.set(`${d.cluster}|${s.metadata.namespace}/${s.metadata.name}`, svc);
+    }
+  }
+  return owners;
+}
+
+function actionKey(a: Action, sliceOwner: Map<string, string>): string | undefined {
   if (a.verb === 'delete') {
     if (a.ref.kind === 'Service') return `${a.ref.namespace}/${a.ref.name}`;
     if (a.ref.kind === 'EndpointSlice') {
-      const slice = destinations.get(a.cluster)?.ownedSlices.find((s) => s.metadata.namespace === a.ref.namespace && s.metadata.name === a.ref.name);
-      const svc = slice?.metadata.labels?.[SERVICE_NAME];
+      const svc = sliceOwner.get(`${a.cluster}|${a.ref.namespace}/${a.ref.name}`);
       return svc ? `${a.ref.namespace}/${svc}` : undefined;
     }
     return undefined;
@@ -44,22 +55,13 @@ export function endpointCounts(exports: Export[]): { ready: number; total: numbe
 }
 
 export function computeStatus(exports: Export[], plan: Plan, destinations: DestinationSnapshot[], unreachable: Set<string> = new Set()): StatusRow[] {
-  const byKey = new Map<string, Export[]>();
-  for (const e of exports) {
-    const key = `${e.service.metadata.namespace}/${e.service.metadata.name}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), e]);
-  }
-  const dests = new Map(destinations.map((d) => [d.cluster, d]));
-  const actions = new Map<string, Action[]>();
-  for (const a of plan.actions) {
-    const key = actionKey(a, dests);
-    if (key) actions.set(`${a.cluster}|${key}`, [...(actions.get(`${a.cluster}|${key}`) ?? []), a]);
-  }
-  const conflicts = new Map<string, Conflict[]>();
-  for (const c of plan.conflicts) {
-    const k = `${c.cluster}|${c.namespace}/${c.name}`;
-    conflicts.set(k, [...(conflicts.get(k) ?? []), c]);
-  }
+  const byKey = Map.groupBy(exports, (e) => `${e.service.metadata.namespace}/${e.service.metadata.name}`);
+  const owners = sliceOwners(destinations);
+  const actions = Map.groupBy(plan.actions, (a) => {
+    const key = actionKey(a, owners);
+    return key ? `${a.cluster}|${key}` : '';
+  });
+  const conflicts = Map.groupBy(plan.conflicts, (c) => `${c.cluster}|${c.namespace}/${c.name}`);
   const rows: StatusRow[] = [];
   for (const [key, exs] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
     const [namespace, name] = key.split('/') as [string, string];
