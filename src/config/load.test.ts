@@ -355,8 +355,31 @@ test('a value outside an enum', () => {
 });
 
 test('a missing required field is reported at the line where its parent starts', () => {
-  const text = lines('clusters:', '- name: a', '  kubeconfig: a.yaml', '- name: b', '  services:', '  - namespace: x');
-  assert.equal(errorOf(text), 'mcsync.yaml:4: clusters[1].kubeconfig: missing required field "kubeconfig"');
+  const text = lines('clusters:', '- name: a', '  kubeconfig: a.yaml', '- kubeconfig: b.yaml', '  services:', '  - namespace: x');
+  assert.equal(errorOf(text), 'mcsync.yaml:4: clusters[1].name: missing required field "name"');
+});
+
+test('a cluster without a kubeconfig uses the in-cluster ServiceAccount', () => {
+  const cfg = parse(lines('clusters:', '- name: a', '- name: b', '  kubeconfig: b.yaml'));
+  assert.deepEqual(cfg.clusters.map((c) => [c.name, c.inCluster, c.kubeconfig === '']), [['a', true, true], ['b', false, false]]);
+});
+
+test('controller, staleness and leader-election settings: defaults, durations and their checks', () => {
+  const d = parse(lines('clusters:', '- name: a', '  kubeconfig: a.yaml'));
+  assert.deepEqual([d.clusters[0]!.staleAfterMs, d.clusters[0]!.stalePolicy], [300_000, 'keep']);
+  assert.deepEqual(d.controller, { writeQps: 20, writeBurst: 40, resyncMs: 600_000, watchTimeoutSeconds: 300 });
+  assert.deepEqual(d.leaderElection, { namespace: 'kube-system', name: 'mcsync-default', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+  const c = parse(lines('controller:', '  writeQps: 5', '  resyncInterval: 90s', 'leaderElection:', '  cluster: a', '  leaseDuration: 4', '  renewDeadline: 3s', '  retryPeriod: 500ms',
+    'clusters:', '- name: a', '  kubeconfig: a.yaml', '  staleAfter: 1h', '  stalePolicy: withdraw'));
+  assert.equal(c.controller.writeQps, 5);
+  assert.equal(c.controller.resyncMs, 90_000);
+  assert.deepEqual([c.leaderElection.cluster, c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], ['a', 4000, 3000, 500]);
+  assert.deepEqual([c.clusters[0]!.staleAfterMs, c.clusters[0]!.stalePolicy], [3_600_000, 'withdraw']);
+  assert.equal(errorOf(lines('leaderElection:', '  renewDeadline: 20s', 'clusters:', '- name: a', '  kubeconfig: a.yaml')),
+    'mcsync.yaml:2: leaderElection.renewDeadline: renewDeadline must be shorter than leaseDuration');
+  assert.equal(errorOf(lines('leaderElection:', '  cluster: zz', 'clusters:', '- name: a', '  kubeconfig: a.yaml')),
+    'mcsync.yaml:2: leaderElection.cluster: unknown cluster "zz" (the clusters are: a)');
+  assert.match(errorOf(lines('clusters:', '- name: a', '  kubeconfig: a.yaml', '  stalePolicy: drop')), /^mcsync\.yaml:4: clusters\[0\]\.stalePolicy: /);
 });
 
 test('an empty clusters list', () => {
@@ -435,6 +458,7 @@ test('every problem is collected into one error, in line order', () => {
     '    labelSelector: "tier in (web"',
     '    bogus: 1',
     '- name: a',
+    '  staleAfter: soon',
   );
   let error: unknown;
   try {
@@ -450,8 +474,8 @@ test('every problem is collected into one error, in line order', () => {
       [7, 'clusters[0].services[0].exportTo[0]'],
       [8, 'clusters[0].services[0].labelSelector'],
       [9, 'clusters[0].services[0].bogus'],
-      [10, 'clusters[1].kubeconfig'],
       [10, 'clusters[1].name'],
+      [11, 'clusters[1].staleAfter'],
     ],
   );
   assert.equal(error.message.split('\n').length, 6);

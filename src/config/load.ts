@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { clusterEntry, configSchema, serviceEntry, type RawConfig } from './schema.ts';
+import { clusterEntry, configSchema, durationMs, serviceEntry, type RawConfig } from './schema.ts';
 import type { ClusterConfig, Config, CopyFilter, ExportRule, SourcePos } from './types.ts';
 import { parseLabelSelector } from '../model/selector.ts';
 import { MCS_SERVICE_NAME, MCS_SOURCE_CLUSTER, SERVICE_NAME, SLICE_MANAGED_BY } from '../model/labels.ts';
@@ -393,6 +393,30 @@ function checkSemantics(raw: unknown, add: Add): void {
     checkReplicaMetadata(c['replicaLabels'], [...base, 'replicaLabels'], 'label', add);
     checkReplicaMetadata(c['replicaAnnotations'], [...base, 'replicaAnnotations'], 'annotation', add);
   }
+  checkLeaderElection(raw['leaderElection'], firstIndex, known, add);
+}
+
+/** client-go's rule: retryPeriod < renewDeadline < leaseDuration, or a leader loses its lease while renewing on time. */
+function checkLeaderElection(le: unknown, clusters: Map<string, number>, known: string[], add: Add): void {
+  if (!isRecord(le)) return;
+  const cluster = le['cluster'];
+  if (typeof cluster === 'string' && cluster !== '' && !clusters.has(cluster)) {
+    add(['leaderElection', 'cluster'], `unknown cluster "${cluster}" (the clusters are: ${known.join(', ')})`);
+  }
+  const ms = (key: string, dflt: string): number | undefined => {
+    const v = le[key] ?? dflt;
+    try {
+      return typeof v === 'number' || typeof v === 'string' ? durationMs(v) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const lease = ms('leaseDuration', '15s');
+  const renew = ms('renewDeadline', '10s');
+  const retry = ms('retryPeriod', '2s');
+  if (lease === undefined || renew === undefined || retry === undefined || [lease, renew, retry].some(Number.isNaN)) return;
+  if (renew >= lease) add(['leaderElection', le['renewDeadline'] !== undefined ? 'renewDeadline' : 'leaseDuration'], 'renewDeadline must be shorter than leaseDuration');
+  if (retry >= renew) add(['leaderElection', le['retryPeriod'] !== undefined ? 'retryPeriod' : 'renewDeadline'], 'retryPeriod must be shorter than renewDeadline');
 }
 
 const RESERVED_PREFIX = 'mcsync.io/';
@@ -557,7 +581,10 @@ function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) => Sour
     });
     const cluster: ClusterConfig = {
       name: c.name,
-      kubeconfig: resolveKubeconfigPath(c.kubeconfig, dirname(absFile)),
+      kubeconfig: c.kubeconfig === undefined ? '' : resolveKubeconfigPath(c.kubeconfig, dirname(absFile)),
+      inCluster: c.kubeconfig === undefined,
+      staleAfterMs: durationMs(c.staleAfter ?? '5m'),
+      stalePolicy: c.stalePolicy ?? 'keep',
       exports,
       replicaLabels: c.replicaLabels ?? {},
       replicaAnnotations: c.replicaAnnotations ?? {},
@@ -577,6 +604,20 @@ function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) => Sour
     copyLabels: copyFilter(data.copyLabels),
     copyAnnotations: copyFilter(data.copyAnnotations),
     concurrency: data.concurrency ?? 8,
+    controller: {
+      writeQps: data.controller?.writeQps ?? 20,
+      writeBurst: data.controller?.writeBurst ?? 40,
+      resyncMs: durationMs(data.controller?.resyncInterval ?? '10m'),
+      watchTimeoutSeconds: Math.max(1, Math.round(durationMs(data.controller?.watchTimeout ?? '5m') / 1000)),
+    },
+    leaderElection: {
+      ...(data.leaderElection?.cluster !== undefined ? { cluster: data.leaderElection.cluster } : {}),
+      namespace: data.leaderElection?.namespace ?? 'kube-system',
+      name: data.leaderElection?.name ?? `mcsync-${data.instance ?? 'default'}`,
+      leaseDurationMs: durationMs(data.leaderElection?.leaseDuration ?? '15s'),
+      renewDeadlineMs: durationMs(data.leaderElection?.renewDeadline ?? '10s'),
+      retryPeriodMs: durationMs(data.leaderElection?.retryPeriod ?? '2s'),
+    },
     clusters,
   };
 }

@@ -25,6 +25,24 @@ const labelSelector = z.string().min(1);
 
 const stringMap = z.record(z.string(), z.string());
 
+/** "30s", "5m", "1h", "250ms", or a number of seconds. */
+export const duration = z
+  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 250ms, 30s, 5m or 1h')])
+  .describe('A duration: a number of seconds, or a string like 250ms, 30s, 5m, 1h.');
+
+export function durationMs(v: number | string): number {
+  if (typeof v === 'number') return v * 1000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
+  if (!m) throw new Error(`"${v}" is not a duration`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+export const stalePolicy = z.enum(['keep', 'not-ready', 'withdraw']).describe(
+  'What `mcsync run` does with replicas of a source cluster it has not been able to watch for staleAfter: ' +
+    '`keep` them as last seen (default), mark their endpoints `not-ready`, or `withdraw` them.',
+);
+
 export const conflictPolicy = z.enum(['skip', 'merge']).describe(
   'What to do when a destination already has a Service of that namespace/name that mcsync does not own: ' +
     '`skip` leaves it alone and reports a conflict; `merge` adds mcsync\'s EndpointSlices to it so kube-proxy balances across local and remote pods.',
@@ -45,14 +63,32 @@ export const serviceEntry = z
 
 export const clusterEntry = z.strictObject({
   name: clusterName.describe('Unique cluster name; written on replicas as multicluster.kubernetes.io/source-cluster.'),
-  kubeconfig: z.string().min(1).describe('Path to this cluster\'s kubeconfig, relative to the config file.'),
+  kubeconfig: z.string().min(1).optional().describe('Path to this cluster\'s kubeconfig, relative to the config file. Absent: the in-cluster ServiceAccount (mcsync running in this cluster).'),
   context: z.string().min(1).optional().describe('Context in the kubeconfig; its current-context when absent.'),
   services: z.array(serviceEntry).optional().describe('What this cluster exports; nothing when absent (it still receives replicas).'),
   nameMatches: z.array(regexSource).optional().describe('As in the original automation: applies to every entry of services that has no nameMatches of its own.'),
   exportTo: z.array(clusterName).optional().describe('Destination clusters for this cluster\'s exports; every other cluster when absent.'),
   replicaLabels: stringMap.optional().describe('Labels stamped on every replica (Service and EndpointSlices) sourced from this cluster.'),
   replicaAnnotations: stringMap.optional().describe('Annotations stamped on every replica sourced from this cluster.'),
+  staleAfter: duration.optional().describe('How long `mcsync run` may lose its watch on this cluster before its replicas count as stale. Default 5m.'),
+  stalePolicy: stalePolicy.optional(),
 });
+
+const controller = z.strictObject({
+  writeQps: z.number().positive().optional().describe('Write requests per second to each destination apiserver. Default 20.'),
+  writeBurst: z.number().int().min(1).optional().describe('Writes that may go at once before writeQps applies. Default 40.'),
+  resyncInterval: duration.optional().describe('Full relist and reconcile of everything, repairing whatever a missed event left behind. Default 10m.'),
+  watchTimeout: duration.optional().describe('Server-side timeout of each watch request; the watch is then re-opened. Default 5m.'),
+}).describe('Settings of the controller (`mcsync run`).');
+
+const leaderElection = z.strictObject({
+  cluster: clusterName.optional().describe('Cluster holding the Lease. Default: the --local-cluster in pull mode, else the first cluster.'),
+  namespace: dnsLabel.optional().describe('Namespace of the Lease. Default kube-system.'),
+  name: z.string().min(1).max(253).optional().describe('Lease name. Default mcsync-<instance>.'),
+  leaseDuration: duration.optional().describe('Default 15s.'),
+  renewDeadline: duration.optional().describe('Default 10s.'),
+  retryPeriod: duration.optional().describe('Default 2s.'),
+}).describe('Lease-based leader election for `mcsync run --leader-elect` (client-go\'s timings by default).');
 
 const copyFilter = z.strictObject({
   include: z.array(z.string().min(1)).optional().describe('Copy only keys matching one of these globs (`*` matches any run of characters).'),
@@ -67,6 +103,8 @@ export const configSchema = z
     copyLabels: copyFilter.optional().describe('Which source Service labels replicas carry.'),
     copyAnnotations: copyFilter.optional().describe('Which source Service annotations replicas carry.'),
     concurrency: z.number().int().min(1).max(64).optional().describe('Write requests in flight per destination cluster. Default 8.'),
+    controller: controller.optional(),
+    leaderElection: leaderElection.optional(),
     clusters: z.array(clusterEntry).min(1).describe('Every cluster of the flat network, with what each exports.'),
   })
   .describe('mcsync configuration');

@@ -27,10 +27,16 @@ export interface ExportRule {
   pos: SourcePos;
 }
 
+export type StalePolicy = 'keep' | 'not-ready' | 'withdraw';
+
 export interface ClusterConfig {
   name: string;
-  /** Absolute path. */
+  /** Absolute path; '' when inCluster. */
   kubeconfig: string;
+  /** No kubeconfig given: use the ServiceAccount of the pod mcsync runs in. */
+  inCluster: boolean;
+  staleAfterMs: number;
+  stalePolicy: StalePolicy;
   context?: string;
   exports: ExportRule[];
   replicaLabels: Record<string, string>;
@@ -55,5 +61,20 @@ export interface Config {
   copyLabels: CopyFilter;
   copyAnnotations: CopyFilter;
   concurrency: number;
+  controller: {
+    writeQps: number;
+    writeBurst: number;
+    resyncMs: number;
+    watchTimeoutSeconds: number;
+  };
+  leaderElection: {
+    /** undefined: decided at start (the local cluster in pull mode, else the first). */
+    cluster?: string;
+    namespace: string;
+    name: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
   clusters: ClusterConfig[];
 }

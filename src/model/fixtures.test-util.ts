@@ -23,6 +23,9 @@ export function cluster(name: string, exports: ExportRule[] = [], over: Partial<
   return {
     name,
     kubeconfig: `/kube/${name}`,
+    inCluster: false,
+    staleAfterMs: 300_000,
+    stalePolicy: 'keep',
     exports,
     replicaLabels: {},
     replicaAnnotations: {},
@@ -40,6 +43,8 @@ export function config(clusters: ClusterConfig[], over: Partial<Config> = {}): C
     copyLabels: { exclude: [] },
     copyAnnotations: { exclude: [] },
     concurrency: 8,
+    controller: { writeQps: 20, writeBurst: 40, resyncMs: 600_000, watchTimeoutSeconds: 300 },
+    leaderElection: { namespace: 'kube-system', name: 'mcsync-default', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
     clusters,
     ...over,
   };
