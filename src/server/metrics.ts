@@ -1,0 +1,221 @@
+// Prometheus instruments for `mcsync run`. Each ControllerMetrics owns its own Registry rather
+// than prom-client's global one: the global registry rejects a second metric of the same name,
+// so tests (and anything embedding two controllers) could not create more than one instance.
+//
+// Label values are fixed small sets (result, verb, kind, reason) or cluster names from the
+// config, so cardinality is bounded by the number of clusters — never by Service or object name.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReconcileResult = 'ok' | 'error';
+export type WriteVerb = 'create' | 'update' | 'delete';
+export type WriteKind = 'Service' | 'EndpointSlice' | 'Namespace';
+export type WriteResult = 'done' | 'skipped' | 'failed';
+export type RelistReason = 'gone' | 'resync' | 'error' | 'initial';
+export type ConfigReloadResult = 'ok' | 'rejected';
+
+// 1 ms to 60 s: a propagation inside one watch round trip is milliseconds, while one that waits
+// on rate limits, retries or a relist can take tens of seconds — both ends must stay resolvable.
+export const PROPAGATION_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+// Queue waits include retry backoff (up to minutes) and reconciles include API round trips, so
+// these reach further than prom-client's defaults (which stop at 10 s).
+export const QUEUE_WAIT_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300,
+];
+export const RECONCILE_BUCKETS: readonly number[] = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+export class ControllerMetrics {
+  readonly registry: Registry;
+
+  readonly propagation: Histogram<'source' | 'destination'>;
+  readonly queueDepth: Gauge;
+  readonly queueWait: Histogram;
+  readonly reconcileDuration: Histogram<'result'>;
+  readonly reconciles: Counter<'result'>;
+  readonly writes: Counter<'cluster' | 'verb' | 'kind' | 'result'>;
+  readonly clusterConnected: Gauge<'cluster'>;
+  readonly clusterSynced: Gauge<'cluster'>;
+  readonly clusterStale: Gauge<'cluster'>;
+  readonly clusterLastError: Gauge<'cluster'>;
+  readonly clusterLastSeen: Gauge<'cluster'>;
+  readonly managedObjects: Gauge<'cluster' | 'kind'>;
+  readonly watchRestarts: Counter<'cluster' | 'resource'>;
+  readonly relists: Counter<'cluster' | 'resource' | 'reason'>;
+  readonly leader: Gauge;
+  readonly configReloads: Counter<'result'>;
+
+  constructor() {
+    const register = new Registry();
+    this.registry = register;
+    collectDefaultMetrics({ register });
+    const registers = [register];
+
+    this.propagation = new Histogram({
+      name: 'mcsync_propagation_seconds',
+      help: 'Time from a source change being observed to the destination write being acknowledged.',
+      labelNames: ['source', 'destination'] as const,
+      buckets: [...PROPAGATION_BUCKETS],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'mcsync_queue_depth',
+      help: 'Keys waiting in the work queue (not counting those in flight).',
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: 'mcsync_queue_wait_seconds',
+      help: 'Time a key waited in the work queue before a worker started it.',
+      buckets: [...QUEUE_WAIT_BUCKETS],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'mcsync_reconcile_seconds',
+      help: 'Duration of one reconcile of one key.',
+      labelNames: ['result'] as const,
+      buckets: [...RECONCILE_BUCKETS],
+      registers,
+    });
+    this.reconciles = new Counter({
+      name: 'mcsync_reconciles_total',
+      help: 'Reconciles finished, by result.',
+      labelNames: ['result'] as const,
+      registers,
+    });
+    this.writes = new Counter({
+      name: 'mcsync_writes_total',
+      help: 'Writes planned against a cluster, by verb, kind and outcome.',
+      labelNames: ['cluster', 'verb', 'kind', 'result'] as const,
+      registers,
+    });
+    this.clusterConnected = new Gauge({
+      name: 'mcsync_cluster_connected',
+      help: '1 if the last request to the cluster succeeded, else 0.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.clusterSynced = new Gauge({
+      name: 'mcsync_cluster_synced',
+      help: "1 once every watch of the cluster has completed its initial list, else 0.",
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.clusterStale = new Gauge({
+      name: 'mcsync_cluster_stale',
+      help: '1 while the cached view of the cluster is too old to trust (source treated as unavailable), else 0.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.clusterLastError = new Gauge({
+      name: 'mcsync_cluster_last_error_timestamp_seconds',
+      help: 'Unix time of the last failed request or watch against the cluster.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.clusterLastSeen = new Gauge({
+      name: 'mcsync_cluster_last_seen_timestamp_seconds',
+      help: 'Unix time of the last successful response or watch event from the cluster.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.managedObjects = new Gauge({
+      name: 'mcsync_managed_objects',
+      help: 'Objects owned by mcsync in the cluster, by kind.',
+      labelNames: ['cluster', 'kind'] as const,
+      registers,
+    });
+    this.watchRestarts = new Counter({
+      name: 'mcsync_watch_restarts_total',
+      help: 'Watch streams re-opened (ended, errored or quiet for too long).',
+      labelNames: ['cluster', 'resource'] as const,
+      registers,
+    });
+    this.relists = new Counter({
+      name: 'mcsync_relists_total',
+      help: 'Full lists of a resource, by reason (initial, gone = 410, resync = periodic, error).',
+      labelNames: ['cluster', 'resource', 'reason'] as const,
+      registers,
+    });
+    this.leader = new Gauge({
+      name: 'mcsync_leader',
+      help: '1 while this process holds the leader lease and may write, else 0.',
+      registers,
+    });
+    this.configReloads = new Counter({
+      name: 'mcsync_config_reloads_total',
+      help: 'Config reloads, by result (rejected = invalid; the previous config stays in force).',
+      labelNames: ['result'] as const,
+      registers,
+    });
+
+    // Series that exist from the start, so `rate(...{result="error"}[5m])` alerts evaluate to 0
+    // rather than to "no data" until the first failure.
+    this.leader.set(0);
+    this.queueDepth.set(0);
+    for (const result of ['ok', 'error'] as const) this.reconciles.inc({ result }, 0);
+    for (const result of ['ok', 'rejected'] as const) this.configReloads.inc({ result }, 0);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /**
+   * Creates a cluster's per-cluster series at their starting values, so a cluster that never
+   * connects still shows up as `connected 0` instead of being absent.
+   */
+  addCluster(cluster: string): void {
+    this.clusterConnected.set({ cluster }, 0);
+    this.clusterSynced.set({ cluster }, 0);
+    this.clusterStale.set({ cluster }, 0);
+  }
+
+  /**
+   * Drops every series labelled with a cluster that a config reload removed; otherwise its last
+   * values (e.g. `stale 1`) would be exported forever and keep alerts firing.
+   */
+  async removeCluster(cluster: string): Promise<void> {
+    for (const g of [this.clusterConnected, this.clusterSynced, this.clusterStale, this.clusterLastError, this.clusterLastSeen]) {
+      g.remove({ cluster });
+    }
+    await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
+    await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result'], { cluster });
+    await removeMatching(this.watchRestarts, ['cluster', 'resource'], { cluster });
+    await removeMatching(this.relists, ['cluster', 'resource', 'reason'], { cluster });
+    await removeMatching(this.propagation, ['source', 'destination'], { source: cluster });
+    await removeMatching(this.propagation, ['source', 'destination'], { destination: cluster });
+  }
+}
+
+interface Removable<T extends string> {
+  get(): Promise<{ values: { labels: Partial<Record<string, string | number>> }[] }>;
+  remove(labels: Partial<Record<T, string | number>>): void;
+}
+
+// prom-client's remove() wants a series' full label set, and only get() lists the series.
+async function removeMatching<T extends string>(
+  metric: Removable<T>,
+  labelNames: readonly T[],
+  match: Partial<Record<T, string>>,
+): Promise<void> {
+  const { values } = await metric.get();
+  const done = new Set<string>();
+  for (const { labels } of values) {
+    if (!Object.entries(match).every(([k, v]) => labels[k] === v)) continue;
+    // A histogram lists each series once per bucket (extra `le`) and for sum and count.
+    const own: Partial<Record<T, string | number>> = {};
+    for (const name of labelNames) if (labels[name] !== undefined) own[name] = labels[name];
+    const id = JSON.stringify(own);
+    if (done.has(id)) continue;
+    done.add(id);
+    metric.remove(own);
+  }
+}
