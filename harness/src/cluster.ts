@@ -43,15 +43,29 @@ export interface ClusterInfo {
   serviceCidr: string;
   dir: string;
   caCertPath: string;
+  /**
+   * The cluster's etcd client URL (plain HTTP on loopback), for tests that change storage behind
+   * the apiserver's back; absent for clusters the harness did not start.
+   */
+  etcdUrl?: string;
 }
 
 export interface RunningCluster extends ClusterInfo {
+  etcdUrl: string;
   processes: Supervised[];
   pki: ClusterPki;
   /** Stops the control plane of this cluster (its data stays until the set is torn down). */
   stop(): Promise<void>;
   /** Starts a stopped cluster again on the same ports and data, as after an outage. */
   restart(): Promise<void>;
+  /**
+   * Stops only kube-apiserver: etcd keeps running, so a test can change storage while no
+   * apiserver (and no watch cache) can see it; the controller-manager keeps retrying, as it
+   * would through a real apiserver outage.
+   */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again after stopApiserver (and the controller-manager, if it gave up). */
+  startApiserver(): Promise<void>;
 }
 
 const CONTROLLERS = [
@@ -123,17 +137,30 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   const ca = readFileSync(pki.caCert);
   const clientAuth = { ca, cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
 
+  // Fixed slots, so a component restarted on its own replaces its entry rather than piling up,
+  // and stop() still takes them down in reverse order.
+  const ETCD = 0, APISERVER = 1, KCM = 2;
+  const startEtcd = async () => {
+    const etcd = startProcess(`${spec.name}/etcd`, bins.etcd, etcdArgs, join(logDir, 'etcd.log'));
+    processes[ETCD] = etcd;
+    await waitHealthy(etcd, () => httpGet(`${etcdUrl}/health`), 30_000);
+  };
+  const startApiserver = async () => {
+    const apiserver = startProcess(`${spec.name}/kube-apiserver`, bins['kube-apiserver'], apiserverArgs, join(logDir, 'kube-apiserver.log'));
+    processes[APISERVER] = apiserver;
+    await waitHealthy(apiserver, () => httpsGet(`${server}/readyz`, clientAuth), 120_000);
+  };
+  const startKcm = async () => {
+    const kcm = startProcess(`${spec.name}/kube-controller-manager`, bins['kube-controller-manager'], kcmArgs, join(logDir, 'kube-controller-manager.log'));
+    processes[KCM] = kcm;
+    await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000);
+  };
+
   const launch = async () => {
     processes.length = 0;
-    const etcd = startProcess(`${spec.name}/etcd`, bins.etcd, etcdArgs, join(logDir, 'etcd.log'));
-    processes.push(etcd);
-    await waitHealthy(etcd, () => httpGet(`${etcdUrl}/health`), 30_000);
-    const apiserver = startProcess(`${spec.name}/kube-apiserver`, bins['kube-apiserver'], apiserverArgs, join(logDir, 'kube-apiserver.log'));
-    processes.push(apiserver);
-    await waitHealthy(apiserver, () => httpsGet(`${server}/readyz`, clientAuth), 120_000);
-    const kcm = startProcess(`${spec.name}/kube-controller-manager`, bins['kube-controller-manager'], kcmArgs, join(logDir, 'kube-controller-manager.log'));
-    processes.push(kcm);
-    await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000);
+    await startEtcd();
+    await startApiserver();
+    await startKcm();
   };
 
   const stop = async () => {
@@ -150,10 +177,18 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
 
   return {
     name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, dir: spec.dir,
-    caCertPath: pki.caCert, processes, pki, stop,
+    caCertPath: pki.caCert, etcdUrl, processes, pki, stop,
     restart: async () => {
       await stop();
       await launch();
+    },
+    stopApiserver: async () => {
+      await processes[APISERVER]?.stop();
+    },
+    startApiserver: async () => {
+      if (!processes[ETCD]?.running()) throw new HarnessError(`${spec.name}: etcd is not running; use restart() after stop()`);
+      if (!processes[APISERVER]?.running()) await startApiserver();
+      if (!processes[KCM]?.running()) await startKcm();
     },
   };
 }
