@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { externalClusters, startClusterSet, validateNames, STATE_DIR } from './clusterset.ts';
 import { clusterCidrs } from './cluster.ts';
+import { scratchDir } from './tempdir.ts';
 
 test('cluster names must be DNS labels and unique', () => {
   assert.doesNotThrow(() => validateNames(['a', 'on-prem-1']));
@@ -24,7 +24,7 @@ test('every cluster index gets pod and service CIDRs no other index has', () => 
 });
 
 test('MCSYNC_TEST_KUBECONFIGS adopts existing clusters by name, then by order', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcsync-ext-'));
+  const dir = scratchDir('mcsync-ext-');
   for (const n of ['east', 'west']) writeFileSync(join(dir, n), 'x');
   process.env.MCSYNC_TEST_KUBECONFIGS = `east=${join(dir, 'east')},west=${join(dir, 'west')}`;
   process.env.MCSYNC_TEST_POD_CIDRS = 'west=192.0.2.0/24';
@@ -43,7 +43,7 @@ test('MCSYNC_TEST_KUBECONFIGS adopts existing clusters by name, then by order', 
 });
 
 test('a directory with a stale harness state is refused with the command that cleans it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcsync-stale-'));
+  const dir = scratchDir('mcsync-stale-');
   mkdirSync(join(dir, STATE_DIR));
   // A pid far above any real one stands for a process that is gone.
   writeFileSync(join(dir, STATE_DIR, 'state.json'), JSON.stringify({ ownerPid: 2 ** 22 + 7, createdAt: 'earlier', createdDir: false, clusters: [] }));

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureComponents } from './components.ts';
+import { scratchDir } from './tempdir.ts';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -14,7 +14,7 @@ function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<voi
 }
 
 test('without Go and without binaries the error says Go is missing and how to do without it', async () => {
-  const emptyCache = mkdtempSync(join(tmpdir(), 'mcsync-cache-'));
+  const emptyCache = scratchDir('mcsync-cache-');
   await withEnv({ MCSYNC_CACHE_DIR: emptyCache, MCSYNC_K8S_BIN_DIR: undefined, PATH: '/nonexistent' }, async () => {
     await assert.rejects(ensureComponents(['kube-apiserver']), (err: Error) => {
       assert.match(err.message, /`go` is not on PATH/);
@@ -25,8 +25,8 @@ test('without Go and without binaries the error says Go is missing and how to do
 });
 
 test('a failed build reports its exit code and the tail of its log', async () => {
-  const emptyCache = mkdtempSync(join(tmpdir(), 'mcsync-cache-'));
-  const fakeBin = mkdtempSync(join(tmpdir(), 'mcsync-fakego-'));
+  const emptyCache = scratchDir('mcsync-cache-');
+  const fakeBin = scratchDir('mcsync-fakego-');
   // A `go` that answers `go version` but fails every build, as a broken toolchain would.
   writeFileSync(join(fakeBin, 'go'), '#!/bin/sh\nif [ "$1" = version ]; then echo go version go0; exit 0; fi\necho "compile: something went wrong in $1" >&2\nexit 3\n');
   chmodSync(join(fakeBin, 'go'), 0o755);
@@ -40,7 +40,7 @@ test('a failed build reports its exit code and the tail of its log', async () =>
 });
 
 test('MCSYNC_K8S_BIN_DIR that lacks a binary is named in the error', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcsync-bins-'));
+  const dir = scratchDir('mcsync-bins-');
   await withEnv({ MCSYNC_K8S_BIN_DIR: dir }, async () => {
     await assert.rejects(ensureComponents(['etcd', 'kube-apiserver']), new RegExp(`MCSYNC_K8S_BIN_DIR=${dir} lacks etcd, kube-apiserver`));
   });

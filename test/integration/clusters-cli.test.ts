@@ -3,12 +3,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureComponents } from '../../harness/src/components.ts';
 import { isAlive } from '../../harness/src/process.ts';
+import { scratchDir } from '../../harness/src/tempdir.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 
 const cli = new URL('../../harness/src/cli.ts', import.meta.url).pathname;
@@ -31,7 +31,7 @@ function componentPids(dir: string): number[] {
 describe('clusters CLI', { skip: process.env.MCSYNC_TEST_KUBECONFIGS ? 'MCSYNC_TEST_KUBECONFIGS is set: this test starts its own clusters by design' : false }, () => {
   test('up gives kubeconfigs kubectl accepts, down from another process stops everything', async () => {
     const { kubectl } = await ensureComponents(['kubectl']);
-    const dir = join(mkdtempSync(join(tmpdir(), 'mcsync-cli-')), 'x');
+    const dir = join(scratchDir('mcsync-cli-'), 'x');
     const run = up(['--names', 'a,b', '--dir', dir]);
     try {
       await waitFor(async () => /cluster\(s\) up/.test(run.output()) || (run.child.exitCode !== null && Promise.reject(new Error(run.output()))), { what: 'up to report the clusters', timeoutMs: 180_000 });
@@ -52,7 +52,7 @@ describe('clusters CLI', { skip: process.env.MCSYNC_TEST_KUBECONFIGS ? 'MCSYNC_T
   });
 
   test('Ctrl-C on up stops everything; a second up on a live dir is refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcsync-cli-'));
+    const dir = scratchDir('mcsync-cli-');
     const run = up(['--names', 'c', '--dir', dir]);
     try {
       await waitFor(async () => /cluster\(s\) up/.test(run.output()), { what: 'up', timeoutMs: 180_000 });
@@ -74,15 +74,15 @@ describe('clusters CLI', { skip: process.env.MCSYNC_TEST_KUBECONFIGS ? 'MCSYNC_T
     const holder = createServer();
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const port = (holder.address() as { port: number }).port;
-    const taken = spawnSync(process.execPath, [cli, 'up', '--names', 'p', '--port-base', String(port), '--dir', mkdtempSync(join(tmpdir(), 'mcsync-cli-'))], { encoding: 'utf8' });
+    const taken = spawnSync(process.execPath, [cli, 'up', '--names', 'p', '--port-base', String(port), '--dir', scratchDir('mcsync-cli-')], { encoding: 'utf8' });
     holder.close();
     assert.equal(taken.status, 1);
     assert.match(taken.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
 
-    const bad = spawnSync(process.execPath, [cli, 'up', '--names', 'A_1', '--dir', mkdtempSync(join(tmpdir(), 'mcsync-cli-'))], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [cli, 'up', '--names', 'A_1', '--dir', scratchDir('mcsync-cli-')], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /cluster name "A_1" must be lower-case/);
-    const nothing = spawnSync(process.execPath, [cli, 'down', '--dir', mkdtempSync(join(tmpdir(), 'mcsync-cli-'))], { encoding: 'utf8' });
+    const nothing = spawnSync(process.execPath, [cli, 'down', '--dir', scratchDir('mcsync-cli-')], { encoding: 'utf8' });
     assert.equal(nothing.status, 1);
     assert.match(nothing.stderr, /no harness clusters in/);
   });

@@ -1,7 +1,7 @@
 // Runs the mcsync CLI as a user would (a separate process, from source), for integration tests.
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { scratchDir } from '../../harness/src/tempdir.ts';
 import { join } from 'node:path';
 
 const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -24,9 +24,9 @@ export function runMcsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   });
 }
 
-/** Writes a config file to a fresh temp dir and returns its path. */
+/** Writes a config file to a fresh temp dir (removed when the test process exits) and returns its path. */
 export function writeConfig(text: string, name = 'mcsync.yaml'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mcsync-config-'));
+  const dir = scratchDir('mcsync-config-');
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
