@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
-import { closeAll, connectAll, type Connected } from '../engine/clusters.ts';
+import { closeAll, connectAll, connectAvailable, type Connected } from '../engine/clusters.ts';
+import type { ClusterHealth } from '../engine/controller.ts';
 import { computePlan, sync, type PlanReport } from '../engine/sync.ts';
 import { readDestination } from '../kube/read.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
@@ -12,6 +13,7 @@ import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Action } from '../model/types.ts';
 import { VERSION } from '../version.ts';
 import { createLogger } from './log.ts';
+import { parseListen, runController } from './run.ts';
 import { dim, green, parseFormat, progress, red, render, table, yellow, type Format } from './output.ts';
 
 /** Exit codes: 0 done, 1 some cluster failed (others were still synced), 2 bad config or unreachable cluster (nothing written). */
@@ -50,6 +52,7 @@ async function withClusters<T>(
   opts: CommonOpts,
   io: Io,
   fn: (config: Config, clusters: Map<string, Connected>, log: Logger) => Promise<T>,
+  how: { allowUnreachable?: boolean } = {},
 ): Promise<T | undefined> {
   const file = opts.config ?? opts.clusterSvcCfgFile;
   if (!file) {
@@ -61,7 +64,13 @@ async function withClusters<T>(
   let clusters: Map<string, Connected> | undefined;
   try {
     const config = loadConfig(file);
-    clusters = await connectAll(config);
+    if (how.allowUnreachable) {
+      const { connected, issues } = await connectAvailable(config);
+      clusters = connected;
+      for (const i of issues) log.warn({ file: i.file, line: i.line, field: i.field }, i.message);
+    } else {
+      clusters = await connectAll(config);
+    }
     for (const c of clusters.values()) log.debug({ cluster: c.config.name, server: c.client.server, version: c.version }, 'connected');
     return await fn(config, clusters, log);
   } catch (err) {
@@ -132,6 +141,32 @@ function statusTable(rows: StatusRow[]): string {
   return table(['NAMESPACE', 'SERVICE', 'SOURCES', 'READY/TOTAL', 'DESTINATION', 'STATE', 'DETAIL'], lines);
 }
 
+interface ControllerView {
+  identity: string;
+  leader: boolean;
+  clusters: ClusterHealth[];
+}
+
+async function controllerStatus(url: string): Promise<ControllerView> {
+  const target = `${url.replace(/\/+$/, '')}/status`;
+  let res: Response;
+  try {
+    res = await fetch(target, { signal: AbortSignal.timeout(5000) });
+  } catch (err) {
+    throw new Error(`cannot reach the controller at ${target}: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw new Error(`the controller at ${target} answered ${res.status}`);
+  return (await res.json()) as ControllerView;
+}
+
+function controllerTable(v: ControllerView): string {
+  const yes = (b: boolean, good = true) => (b === good ? green(String(b)) : red(String(b)));
+  return `controller ${v.identity} (${v.leader ? 'leader' : 'standby'}):\n` + table(
+    ['CLUSTER', 'CONNECTED', 'SYNCED', 'STALE', 'LAST SEEN', 'LAST ERROR'],
+    v.clusters.map((c) => [c.cluster, yes(c.connected), yes(c.synced), yes(c.stale, false), c.lastSeen ?? '', c.lastError ?? '']),
+  );
+}
+
 export function buildProgram(io: Io = defaultIo): Command {
   const program = new Command('mcsync')
     .description('Make Services of one Kubernetes cluster usable from every other cluster of a flat, NAT-less network')
@@ -187,16 +222,25 @@ export function buildProgram(io: Io = defaultIo): Command {
     });
 
   withCommon(program.command('status'), ['table', 'json', 'yaml'])
-    .description('per exported Service: sources, ready endpoints and the state of each replica')
-    .action(async (opts: CommonOpts) => {
+    .description('per exported Service: sources, ready endpoints and the state of each replica; with --controller, each cluster as a running `mcsync run` sees it')
+    .option('--controller <url>', 'a running controller\'s address (its --listen), e.g. http://127.0.0.1:9090: adds connected / synced / stale per cluster')
+    .action(async (opts: CommonOpts & { controller?: string }) => {
       const format = parseFormat(opts.output);
-      await withClusters(opts, io, async (_config, clusters) => {
-        const report = await computePlan(_config, clusters);
+      await withClusters(opts, io, async (config, clusters) => {
+        const report = await computePlan(config, clusters);
+        const unreachable = config.clusters.filter((c) => !clusters.has(c.name)).map((c) => c.name);
+        for (const c of unreachable) report.failures.push({ cluster: c, stage: 'read', error: 'cannot be reached' });
         const rows = computeStatus(report.exports, report.plan, report.destinations, new Set(report.failures.map((f) => f.cluster)));
-        io.out(format === 'table' ? (rows.length ? statusTable(rows) : 'no exported services') : render({ services: rows, conflicts: report.plan.conflicts, failures: report.failures }, format));
-        if (format === 'table') for (const l of failureLines(report)) io.out(l);
+        const controller = opts.controller ? await controllerStatus(opts.controller) : undefined;
+        if (format === 'table') {
+          io.out(rows.length ? statusTable(rows) : 'no exported services');
+          if (controller) io.out(`\n${controllerTable(controller)}`);
+          for (const l of failureLines(report)) io.out(l);
+        } else {
+          io.out(render({ services: rows, conflicts: report.plan.conflicts, failures: report.failures, ...(controller ? { controller } : {}) }, format));
+        }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
-      });
+      }, { allowUnreachable: true });
     });
 
   withCommon(program.command('prune'), ['table', 'json'])
@@ -231,6 +275,46 @@ export function buildProgram(io: Io = defaultIo): Command {
         const anyFailed = failures.length > 0 || results.some((r) => r.outcome === 'failed');
         io.setExitCode(anyFailed ? EXIT.partial : EXIT.ok);
       });
+    });
+
+  program.command('run')
+    .description('keep replicas current: watch every cluster and reconcile each change as it happens (controller mode)')
+    .option('-c, --config <file>', 'mcsync config file (YAML)')
+    .addOption(new Option('--clusterSvcCfgFile <file>', 'the original automation\'s name for --config').hideHelp())
+    .option('--local-cluster <name>', 'pull mode: read every cluster, write only to this one (run one instance per cluster)')
+    .option('--leader-elect', 'only the holder of a coordination.k8s.io Lease writes (see leaderElection in the config)')
+    .option('--identity <id>', 'this instance\'s name in the Lease (default: host_pid_random)')
+    .option('--listen <host:port>', '/metrics, /healthz, /readyz and /status', '127.0.0.1:9090')
+    .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for writes in flight', '30')
+    .option('--field-manager <name>', 'field manager recorded on every write (managedFields)', 'mcsync')
+    .option('--no-watch-config', 'reload only on SIGHUP, not when the config file changes')
+    .option('--debug', 'debug logging (same as --log-level debug)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (logs go to stderr)', 'info')
+    .action(async (opts: { config?: string; clusterSvcCfgFile?: string; localCluster?: string; leaderElect?: boolean; identity?: string; listen: string; shutdownTimeout: string; watchConfig: boolean; fieldManager: string; debug?: boolean; logLevel: string }) => {
+      const file = opts.config ?? opts.clusterSvcCfgFile;
+      if (!file) {
+        io.err('error: --config FILE is required');
+        io.setExitCode(EXIT.config);
+        return;
+      }
+      const timeout = Number(opts.shutdownTimeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--shutdown-timeout must be a positive number of seconds, not "${opts.shutdownTimeout}"`);
+      parseListen(opts.listen);
+      const log = createLogger(opts.debug ? 'debug' : opts.logLevel);
+      try {
+        const code = await runController({
+          file, log, localCluster: opts.localCluster, leaderElect: opts.leaderElect ?? false, identity: opts.identity,
+          listen: opts.listen, shutdownTimeoutMs: timeout * 1000, watchConfig: opts.watchConfig, fieldManager: opts.fieldManager,
+        });
+        io.setExitCode(code);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          io.err(`error: ${err.message}`);
+          io.setExitCode(EXIT.config);
+          return;
+        }
+        throw err;
+      }
     });
 
   return program;

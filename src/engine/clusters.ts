@@ -22,14 +22,30 @@ function describe(err: unknown): string {
 }
 
 export async function connectAll(config: Config, opts: { timeoutMs?: number; maxSockets?: number } = {}): Promise<Map<string, Connected>> {
+  const { connected, issues } = await connectEach(config, opts);
+  if (issues.length > 0) {
+    for (const c of connected.values()) c.client.close();
+    throw new ConfigError(issues);
+  }
+  return connected;
+}
+
+/** For read-only views (status): what can be reached, and why the rest cannot. */
+export async function connectAvailable(config: Config, opts: { timeoutMs?: number; maxSockets?: number } = {}): Promise<{ connected: Map<string, Connected>; issues: ConfigIssue[] }> {
+  return connectEach(config, opts);
+}
+
+async function connectEach(config: Config, opts: { timeoutMs?: number; maxSockets?: number }): Promise<{ connected: Map<string, Connected>; issues: ConfigIssue[] }> {
   const issues: ConfigIssue[] = [];
   const connected = new Map<string, Connected>();
   await Promise.all(config.clusters.map(async (c) => {
     let client: KubeClient;
     try {
-      client = KubeClient.fromFile(c.name, c.kubeconfig, c.context, { maxSockets: opts.maxSockets ?? Math.max(8, config.concurrency * 2) });
+      const clientOpts = { maxSockets: opts.maxSockets ?? Math.max(8, config.concurrency * 2) };
+      client = c.inCluster ? KubeClient.inCluster(c.name, clientOpts) : KubeClient.fromFile(c.name, c.kubeconfig, c.context, clientOpts);
     } catch (err) {
-      issues.push({ ...c.kubeconfigPos, message: `cluster ${c.name}: cannot use kubeconfig ${c.kubeconfig}: ${describe(err)}` });
+      const what = c.inCluster ? 'the in-cluster ServiceAccount (no kubeconfig given)' : `kubeconfig ${c.kubeconfig}`;
+      issues.push({ ...c.kubeconfigPos, message: `cluster ${c.name}: cannot use ${what}: ${describe(err)}` });
       return;
     }
     try {
@@ -40,12 +56,8 @@ export async function connectAll(config: Config, opts: { timeoutMs?: number; max
       issues.push({ ...c.kubeconfigPos, message: `cluster ${c.name} cannot be reached at ${client.server}: ${describe(err)}` });
     }
   }));
-  if (issues.length > 0) {
-    for (const c of connected.values()) c.client.close();
-    issues.sort((a, b) => a.line - b.line);
-    throw new ConfigError(issues);
-  }
-  return connected;
+  issues.sort((a, b) => a.line - b.line);
+  return { connected, issues };
 }
 
 export function closeAll(clusters: Map<string, Connected>): void {

@@ -91,6 +91,13 @@ export class KubeClient {
     return new KubeClient(name, kc, opts);
   }
 
+  /** The ServiceAccount of the pod this process runs in (token, CA and address mounted by Kubernetes). */
+  static inCluster(name: string, opts?: ClientOptions): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromCluster();
+    return new KubeClient(name, kc, opts);
+  }
+
   /** Called after every request with its verb, path and HTTP status (0 on a connection error). */
   observe(fn: RequestObserver): void {
     this.observers.push(fn);

@@ -30,8 +30,12 @@ export interface ReflectorOptions<T> {
   onEvent?: (e: ReflectorEvent<T>) => void;
   onSynced?: () => void;
   onError?: (err: Error) => void;
+  /** Every completed list, with why it happened. */
+  onList?: (reason: ListReason) => void;
   random?: () => number;
 }
+
+export type ListReason = 'initial' | 'gone' | 'resync' | 'error';
 
 export interface ReflectorStats {
   lists: number;
@@ -54,6 +58,7 @@ export class Reflector<T extends Listed> {
   private current?: AbortController;
   private loop?: Promise<void>;
   private nextResync = 0;
+  private listReason: ListReason = 'initial';
   private syncedWaiters: (() => void)[] = [];
   private wake?: () => void;
 
@@ -63,6 +68,19 @@ export class Reflector<T extends Listed> {
 
   get synced(): boolean {
     return this.syncedFlag;
+  }
+
+  /** False from the first failed list or watch until the next success. */
+  connected = false;
+  /** When the current run of failures began (ms since epoch); undefined while connected. */
+  unhealthySince?: number;
+  /** Last time the apiserver answered this reflector (ms since epoch). */
+  lastSeen?: number;
+
+  private healthy(): void {
+    this.connected = true;
+    this.unhealthySince = undefined;
+    this.lastSeen = Date.now();
   }
 
   start(): void {
@@ -95,6 +113,8 @@ export class Reflector<T extends Listed> {
   }
 
   private fail(err: Error): void {
+    this.unhealthySince ??= Date.now();
+    this.connected = false;
     this.stats.errors++;
     this.stats.lastError = err.message;
     this.stats.lastErrorAt = Date.now();
@@ -118,6 +138,8 @@ export class Reflector<T extends Listed> {
         this.o.onEvent?.({ type: 'deleted', object: old });
       }
     }
+    this.healthy();
+    this.o.onList?.(this.listReason);
     this.resourceVersion = res.resourceVersion;
     this.nextResync = this.o.resyncMs ? Date.now() + this.o.resyncMs : Infinity;
     if (!this.syncedFlag) {
@@ -129,7 +151,11 @@ export class Reflector<T extends Listed> {
 
   private apply(e: WatchEvent): 'gone' | 'error' | undefined {
     if (e.type === 'ERROR') {
-      if (e.object.code === 410) return 'gone';
+      if (e.object.code === 410) {
+        this.listReason = 'gone';
+        return 'gone';
+      }
+      this.listReason = 'error';
       this.fail(new Error(`watch ${this.o.path} on ${this.o.client.name}: ${e.object.reason ?? ''} ${e.object.message ?? ''}`.trim()));
       return 'error';
     }
@@ -157,7 +183,7 @@ export class Reflector<T extends Listed> {
     let outcome: 'again' | 'relist' = 'again';
     let timer = setTimeout(() => ctl.abort(), inactivity);
     const resyncTimer = Number.isFinite(this.nextResync)
-      ? setTimeout(() => { outcome = 'relist'; ctl.abort(); }, Math.max(0, this.nextResync - Date.now()))
+      ? setTimeout(() => { outcome = 'relist'; this.listReason = 'resync'; ctl.abort(); }, Math.max(0, this.nextResync - Date.now()))
       : undefined;
     this.stats.watches++;
     try {
@@ -169,6 +195,7 @@ export class Reflector<T extends Listed> {
       }, (e) => {
         clearTimeout(timer);
         timer = setTimeout(() => ctl.abort(), inactivity);
+        if (e.type !== 'ERROR') this.healthy();
         const r = this.apply(e);
         if (r) {
           if (r === 'gone') this.stats.relistsGone++;
@@ -193,12 +220,19 @@ export class Reflector<T extends Listed> {
           needList = false;
         }
         const next = await this.watchOnce();
-        if (next === 'relist') needList = true;
-        attempt = 0;
+        if (next === 'relist') {
+          needList = true;
+          // A server that keeps answering with errors must not turn into a tight list/watch loop.
+          if (this.listReason === 'error') await this.sleep(this.backoff(attempt++));
+          else attempt = 0;
+        } else {
+          attempt = 0;
+        }
       } catch (err) {
         if (this.stopped) break;
         if (err instanceof KubeApiError && err.status === 410) {
           this.stats.relistsGone++;
+          this.listReason = 'gone';
           needList = true;
           continue;
         }

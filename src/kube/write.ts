@@ -23,6 +23,12 @@ export interface WriteOptions {
   /** Base of the exponential backoff; tests may shorten it. */
   backoffMs?: number;
   onResult?: (r: WriteResult) => void;
+  /** The write budget of this destination: taken before every request that writes. */
+  limiter?: { take(): Promise<void> };
+  /** Asked right before every write; a reason refuses it (e.g. this instance stopped leading). */
+  refuse?: () => string | undefined;
+  /** Recorded in managedFields; instances may tell themselves apart with their own. */
+  fieldManager?: string;
 }
 
 type AnyObject = Service | EndpointSlice | Namespace;
@@ -75,6 +81,9 @@ async function runOne(client: KubeClient, action: Action, opts: WriteOptions): P
   let current: Action = action;
   for (let attempt = 1; ; attempt++) {
     try {
+      await opts.limiter?.take();
+      const refused = opts.refuse?.();
+      if (refused) return { action, outcome: 'failed', detail: refused, attempts: attempt };
       const outcome = await attemptOnce(client, current, opts);
       if (outcome.next) {
         current = outcome.next;
@@ -102,7 +111,7 @@ interface AttemptOutcome {
 }
 
 async function attemptOnce(client: KubeClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
-  const query = { fieldManager: FIELD_MANAGER };
+  const query = { fieldManager: opts.fieldManager ?? FIELD_MANAGER };
   if (action.verb === 'create') {
     const meta = action.object.metadata;
     const body = { ...TYPE[action.kind], ...action.object, metadata: { ...meta, resourceVersion: undefined, uid: undefined } };

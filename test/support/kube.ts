@@ -1,7 +1,7 @@
 // Small read helpers for integration tests: what a cluster holds, as plain objects.
 import { CoreV1Api, DiscoveryV1Api, RbacAuthorizationV1Api, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import type { ClusterInfo } from '../../harness/src/cluster.ts';
-import { kubeConfigFor } from '../../harness/src/pods.ts';
+import { kubeConfigFor, type Pods } from '../../harness/src/pods.ts';
 import { writeKubeconfig } from '../../harness/src/pki.ts';
 
 export interface Apis {
@@ -63,4 +63,14 @@ export async function restrictedKubeconfig(
   const tr = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   writeKubeconfig(path, cluster.name, cluster.server, cluster.caCertPath, { name, token: tr.status!.token });
   return path;
+}
+
+/**
+ * A Service selecting `app=<name>` with one pod (`<name>-0`) behind it, in a namespace made if
+ * missing: the smallest thing worth exporting. Returns the pod's IP.
+ */
+export async function serviceWithPod(pods: Pods, namespace: string, name: string, port = 80): Promise<string> {
+  await pods.ensureNamespace(namespace);
+  await pods.core.createNamespacedService({ namespace, body: { metadata: { name }, spec: { selector: { app: name }, ports: [{ port }] } } });
+  return (await pods.create({ namespace, name: `${name}-0`, labels: { app: name } })).status!.podIP!;
 }

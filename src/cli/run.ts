@@ -1,0 +1,159 @@
+// `mcsync run`: the controller as a long-running process — metrics and health endpoints,
+// optional leader election, SIGTERM for a bounded graceful stop, SIGHUP (or an edited config
+// file) for a reload that is refused, keeping the running config, when the new one is bad.
+import { watchFile, unwatchFile } from 'node:fs';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/types.ts';
+import { closeAll, connectAll, type Connected } from '../engine/clusters.ts';
+import { Controller } from '../engine/controller.ts';
+import { KubeClient } from '../kube/client.ts';
+import { LeaderElector, leaseIdentity } from '../kube/lease.ts';
+import { startHttpServer } from '../server/http.ts';
+import { ControllerMetrics } from '../server/metrics.ts';
+
+export interface RunOptions {
+  file: string;
+  log: Logger;
+  localCluster?: string;
+  leaderElect: boolean;
+  identity?: string;
+  listen: string;
+  shutdownTimeoutMs: number;
+  /** Reload when the file changes on disk, as well as on SIGHUP. */
+  watchConfig: boolean;
+  fieldManager?: string;
+}
+
+export function parseListen(v: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new Error(`--listen must be HOST:PORT (e.g. 127.0.0.1:9090 or 0.0.0.0:9090), not "${v}"`);
+  return { host: (m[1] || '0.0.0.0').replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function checkLocal(config: Config, local: string | undefined): void {
+  if (local !== undefined && !config.clusters.some((c) => c.name === local)) {
+    throw new ConfigError([{ file: config.file, line: 1, field: 'clusters', message: `--local-cluster ${local} is not one of the clusters (${config.clusters.map((c) => c.name).join(', ')})` }]);
+  }
+}
+
+/** Resolves with the process exit code once the controller has stopped. */
+export async function runController(o: RunOptions): Promise<number> {
+  const { log } = o;
+  let config = loadConfig(o.file);
+  checkLocal(config, o.localCluster);
+  let clusters: Map<string, Connected> = await connectAll(config);
+  const metrics = new ControllerMetrics();
+  const identity = o.identity ?? leaseIdentity();
+  let leading = !o.leaderElect;
+  let stopping = false;
+  metrics.leader.set(leading ? 1 : 0);
+
+  const newController = (cfg: Config, cl: Map<string, Connected>) =>
+    new Controller({ config: cfg, clusters: cl, log, metrics, localCluster: o.localCluster, fieldManager: o.fieldManager, isLeader: () => leading && !stopping });
+  let controller = newController(config, clusters);
+
+  const { host, port } = parseListen(o.listen);
+  const server = await startHttpServer({
+    host, port, metrics,
+    health: () => ({ ok: !stopping }),
+    ready: () => ({ ok: !stopping && controller.synced, detail: { leader: leading, synced: controller.synced } }),
+    status: () => ({ identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health() }),
+  });
+  log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster }, 'mcsync run started');
+
+  let elector: LeaderElector | undefined;
+  let electorClient: KubeClient | undefined;
+  if (o.leaderElect) {
+    const le = config.leaderElection;
+    const leaseCluster = le.cluster ?? o.localCluster ?? config.clusters[0]!.name;
+    const c = config.clusters.find((x) => x.name === leaseCluster)!;
+    // Its own connection, so a config reload never interrupts lease renewal.
+    electorClient = c.inCluster ? KubeClient.inCluster(c.name) : KubeClient.fromFile(c.name, c.kubeconfig, c.context);
+    elector = new LeaderElector({
+      client: electorClient, namespace: le.namespace, name: le.name, identity,
+      leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs,
+      onStartedLeading: () => {
+        leading = true;
+        metrics.leader.set(1);
+        log.info({ identity, lease: `${leaseCluster}/${le.namespace}/${le.name}` }, 'became leader');
+        controller.resyncAll();
+      },
+      onStoppedLeading: () => {
+        leading = false;
+        metrics.leader.set(0);
+        if (!stopping) log.warn({ identity }, 'lost leadership; writes stopped');
+      },
+      onNewLeader: (holder) => { if (holder !== identity) log.info({ leader: holder }, 'another instance leads'); },
+      log: (msg, fields) => log.debug(fields ?? {}, msg),
+    });
+    elector.start();
+  }
+
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = (why: string) => {
+    reloading = reloading.then(async () => {
+      if (stopping) return;
+      let next: Config;
+      let nextClusters: Map<string, Connected>;
+      try {
+        next = loadConfig(o.file);
+        checkLocal(next, o.localCluster);
+        nextClusters = await connectAll(next);
+      } catch (err) {
+        metrics.configReloads.inc({ result: 'rejected' });
+        log.error({ why, error: (err as Error).message }, 'new config rejected; the running config stays in force');
+        return;
+      }
+      const old = controller;
+      const oldClusters = clusters;
+      await old.stop();
+      closeAll(oldClusters);
+      config = next;
+      clusters = nextClusters;
+      controller = newController(next, nextClusters);
+      metrics.configReloads.inc({ result: 'ok' });
+      log.info({ why }, 'config reloaded');
+      void controller.start().catch((err: unknown) => log.error({ error: (err as Error).message }, 'controller failed to start'));
+    });
+  };
+
+  return new Promise<number>((resolve) => {
+    const onHup = () => reload('SIGHUP');
+    const onTerm = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping: no new work, finishing writes in flight');
+      const force = setTimeout(() => {
+        log.error({ timeoutMs: o.shutdownTimeoutMs }, 'shutdown timed out');
+        resolve(1);
+      }, o.shutdownTimeoutMs);
+      force.unref();
+      void (async () => {
+        await reloading;
+        await controller.stop();
+        await elector?.stop({ release: true });
+        electorClient?.close();
+        closeAll(clusters);
+        await server.close();
+        if (o.watchConfig) unwatchFile(o.file);
+        process.off('SIGHUP', onHup);
+        clearTimeout(force);
+        log.info('stopped');
+        resolve(0);
+      })();
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => onTerm('SIGTERM'));
+    process.once('SIGINT', () => onTerm('SIGINT'));
+    if (o.watchConfig) {
+      watchFile(o.file, { interval: 1000 }, (cur, prev) => {
+        if (cur.mtimeMs !== prev.mtimeMs) reload('config file changed');
+      });
+    }
+    void controller.start().catch((err: unknown) => {
+      log.error({ error: (err as Error).message }, 'controller failed to start');
+    });
+  });
+}

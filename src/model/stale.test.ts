@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ep, slice, source, svc } from './fixtures.test-util.ts';
+import { isStale, staleView } from './stale.ts';
+
+const snap = source('east', [svc('shop', 'cart')], [slice('shop', 'cart', 'c1', [ep('10.1.0.1'), ep('10.1.0.2')])]);
+
+test('a cluster is stale only once it has been unreachable for staleAfter', () => {
+  assert.equal(isStale(undefined, 1000, 5000), false, 'connected');
+  assert.equal(isStale(4500, 1000, 5000), false, 'a blip');
+  assert.equal(isStale(4000, 1000, 5000), true);
+});
+
+test('keep leaves the last-known state; a fresh cluster is never altered', () => {
+  assert.equal(staleView(snap, 'keep', true), snap);
+  assert.equal(staleView(snap, 'withdraw', false), snap);
+});
+
+test('not-ready keeps every endpoint but marks it not ready', () => {
+  const v = staleView(snap, 'not-ready', true);
+  const eps = v.slices.get('shop/cart')!.flatMap((s) => s.endpoints ?? []);
+  assert.deepEqual(eps.map((e) => [e.addresses[0], e.conditions?.ready]), [['10.1.0.1', false], ['10.1.0.2', false]]);
+  assert.equal(snap.slices.get('shop/cart')![0]!.endpoints![0]!.conditions?.ready, true, 'the store is not mutated');
+});
+
+test('withdraw presents the cluster as exporting nothing', () => {
+  const v = staleView(snap, 'withdraw', true);
+  assert.deepEqual([v.services, [...v.slices]], [[], []]);
+});
