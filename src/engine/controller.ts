@@ -3,7 +3,7 @@
 // `sync` uses — restricted to that key — then written through each destination's budget.
 import type { Logger } from 'pino';
 import type { ClusterConfig, Config } from '../config/types.ts';
-import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, ownershipSelector } from '../model/labels.ts';
+import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, isOwned, ownershipSelector } from '../model/labels.ts';
 import { planDestination } from '../model/plan.ts';
 import { selectExports } from '../model/select.ts';
 import { isStale, staleView } from '../model/stale.ts';
@@ -12,7 +12,7 @@ import { KubeApiError } from '../kube/client.ts';
 import { TokenBucket } from '../kube/ratelimit.ts';
 import { PATHS, sourceNamespaces } from '../kube/read.ts';
 import { Reflector, keyOf, type ListReason, type ReflectorEvent } from '../kube/reflector.ts';
-import { applyActions } from '../kube/write.ts';
+import { applyActions, type WriteResult } from '../kube/write.ts';
 import type { ControllerMetrics } from '../server/metrics.ts';
 import type { Connected } from './clusters.ts';
 import { WorkQueue } from './queue.ts';
@@ -317,6 +317,21 @@ export class Controller {
     };
   }
 
+  /** Our own writes, taken into the destination's caches without waiting for their watch events. */
+  private remember(d: DestinationSide, r: WriteResult): void {
+    if (r.action.verb === 'delete') {
+      if (r.outcome === 'failed') return;
+      const ref = r.action.ref;
+      const key = `${ref.namespace}/${ref.name}`;
+      if (ref.kind === 'Service') d.services.forget(key);
+      if (ref.kind === 'EndpointSlice') d.slices.forget(key);
+      return;
+    }
+    if (!r.object || !isOwned(r.object.metadata, this.o.config.instance)) return;
+    if (r.action.kind === 'Service') d.services.remember(r.object as Service);
+    if (r.action.kind === 'EndpointSlice') d.slices.remember(r.object as EndpointSlice);
+  }
+
   private async reconcile(key: string): Promise<void> {
     if (!this.isLeader) return;
     const { config, log, metrics } = this.o;
@@ -351,6 +366,7 @@ export class Controller {
         refuse: () => (this.isLeader && !this.stopped ? undefined : 'not the leader any more; write not sent'),
         onResult: (r) => {
           const kind = r.action.verb === 'delete' ? r.action.ref.kind : r.action.kind;
+          this.remember(d, r);
           metrics?.writes.inc({ cluster: d.cluster, verb: r.action.verb, kind, result: r.outcome });
           const fields = { cluster: d.cluster, key, verb: r.action.verb, kind, reason: r.action.reason, outcome: r.outcome };
           if (r.outcome === 'failed') log.error({ ...fields, error: r.detail }, 'write failed');

@@ -46,6 +46,16 @@ export interface ReflectorStats {
   lastErrorAt?: number;
 }
 
+/**
+ * resourceVersions are opaque, but every apiserver backed by etcd issues them as increasing
+ * integers; only when both are integers is one known to be older than the other.
+ */
+function newer(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) > BigInt(b);
+  return a !== b;
+}
+
 export const keyOf = (o: Listed) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
 export class Reflector<T extends Listed> {
@@ -149,6 +159,27 @@ export class Reflector<T extends Listed> {
     }
   }
 
+  /**
+   * Takes in an object this process just wrote, as the server returned it, before its watch
+   * event arrives: the next plan then starts from what is really there instead of a stale copy
+   * that would cost a conflict and a needless second write.
+   */
+  remember(obj: T): void {
+    const k = keyOf(obj);
+    const old = this.store.get(k);
+    if (old && !newer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return;
+    this.store.set(k, obj);
+    this.o.onEvent?.(old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj });
+  }
+
+  /** As remember, for an object this process just deleted. */
+  forget(key: string): void {
+    const old = this.store.get(key);
+    if (!old) return;
+    this.store.delete(key);
+    this.o.onEvent?.({ type: 'deleted', object: old });
+  }
+
   private apply(e: WatchEvent): 'gone' | 'error' | undefined {
     if (e.type === 'ERROR') {
       if (e.object.code === 410) {
@@ -165,9 +196,12 @@ export class Reflector<T extends Listed> {
     const k = keyOf(obj);
     const old = this.store.get(k);
     if (e.type === 'DELETED') {
+      if (!old) return undefined; // already forgotten after our own delete
       this.store.delete(k);
       this.o.onEvent?.({ type: 'deleted', object: obj });
     } else {
+      // Already remembered from our own write, or older than what we hold: nothing new.
+      if (old && !newer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return undefined;
       this.store.set(k, obj);
       this.o.onEvent?.(old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj });
     }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mapLimit, overlayService } from './write.ts';
+import { mapLimit } from './write.ts';
+import { overlayService } from '../model/plan.ts';
 import type { Service } from '../model/types.ts';
 
 test('overlaying a replica keeps what the apiserver set and replaces what mcsync owns', () => {

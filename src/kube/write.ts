@@ -3,6 +3,7 @@
 // lost connections, and the ownership guard re-checked on every conflict: an object that is
 // no longer mcsync's by the time we write is left alone, never overwritten.
 import { isOwned } from '../model/labels.ts';
+import { overlayService, replicaMatches } from '../model/plan.ts';
 import type { Action, EndpointSlice, Namespace, ObjectRef, ResourceKind, Service } from '../model/types.ts';
 import { KubeApiError, KubeConnectionError, type KubeClient } from './client.ts';
 import { PATHS } from './read.ts';
@@ -14,6 +15,8 @@ export interface WriteResult {
   outcome: 'done' | 'skipped' | 'failed';
   detail?: string;
   attempts: number;
+  /** The object as the server holds it after a create or update (or found, when skipped as already right). */
+  object?: AnyObject;
 }
 
 export interface WriteOptions {
@@ -56,18 +59,6 @@ function phase(a: Action): number {
   return a.kind === 'Service' ? 1 : 2;
 }
 
-/** mcsync's part of a replica Service, laid over a fresh copy of the live object. */
-export function overlayService(live: Service, wanted: Service): Service {
-  const spec = { ...live.spec };
-  delete spec.selector;
-  spec.type = wanted.spec.type;
-  spec.ports = wanted.spec.ports;
-  if (wanted.spec.externalName !== undefined) spec.externalName = wanted.spec.externalName;
-  if (wanted.spec.sessionAffinity !== undefined) spec.sessionAffinity = wanted.spec.sessionAffinity;
-  if (wanted.spec.sessionAffinityConfig !== undefined) spec.sessionAffinityConfig = wanted.spec.sessionAffinityConfig;
-  return { ...live, metadata: { ...live.metadata, labels: wanted.metadata.labels, annotations: wanted.metadata.annotations }, spec };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function retryable(err: unknown): boolean {
@@ -90,7 +81,7 @@ async function runOne(client: KubeClient, action: Action, opts: WriteOptions): P
         if (attempt < max) continue;
         return { action, outcome: 'failed', detail: 'kept conflicting with concurrent changes', attempts: attempt };
       }
-      return { action, outcome: outcome.skipped ? 'skipped' : 'done', detail: outcome.skipped, attempts: attempt };
+      return { action, outcome: outcome.skipped ? 'skipped' : 'done', detail: outcome.skipped, attempts: attempt, object: outcome.object };
     } catch (err) {
       if (attempt < max && retryable(err)) {
         const ra = err instanceof KubeApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 0;
@@ -108,6 +99,7 @@ interface AttemptOutcome {
   next?: Action;
   /** Finished without writing, and why. */
   skipped?: string;
+  object?: AnyObject;
 }
 
 async function attemptOnce(client: KubeClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
@@ -116,22 +108,21 @@ async function attemptOnce(client: KubeClient, action: Action, opts: WriteOption
     const meta = action.object.metadata;
     const body = { ...TYPE[action.kind], ...action.object, metadata: { ...meta, resourceVersion: undefined, uid: undefined } };
     try {
-      await client.request('POST', collectionPath(action.kind, meta.namespace), { body, query });
-      return {};
+      return { object: await client.request<AnyObject>('POST', collectionPath(action.kind, meta.namespace), { body, query }) };
     } catch (err) {
       if (!(err instanceof KubeApiError) || err.status !== 409) throw err;
       if (action.kind === 'Namespace') return { skipped: 'namespace already exists' };
       // Someone made it between our read and this write: ours (an earlier run) → update it; not ours → leave it.
       const live = await client.request<AnyObject>('GET', objectPath(action.kind, meta.namespace, meta.name));
       if (!isOwned(live.metadata, opts.instance)) return { skipped: `${action.kind} ${meta.namespace}/${meta.name} appeared and is not owned by mcsync; left alone` };
+      if (replicaMatches(action.kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object as Service | EndpointSlice)) return { skipped: 'already as wanted', object: live };
       return { next: { ...action, verb: 'update', object: refreshed(action.kind, live, action.object) } as Action };
     }
   }
   if (action.verb === 'update') {
     const meta = action.object.metadata;
     try {
-      await client.request('PUT', objectPath(action.kind, meta.namespace, meta.name), { body: { ...TYPE[action.kind], ...action.object }, query });
-      return {};
+      return { object: await client.request<AnyObject>('PUT', objectPath(action.kind, meta.namespace, meta.name), { body: { ...TYPE[action.kind], ...action.object }, query }) };
     } catch (err) {
       if (!(err instanceof KubeApiError)) throw err;
       if (err.status === 404) {
@@ -140,6 +131,8 @@ async function attemptOnce(client: KubeClient, action: Action, opts: WriteOption
       if (err.status !== 409) throw err;
       const live = await client.request<AnyObject>('GET', objectPath(action.kind, meta.namespace, meta.name));
       if (!isOwned(live.metadata, opts.instance)) return { skipped: `${action.kind} ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
+      // Planned against a stale copy, but the live object may already be what we want: then a write would change nothing.
+      if (replicaMatches(action.kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object)) return { skipped: 'already as wanted', object: live };
       return { next: { ...action, object: refreshed(action.kind, live, action.object) } as Action };
     }
   }

@@ -74,7 +74,7 @@ const TYPE_DEPENDENT_FIELDS = [
 ] as const;
 
 /** The existing object with mcsync's fields laid over it: server-set fields (clusterIP, ipFamilies, resourceVersion) survive a PUT. */
-function overlayService(existing: Service, desired: Service): Service {
+export function overlayService(existing: Service, desired: Service): Service {
   const spec: Service['spec'] = { ...existing.spec };
   delete spec.selector;
   if (desired.spec.type !== existing.spec.type) for (const f of TYPE_DEPENDENT_FIELDS) delete spec[f];
@@ -86,6 +86,12 @@ function overlayService(existing: Service, desired: Service): Service {
   }
   const metadata = { ...existing.metadata, labels: { ...desired.metadata.labels }, annotations: { ...desired.metadata.annotations } };
   return { ...existing, apiVersion: 'v1', kind: 'Service', metadata, spec };
+}
+
+/** Whether a live replica already holds everything mcsync wants in it (a write would change nothing it controls). */
+export function replicaMatches(kind: 'Service' | 'EndpointSlice', live: Service | EndpointSlice, wanted: Service | EndpointSlice): boolean {
+  if (kind === 'Service') return serviceProjection(live as Service) === serviceProjection(wanted as Service);
+  return sliceProjection(live as EndpointSlice) === sliceProjection(wanted as EndpointSlice);
 }
 
 function refOf(kind: ObjectRef['kind'], obj: { metadata: EndpointSlice['metadata'] }): ObjectRef {

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
+import { writeCount } from '../../harness/src/metrics.ts';
 import { startController, type RunningController } from '../support/controller.ts';
 import { runMcsync, writeConfig } from '../support/mcsync.ts';
 import { addressMap, apis, getService, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
@@ -73,6 +74,26 @@ describe('replicas follow the source while mcsync run watches', () => {
     for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w0!]: false, [ip.w1!]: true }, 'pod not ready');
     await podsA.delete(ns, 'web-0');
     for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w1!]: true }, 'pod deleted');
+  });
+
+  test('one endpoint change costs exactly one write per destination, by the apiservers\' count', async () => {
+    const writes = async () => Promise.all(['b', 'c'].map((n) => writeCount(set.get(n), ['services', 'endpointslices', 'namespaces'])));
+    // Start from quiet: the earlier steps' writes have all landed.
+    let last = '';
+    await waitFor(async () => {
+      const now = JSON.stringify(await writes());
+      const quiet = now === last;
+      last = now;
+      return quiet;
+    }, { what: 'destination writes to settle', intervalMs: 1000 });
+    const before = await writes();
+    await podsA.setReady(ns, 'web-1', false);
+    for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w1!]: false }, 'readiness flip');
+    await new Promise((r) => setTimeout(r, 1000)); // room for any stray second write to show up
+    const after = await writes();
+    await podsA.setReady(ns, 'web-1', true);
+    for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w1!]: true }, 'ready again');
+    assert.deepEqual(after.map((n, i) => n - before[i]!), [1, 1]);
   });
 
   test('a replica edited or deleted by hand is restored', async () => {
