@@ -2,7 +2,7 @@
 // EKS clusters, the stars example is deployed across them, `mcsync sync` replicates each side's
 // services into the other, and `mcsync status` and kubectl show the replicas. `--keep` leaves
 // the clusters up (Ctrl-C stops them).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROL_PLANE, ensureComponents } from '../harness/src/components.ts';
@@ -55,6 +55,30 @@ try {
   kubectl(eks, ['get', 'services,endpointslices', '-n', 'stars', '-o', 'wide']);
   kubectl(onprem, ['get', 'services,endpointslices', '-n', 'management-ui', '-o', 'wide']);
   say('\nThe replicas in each cluster are selectorless Services whose EndpointSlices hold the other cluster\'s pod IPs.');
+
+  say('\n== controller mode: `mcsync run` keeps the replicas current while pods change');
+  const run = spawn(process.execPath, [mcsyncMain, 'run', '--config', configPath, '--listen', '127.0.0.1:0', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let runLog = '';
+  run.stderr.on('data', (d: Buffer) => (runLog += d.toString()));
+  const replicaIps = async () => {
+    const r = spawnSync(bins.kubectl, ['--kubeconfig', eks.kubeconfigPath, 'get', 'endpointslices', '-n', 'stars', '-l', 'kubernetes.io/service-name=backend',
+      '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}'], { encoding: 'utf8' });
+    return r.stdout.trim().split(/\s+/).filter(Boolean).sort();
+  };
+  try {
+    await waitFor(async () => /caches synced; reconciling/.test(runLog), { what: 'mcsync run to sync its caches' });
+    say(`   backend endpoints in eks1 now:   ${(await replicaIps()).join(', ')}`);
+    const moved = await new Pods(onprem).changeIp('stars', 'backend-1');
+    say(`   backend-1 rescheduled in onprem1 with IP ${moved.status!.podIP}`);
+    const after = await waitFor(async () => {
+      const ips = await replicaIps();
+      return ips.includes(moved.status!.podIP!) ? ips : undefined;
+    }, { what: 'the new IP in eks1' });
+    say(`   backend endpoints in eks1 after: ${after.join(', ')}  (no second sync needed)`);
+  } finally {
+    run.kill('SIGTERM');
+    await new Promise((r) => run.once('exit', r));
+  }
   if (keep) {
     say(`Clusters stay up; kubeconfigs and stars.yaml in ${set.dir}. Ctrl-C to stop.`);
     await new Promise<never>(() => {});

@@ -135,8 +135,12 @@ export class Pods {
     await this.delete(namespace, name);
     await this.waitGone(namespace, name);
     const ready = old.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    const oldIps = (old.status?.podIPs ?? []).map((p) => p.ip);
+    // A rescheduled pod gets another address: never hand the one it just gave up straight back.
+    let ip = newIp;
+    while (ip === undefined || oldIps.includes(ip)) ip = await this.allocateIp();
     return this.create({
-      namespace, name, labels: old.metadata?.labels, ready, ip: newIp,
+      namespace, name, labels: old.metadata?.labels, ready, ip,
       hostname: old.spec?.hostname, subdomain: old.spec?.subdomain, ports: old.spec?.containers[0]?.ports,
     });
   }
