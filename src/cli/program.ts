@@ -6,6 +6,7 @@ import type { Config } from '../config/types.ts';
 import { closeAll, connectAll, connectAvailable, type Connected } from '../engine/clusters.ts';
 import type { ClusterHealth } from '../engine/controller.ts';
 import { computePlan, sync, type PlanReport } from '../engine/sync.ts';
+import { doctor, type CheckResult } from '../engine/doctor.ts';
 import { readDestination } from '../kube/read.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
 import { planPrune } from '../model/prune.ts';
@@ -275,6 +276,24 @@ export function buildProgram(io: Io = defaultIo): Command {
         const anyFailed = failures.length > 0 || results.some((r) => r.outcome === 'failed');
         io.setExitCode(anyFailed ? EXIT.partial : EXIT.ok);
       });
+    });
+
+  withCommon(program.command('doctor'), ['table', 'json'])
+    .description('check each cluster and the fleet for what mcsync needs: reachability, APIs, permissions, pod CIDR overlap, namespaces, orphaned replicas')
+    .action(async (opts: CommonOpts) => {
+      const format = parseFormat(opts.output, ['table', 'json']);
+      await withClusters(opts, io, async (config, clusters) => {
+        const report = await doctor(config, clusters);
+        if (format === 'json') {
+          io.out(render(report, 'json'));
+        } else {
+          const paint: Record<CheckResult, (s: string) => string> = { pass: green, warn: yellow, fail: red, info: dim };
+          io.out(table(['CHECK', 'SCOPE', 'RESULT', 'MESSAGE'], report.checks.map((c) => [c.name, c.scope, paint[c.result](c.result), c.message])));
+          const s = report.summary;
+          io.out(`${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.info} info`);
+        }
+        io.setExitCode(report.summary.fail > 0 ? EXIT.partial : EXIT.ok);
+      }, { allowUnreachable: true });
     });
 
   program.command('run')
