@@ -1,5 +1,7 @@
 // Small read helpers for integration tests: what a cluster holds, as plain objects.
-import { CoreV1Api, DiscoveryV1Api, RbacAuthorizationV1Api, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { AuthorizationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import type { ClusterInfo } from '../../harness/src/cluster.ts';
 import { kubeConfigFor, type Pods } from '../../harness/src/pods.ts';
 import { writeKubeconfig } from '../../harness/src/pki.ts';
@@ -73,4 +75,61 @@ export async function serviceWithPod(pods: Pods, namespace: string, name: string
   await pods.ensureNamespace(namespace);
   await pods.core.createNamespacedService({ namespace, body: { metadata: { name }, spec: { selector: { app: name }, ports: [{ port }] } } });
   return (await pods.create({ namespace, name: `${name}-0`, labels: { app: name } })).status!.podIP!;
+}
+
+/**
+ * Creates every object of the given multi-document YAML files, in file order (so a Namespace
+ * comes before what lives in it), replacing any that already exist: what `kubectl apply -f`
+ * does for the repository's deploy/ manifests, without kubectl. `edit` adapts an object the
+ * way a user following a file's comments would.
+ */
+export async function applyManifests(cluster: ClusterInfo, files: string[], edit: (obj: KubernetesObject) => KubernetesObject = (o) => o): Promise<KubernetesObject[]> {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfigFor(cluster));
+  const applied: KubernetesObject[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]!.message}`);
+      const parsed = doc.toJS() as KubernetesObject | null;
+      if (!parsed) continue;
+      const obj = edit(parsed);
+      try {
+        applied.push(await api.create(obj));
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+        const live = await api.read({ apiVersion: obj.apiVersion!, kind: obj.kind!, metadata: { name: obj.metadata!.name!, namespace: obj.metadata!.namespace } });
+        applied.push(await api.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata!.resourceVersion } }));
+      }
+    }
+  }
+  return applied;
+}
+
+/**
+ * A kubeconfig that authenticates as an existing ServiceAccount with a bound token from the
+ * TokenRequest API: the credential a real install hands to mcsync for another cluster.
+ */
+export async function serviceAccountKubeconfig(cluster: ClusterInfo, namespace: string, name: string, path: string, expirationSeconds = 3600): Promise<string> {
+  const core = kubeConfigFor(cluster).makeApiClient(CoreV1Api);
+  const tr = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds } } });
+  writeKubeconfig(path, cluster.name, cluster.server, cluster.caCertPath, { name: `${namespace}-${name}`, token: tr.status!.token });
+  return path;
+}
+
+export interface Access {
+  verb: string;
+  resource: string;
+  group?: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** Whether the identity of `kubeconfigPath` may do `a`, by the apiserver's own authorizer (SelfSubjectAccessReview). */
+export async function canI(kubeconfigPath: string, a: Access): Promise<boolean> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({ body: {
+    spec: { resourceAttributes: { verb: a.verb, resource: a.resource, group: a.group ?? '', namespace: a.namespace, name: a.name, subresource: a.subresource } },
+  } });
+  return review.status?.allowed === true;
 }
