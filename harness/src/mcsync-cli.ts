@@ -1,7 +1,7 @@
-// Runs the mcsync CLI as a user would (a separate process, from source), for integration tests.
+// Runs the mcsync CLI as a user would (a separate process, from source), for tests and benchmarks.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { scratchDir } from '../../harness/src/tempdir.ts';
+import { scratchDir } from './tempdir.ts';
 import { join } from 'node:path';
 
 const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;

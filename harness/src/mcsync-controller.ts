@@ -1,7 +1,7 @@
-// `mcsync run` as a child process for integration tests: its JSON logs parsed as they come,
+// `mcsync run` as a child process, for integration tests and benchmarks: its JSON logs parsed as they come,
 // its /status and /metrics read over loopback, and signals sent the way an orchestrator would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitFor } from '../../harness/src/wait.ts';
+import { waitFor } from './wait.ts';
 
 const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 

@@ -9,8 +9,8 @@ import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.t
 import { Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { writeCount } from '../../harness/src/metrics.ts';
-import { startController, type RunningController } from '../support/controller.ts';
-import { runMcsync, writeConfig } from '../support/mcsync.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { addressMap, apis, getService, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 let set: ClusterSet;

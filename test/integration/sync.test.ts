@@ -8,7 +8,7 @@ import { Pods } from '../../harness/src/pods.ts';
 import { EKS_SERVICES, ON_PREM_SERVICES, deployExample } from '../../harness/src/examples/stars.ts';
 import { writeCount } from '../../harness/src/metrics.ts';
 import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig, type RunResult } from '../support/mcsync.ts';
+import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync-cli.ts';
 import { addressMap, apis, getService, restrictedKubeconfig, slicesOf, sorted, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const RESOURCES = ['services', 'endpointslices', 'namespaces'];
