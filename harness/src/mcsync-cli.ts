@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { scratchDir } from './tempdir.ts';
 import { join } from 'node:path';
 
-const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+/** MCSYNC_ENTRY picks what runs: the sources (default) or the built CLI (dist/src/cli/main.js), as benchmarks do. */
+const main = process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 export interface RunResult {
   code: number | null;

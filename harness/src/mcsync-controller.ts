@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait.ts';
 
-const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+/** MCSYNC_ENTRY picks what runs: the sources (default) or the built CLI (dist/src/cli/main.js), as benchmarks do. */
+const main = process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 export interface LogLine {
   msg?: string;
@@ -19,7 +20,9 @@ export class RunningController {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [main, 'run', '--listen', '127.0.0.1:0', '--log-level', 'debug', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // MCSYNC_NODE_OPTIONS reaches only the controller, e.g. a heap cap as a pod's memory limit would set.
+    const env = process.env.MCSYNC_NODE_OPTIONS ? { ...process.env, NODE_OPTIONS: process.env.MCSYNC_NODE_OPTIONS } : process.env;
+    this.child = spawn(process.execPath, [main, 'run', '--listen', '127.0.0.1:0', '--log-level', 'debug', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {
       this.raw += d.toString();

@@ -188,6 +188,8 @@ export class Controller {
   }
 
   private sourceChanged(cluster: string, keys: string[]): void {
+    // The initial lists are not changes to propagate; timing them would measure start-up.
+    if (!this.started) return;
     const now = performance.now();
     for (const k of keys) if (!this.pending.has(k)) this.pending.set(k, { at: now, source: cluster });
     this.enqueue(keys);

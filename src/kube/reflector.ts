@@ -56,6 +56,15 @@ function newer(a: string | undefined, b: string | undefined): boolean {
   return a !== b;
 }
 
+/**
+ * managedFields is often the largest part of an object and nothing in mcsync reads it; dropping
+ * it before an object enters a store is what keeps a cache of thousands of slices small.
+ */
+function slim<T extends Listed>(obj: T): T {
+  delete (obj.metadata as { managedFields?: unknown }).managedFields;
+  return obj;
+}
+
 export const keyOf = (o: Listed) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
 export class Reflector<T extends Listed> {
@@ -134,7 +143,7 @@ export class Reflector<T extends Listed> {
   private async list(): Promise<void> {
     const res = await this.o.client.list<T>(this.o.path, { labelSelector: this.o.labelSelector });
     this.stats.lists++;
-    const fresh = new Map(res.items.map((i) => [keyOf(i), i] as const));
+    const fresh = new Map(res.items.map((i) => [keyOf(i), slim(i)] as const));
     // Emit only the differences, so a relist after a gap repairs state without a storm of events.
     for (const [k, obj] of fresh) {
       const old = this.store.get(k);
@@ -165,6 +174,7 @@ export class Reflector<T extends Listed> {
    * that would cost a conflict and a needless second write.
    */
   remember(obj: T): void {
+    slim(obj);
     const k = keyOf(obj);
     const old = this.store.get(k);
     if (old && !newer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return;
@@ -190,7 +200,7 @@ export class Reflector<T extends Listed> {
       this.fail(new Error(`watch ${this.o.path} on ${this.o.client.name}: ${e.object.reason ?? ''} ${e.object.message ?? ''}`.trim()));
       return 'error';
     }
-    const obj = e.object as unknown as T;
+    const obj = slim(e.object as unknown as T);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (e.type === 'BOOKMARK') return undefined;
     const k = keyOf(obj);
