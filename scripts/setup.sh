@@ -4,7 +4,8 @@
 #   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
 #     with their parent), iproute2
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
-#   - kube-apiserver, kube-controller-manager, kubectl, etcd built from their Go modules into
+#   - kube-apiserver, kube-controller-manager, kubectl, etcd (and helm, for the chart tests)
+#     built from their Go modules into
 #     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,5 +44,5 @@ fi
 say "building mcsync"
 npm run --silent build
 
-npm run --silent clusters -- build >/dev/null
+npm run --silent clusters -- build --with-helm >/dev/null
 say "ready"

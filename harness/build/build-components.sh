@@ -5,7 +5,7 @@
 # Inputs (environment): MCSYNC_BUILD_DIR (where to build; bin/ holds results),
 # K8S_VERSION (e.g. v1.36.3), ETCD_VERSION (empty = the version Kubernetes itself pins),
 # COREDNS_VERSION, and the components to build as arguments
-# (kube-apiserver kube-controller-manager kube-proxy kubectl etcd coredns).
+# (kube-apiserver kube-controller-manager kube-proxy kubectl etcd coredns helm).
 #
 # Why a generated go.mod: k8s.io/kubernetes replaces its k8s.io/* staging modules with
 # ./staging paths, which Go ignores for a dependency; we pin each one to the matching v0.x.
@@ -67,6 +67,16 @@ build_etcd() {
   mv "$bin_dir/etcd.tmp" "$bin_dir/etcd"
 }
 
+build_helm() {
+  local helm_dir="$MCSYNC_BUILD_DIR/src/helm"
+  mkdir -p "$helm_dir" && cd "$helm_dir"
+  if [ ! -f go.mod ]; then go mod init mcsync.local/helm; fi
+  echo "building helm from helm.sh/helm/v3@$HELM_VERSION" >&2
+  go get "helm.sh/helm/v3@$HELM_VERSION"
+  go build -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" -o "$bin_dir/helm.tmp" helm.sh/helm/v3/cmd/helm
+  mv "$bin_dir/helm.tmp" "$bin_dir/helm"
+}
+
 build_coredns() {
   cd "$dns_dir"
   if [ ! -f go.mod ]; then go mod init mcsync.local/coredns; fi
@@ -83,6 +93,7 @@ for component in "$@"; do
       build_k8s "$component" "k8s.io/kubernetes/cmd/$component" ;;
     etcd) prepare_k8s_module; build_etcd ;;
     coredns) build_coredns ;;
+    helm) : "${HELM_VERSION:?}"; build_helm ;;
     *) echo "unknown component: $component" >&2; exit 2 ;;
   esac
 done

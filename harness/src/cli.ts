@@ -45,8 +45,10 @@ async function main(argv: string[]): Promise<void> {
   program.command('build')
     .description('build (or find) the Kubernetes components now, so a later `up` starts at once')
     .option('--data-plane', 'also kube-proxy and CoreDNS')
-    .action(async (o: { dataPlane?: boolean }) => {
-      const bins = await ensureComponents(o.dataPlane ? [...CONTROL_PLANE, ...DATA_PLANE] : CONTROL_PLANE, { onProgress: say });
+    .option('--with-helm', 'also helm (the chart tests render with it)')
+    .action(async (o: { dataPlane?: boolean; withHelm?: boolean }) => {
+      const wanted = [...CONTROL_PLANE, ...(o.dataPlane ? DATA_PLANE : []), ...(o.withHelm ? (['helm'] as const) : [])];
+      const bins = await ensureComponents(wanted, { onProgress: say });
       for (const [name, path] of Object.entries(bins)) process.stdout.write(`${name.padEnd(24)} ${path}\n`);
       process.stdout.write(`build cache: ${buildDir()}\n`);
     });

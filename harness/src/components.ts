@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const KUBERNETES_VERSION = 'v1.36.3';
 export const COREDNS_VERSION = 'v1.14.7';
+export const HELM_VERSION = 'v3.22.0';
 
 export type Component =
   | 'etcd'
@@ -16,7 +17,8 @@ export type Component =
   | 'kube-controller-manager'
   | 'kubectl'
   | 'kube-proxy'
-  | 'coredns';
+  | 'coredns'
+  | 'helm';
 
 /** What a cluster needs; kube-proxy and CoreDNS are only for the data-plane tests. */
 export const CONTROL_PLANE: Component[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'];
@@ -45,7 +47,7 @@ function onPath(name: string): string | undefined {
 
 /** The version a binary reports, or undefined when it will not say. */
 function reportedVersion(path: string, component: Component): string | undefined {
-  const args = component === 'kubectl' ? ['version', '--client'] : component === 'coredns' ? ['-version'] : ['--version'];
+  const args = component === 'kubectl' ? ['version', '--client'] : component === 'coredns' ? ['-version'] : component === 'helm' ? ['version', '--short'] : ['--version'];
   const out = spawnSync(path, args, { encoding: 'utf8', timeout: 10_000 });
   return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim() || undefined;
 }
@@ -54,6 +56,7 @@ function matchesPin(path: string, component: Component): boolean {
   const reported = reportedVersion(path, component) ?? '';
   if (component === 'etcd') return /etcd Version: 3\.(5|6|7)\./.test(reported);
   if (component === 'coredns') return reported.includes(COREDNS_VERSION.slice(1));
+  if (component === 'helm') return reported.includes(HELM_VERSION);
   return reported.includes(KUBERNETES_VERSION);
 }
 
@@ -62,7 +65,9 @@ export function locate(component: Component): string | undefined {
   const given = process.env.MCSYNC_K8S_BIN_DIR;
   if (given) {
     const p = join(given, component);
-    return existsSync(p) ? p : undefined;
+    if (existsSync(p)) return p;
+    // Bringing your own control plane need not mean bringing helm or the data-plane pieces too.
+    if (CONTROL_PLANE.includes(component)) return undefined;
   }
   const cached = join(buildDir(), 'bin', component);
   if (existsSync(cached)) return cached;
@@ -89,7 +94,7 @@ export async function ensureComponents(
     else missing.push(c);
   }
   if (missing.length > 0) {
-    if (process.env.MCSYNC_K8S_BIN_DIR) {
+    if (process.env.MCSYNC_K8S_BIN_DIR && missing.some((c) => CONTROL_PLANE.includes(c))) {
       throw new HarnessError(
         `MCSYNC_K8S_BIN_DIR=${process.env.MCSYNC_K8S_BIN_DIR} lacks ${missing.join(', ')}; ` +
           'put those binaries there or unset it to build them from source',
@@ -129,6 +134,7 @@ async function build(missing: Component[], opts: EnsureOptions): Promise<void> {
         MCSYNC_BUILD_DIR: dir,
         K8S_VERSION: KUBERNETES_VERSION,
         COREDNS_VERSION,
+        HELM_VERSION,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

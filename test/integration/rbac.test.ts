@@ -11,7 +11,7 @@ import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync-cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { addressMap, apis, applyManifests, canI, getService, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Access, type Apis } from '../support/kube.ts';
+import { addressMap, apis, applyManifests, canI, getService, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Access, type Apis, replicasAre, sourceSettled } from '../support/kube.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const RBAC = ['serviceaccount.yaml', 'source-reader.yaml', 'destination-writer.yaml'].map((f) => join(ROOT, 'deploy/rbac', f));
@@ -26,18 +26,6 @@ const saKubeconfig: Record<string, string> = {};
 function ok(r: RunResult): RunResult {
   assert.equal(r.code, 0, `mcsync exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   return r;
-}
-
-async function replicasAre(dest: Apis, ns: string, svc: string, want: Record<string, boolean>, what: string): Promise<void> {
-  await waitFor(async () => JSON.stringify(Object.entries(addressMap(await slicesOf(dest, ns, svc, REPLICA_SLICES))).sort()) === JSON.stringify(Object.entries(want).sort()),
-    { what, timeoutMs: 60_000 });
-}
-
-async function sourceSettled(api: Apis, ns: string, svc: string, want: number): Promise<Record<string, boolean>> {
-  return waitFor(async () => {
-    const m = addressMap(await slicesOf(api, ns, svc));
-    return Object.keys(m).length === want ? m : undefined;
-  }, { what: `${want} endpoints for ${ns}/${svc}` });
 }
 
 before(async () => {

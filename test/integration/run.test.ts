@@ -11,7 +11,7 @@ import { waitFor } from '../../harness/src/wait.ts';
 import { writeCount } from '../../harness/src/metrics.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { addressMap, apis, getService, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
+import { addressMap, apis, getService, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis, replicasAre } from '../support/kube.ts';
 
 let set: ClusterSet;
 let A: Apis, B: Apis, C: Apis;
@@ -24,12 +24,6 @@ function cluster(name: string, exportsYaml: string[] = []): string[] {
 function configText(instance: string, ns: string, extra: string[] = []): string {
   return [`instance: ${instance}`, 'controller:', '  watchTimeout: 2s', '  resyncInterval: 20s', ...extra, 'clusters:',
     ...cluster('a', [`- namespace: ${ns}`]), ...cluster('b'), ...cluster('c')].join('\n') + '\n';
-}
-
-/** The replica slices' address → ready map in a destination, once it equals `want`. */
-async function replicasAre(dest: Apis, ns: string, svc: string, want: Record<string, boolean>, what: string): Promise<void> {
-  await waitFor(async () => JSON.stringify(Object.entries(addressMap(await slicesOf(dest, ns, svc, REPLICA_SLICES))).sort()) === JSON.stringify(Object.entries(want).sort()),
-    { what, timeoutMs: 60_000 });
 }
 
 before(async () => {

@@ -9,7 +9,7 @@ import { EKS_SERVICES, ON_PREM_SERVICES, deployExample } from '../../harness/src
 import { writeCount } from '../../harness/src/metrics.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync-cli.ts';
-import { addressMap, apis, getService, restrictedKubeconfig, slicesOf, sorted, REPLICA_SLICES, type Apis } from '../support/kube.ts';
+import { addressMap, apis, getService, restrictedKubeconfig, slicesOf, sorted, REPLICA_SLICES, type Apis, sourceSettled } from '../support/kube.ts';
 
 const RESOURCES = ['services', 'endpointslices', 'namespaces'];
 
@@ -35,14 +35,6 @@ async function totalWrites(): Promise<number> {
 function ok(r: RunResult): RunResult {
   assert.equal(r.code, 0, `mcsync exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   return r;
-}
-
-/** Source slices settle asynchronously (the controller-manager writes them): wait for the IPs first. */
-async function sourceSettled(api: Apis, ns: string, svc: string, want: number): Promise<Record<string, boolean>> {
-  return waitFor(async () => {
-    const m = addressMap(await slicesOf(api, ns, svc));
-    return Object.keys(m).length === want ? m : undefined;
-  }, { what: `${want} endpoints for ${ns}/${svc}` });
 }
 
 before(async () => {

@@ -4,6 +4,7 @@ import { AuthorizationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, KubernetesOb
 import { parseAllDocuments } from 'yaml';
 import type { ClusterInfo } from '../../harness/src/cluster.ts';
 import { kubeConfigFor, type Pods } from '../../harness/src/pods.ts';
+import { waitFor } from '../../harness/src/wait.ts';
 import { writeKubeconfig } from '../../harness/src/pki.ts';
 
 export interface Apis {
@@ -132,4 +133,18 @@ export async function canI(kubeconfigPath: string, a: Access): Promise<boolean> 
     spec: { resourceAttributes: { verb: a.verb, resource: a.resource, group: a.group ?? '', namespace: a.namespace, name: a.name, subresource: a.subresource } },
   } });
   return review.status?.allowed === true;
+}
+
+/** The replica slices' address → ready map in a destination, once it equals `want`. */
+export async function replicasAre(dest: Apis, ns: string, svc: string, want: Record<string, boolean>, what: string): Promise<void> {
+  const text = (m: Record<string, boolean>) => JSON.stringify(Object.entries(m).sort());
+  await waitFor(async () => text(addressMap(await slicesOf(dest, ns, svc, REPLICA_SLICES))) === text(want), { what, timeoutMs: 60_000 });
+}
+
+/** Source slices settle asynchronously (the controller-manager writes them): wait for the IPs first. */
+export async function sourceSettled(api: Apis, ns: string, svc: string, want: number): Promise<Record<string, boolean>> {
+  return waitFor(async () => {
+    const m = addressMap(await slicesOf(api, ns, svc));
+    return Object.keys(m).length === want ? m : undefined;
+  }, { what: `${want} endpoints for ${ns}/${svc}` });
 }
