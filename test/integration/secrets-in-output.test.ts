@@ -3,8 +3,8 @@
 // token material — not on stdout, not in the logs on stderr, not in errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { Pods } from '../../harness/src/pods.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
@@ -15,6 +15,7 @@ import { restrictedKubeconfig } from '../support/kube.ts';
 let set: ClusterSet;
 let secrets: string[];
 let cfg: string;
+let tokenKubeconfigPath: string;
 
 before(async () => {
   set = await startClusterSet({ names: ['a', 'b'] });
@@ -25,6 +26,7 @@ before(async () => {
   const tokenKubeconfig = await restrictedKubeconfig(set.get('b'), 'all-verbs', [
     { apiGroups: ['', 'discovery.k8s.io', 'authorization.k8s.io'], resources: ['*'], verbs: ['*'] },
   ], `${scratchDir()}/b-token.kubeconfig`);
+  tokenKubeconfigPath = tokenKubeconfig;
   const users = (path: string) => (parse(readFileSync(path, 'utf8')) as { users: { user: Record<string, string> }[] }).users.map((u) => u.user);
   const certUser = users(set.get('a').kubeconfigPath)[0]!;
   const tokenUser = users(tokenKubeconfig)[0]!;
@@ -63,4 +65,28 @@ test('run at trace level, and a failure to reach a cluster, print no credential'
   const r = await runMcsync(['sync', '--debug', '--config', broken]);
   assert.equal(r.code, 2);
   clean('an unreachable cluster\'s error', r.stdout + r.stderr);
+});
+
+test('an exec credential plugin authenticates, its token stays out of the output, and its failure is named', async () => {
+  const token = (parse(readFileSync(tokenKubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] }).users[0]!.user.token;
+  const dir = scratchDir('mcsync-exec-');
+  const plugin = `${dir}/get-token.sh`;
+  writeFileSync(plugin, `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' '${token}'\n`, { mode: 0o755 });
+  const failing = `${dir}/broken.sh`;
+  writeFileSync(failing, '#!/bin/sh\necho "the identity provider is down" >&2\nexit 1\n', { mode: 0o755 });
+  const withExec = (command: string) => {
+    const kc = parse(readFileSync(tokenKubeconfigPath, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+    kc.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never' } };
+    const path = `${dir}/${command.endsWith('broken.sh') ? 'broken' : 'exec'}.kubeconfig`;
+    writeFileSync(path, stringify(kc));
+    return path;
+  };
+  const config = (kubeconfig: string) => writeConfig(['clusters:', '- name: a', `  kubeconfig: ${set.get('a').kubeconfigPath}`, '  services:', '  - namespace: shh', '- name: b', `  kubeconfig: ${kubeconfig}`].join('\n') + '\n');
+  const ok = await runMcsync(['sync', '--debug', '--config', config(withExec(plugin))]);
+  assert.equal(ok.code, 0, ok.stderr);
+  clean('a sync authenticated by an exec plugin', ok.stdout + ok.stderr);
+  const bad = await runMcsync(['sync', '--config', config(withExec(failing))]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /cluster b .*cannot get credentials/);
+  clean('a failing exec plugin', bad.stdout + bad.stderr);
 });
