@@ -1,0 +1,84 @@
+// `npm run bench:profile -- [--services N] [--endpoints E]`: where `mcsync sync`'s time goes.
+// Builds the same workload as the benchmark, runs the compiled CLI under V8's sampling CPU
+// profiler (--cpu-prof), and prints self time by function and by where the code lives (mcsync,
+// a dependency, Node itself), so a missed sync target can be attributed instead of guessed.
+import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startClusterSet } from '../harness/src/clusterset.ts';
+import { writeConfig } from '../harness/src/mcsync-cli.ts';
+import { scratchDir } from '../harness/src/tempdir.ts';
+import { createWorkload } from './workload.ts';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+function where(url: string): string {
+  if (url.includes('/node_modules/')) return `dependency: ${url.split('/node_modules/').pop()!.split('/').slice(0, url.includes('/@') ? 2 : 1).join('/')}`;
+  if (url.includes('/dist/src/')) return 'mcsync';
+  if (url.startsWith('node:') || url === '') return 'node / V8 (incl. GC, idle, JSON)';
+  return url;
+}
+
+function summarize(p: Profile) {
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const byFn = new Map<string, number>();
+  const byPlace = new Map<string, number>();
+  for (const n of p.nodes) {
+    const us = self.get(n.id) ?? 0;
+    if (!us) continue;
+    const f = n.callFrame;
+    const fn = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : ''}`.trim();
+    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+    byPlace.set(where(f.url), (byPlace.get(where(f.url)) ?? 0) + us);
+  }
+  const total = (p.endTime - p.startTime) / 1000;
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => ({ what: k, ms: Math.round(us / 1000), pct: Math.round((us / 1000 / total) * 1000) / 10 }));
+  return { wallMs: Math.round(total), byPlace: top(byPlace, 10), topFunctions: top(byFn, 20) };
+}
+
+const program = new Command('bench:profile')
+  .option('--services <n>', 'services', (v) => Number(v), 1000)
+  .option('--endpoints <n>', 'endpoints per service', (v) => Number(v), 10)
+  .action(async (o: { services: number; endpoints: number }) => {
+    const entry = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
+    const set = await startClusterSet({ names: ['a', 'b', 'c'] });
+    try {
+      const [a, b, c] = set.clusters as [typeof set.clusters[0], typeof set.clusters[0], typeof set.clusters[0]];
+      process.stderr.write(`workload: ${o.services} x ${o.endpoints}\n`);
+      await createWorkload(a!, 'bench', o.services, o.endpoints, (s) => process.stderr.write(`${s}\n`));
+      const cfg = writeConfig(['instance: bench', 'concurrency: 16', 'clusters:', `- name: a`, `  kubeconfig: ${a!.kubeconfigPath}`, '  services:', '  - namespace: bench',
+        `- name: b`, `  kubeconfig: ${b!.kubeconfigPath}`, `- name: c`, `  kubeconfig: ${c!.kubeconfigPath}`].join('\n') + '\n');
+      const dir = scratchDir('mcsync-prof-');
+      const started = performance.now();
+      const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, entry, 'sync', '--config', cfg, '-o', 'json'], { encoding: 'utf8' });
+      const wall = Math.round(performance.now() - started);
+      if (r.status !== 0) throw new Error(`sync failed: ${r.stderr}`);
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
+      const summary = { command: `npm run bench:profile -- --services ${o.services} --endpoints ${o.endpoints}`, date: new Date().toISOString(), processWallMs: wall, ...summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile) };
+      const out = new URL('./results/profile-sync.json', import.meta.url).pathname;
+      writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n\nwhere sync's time went (self time):\n`);
+      for (const p of summary.byPlace) process.stdout.write(`  ${String(p.ms).padStart(7)} ms  ${String(p.pct).padStart(5)} %  ${p.what}\n`);
+      process.stdout.write(`written to ${out}\n`);
+    } finally {
+      await set.down();
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`profile failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
