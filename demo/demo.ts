@@ -52,6 +52,7 @@ try {
   say(`== the seed's config (${configPath}):\n${starsConfigYaml(onprem, eks).replace(/^/gm, '   ')}`);
   mcsync(['sync', '--config', configPath]);
   mcsync(['status', '--config', configPath]);
+  mcsync(['doctor', '--config', configPath]);
   kubectl(eks, ['get', 'services,endpointslices', '-n', 'stars', '-o', 'wide']);
   kubectl(onprem, ['get', 'services,endpointslices', '-n', 'management-ui', '-o', 'wide']);
   say('\nThe replicas in each cluster are selectorless Services whose EndpointSlices hold the other cluster\'s pod IPs.');
