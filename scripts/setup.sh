@@ -2,9 +2,11 @@
 # Installs everything mcsync's demo and test suite need on a fresh Debian machine, as root,
 # and is cheap to repeat: each step is skipped when its result is already there.
 #   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
-#     with their parent), iproute2
+#     with their parent), and for the data-plane tests iproute2 (network namespaces, veths,
+#     routes), nftables and iptables (kube-proxy programs them), conntrack
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
-#   - kube-apiserver, kube-controller-manager, kubectl, etcd (and helm, for the chart tests)
+#   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS (and helm,
+#     for the chart tests)
 #     built from their Go modules into
 #     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
 set -euo pipefail
@@ -12,10 +14,15 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+# Network tools live in sbin, which a non-root PATH may lack.
+have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 missing=()
-command -v openssl >/dev/null || missing+=(openssl)
-command -v setpriv >/dev/null || missing+=(util-linux)
-command -v ip >/dev/null || missing+=(iproute2)
+have openssl || missing+=(openssl)
+have setpriv || missing+=(util-linux)
+have ip || missing+=(iproute2)
+have nft || missing+=(nftables)
+have iptables || missing+=(iptables)
+have conntrack || missing+=(conntrack)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${missing[*]}; install them (sudo apt-get install ${missing[*]}) and run again"
@@ -44,5 +51,5 @@ fi
 say "building mcsync"
 npm run --silent build
 
-npm run --silent clusters -- build --with-helm >/dev/null
+npm run --silent clusters -- build --with-helm --data-plane >/dev/null
 say "ready"

@@ -4,7 +4,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import type { ClusterInfo } from '../cluster.ts';
 import { Pods } from '../pods.ts';
 
-interface ExampleService {
+export interface ExampleService {
   namespace: string;
   name: string;
   role: string;
@@ -27,8 +27,23 @@ export const EKS_SERVICES: ExampleService[] = [
     service: { ports: [{ port: 9000, targetPort: 9000, protocol: 'TCP' }] }, containerPort: { name: 'client', containerPort: 9000 } },
 ];
 
-export async function deployExample(cluster: ClusterInfo, services: ExampleService[]): Promise<void> {
+/** One replica of an example service, as whoever runs the pods wants to start it. */
+export interface ExamplePod {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  containerPort: { name: string; containerPort: number };
+}
+
+/**
+ * Creates the example's namespaces and Services, and its pods: API-only ones by default, or
+ * whatever `startPod` starts (the data-plane tests run each as a real process).
+ */
+export async function deployExample(
+  cluster: ClusterInfo, services: ExampleService[], startPod?: (pod: ExamplePod) => Promise<unknown>,
+): Promise<void> {
   const pods = new Pods(cluster);
+  const start = startPod ?? ((p: ExamplePod) => pods.create({ namespace: p.namespace, name: p.name, labels: p.labels, ports: [p.containerPort] }));
   for (const s of services) {
     await pods.ensureNamespace(s.namespace);
     await pods.core.createNamespacedService({
@@ -36,7 +51,7 @@ export async function deployExample(cluster: ClusterInfo, services: ExampleServi
       body: { metadata: { name: s.name, labels: { app: 'stars-demo' } }, spec: { ...s.service, selector: { role: s.role } } },
     });
     for (let i = 0; i < s.replicas; i++) {
-      await pods.create({ namespace: s.namespace, name: `${s.name}-${i}`, labels: { role: s.role }, ports: [s.containerPort] });
+      await start({ namespace: s.namespace, name: `${s.name}-${i}`, labels: { role: s.role }, containerPort: s.containerPort });
     }
   }
 }

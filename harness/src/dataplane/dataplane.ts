@@ -1,0 +1,226 @@
+// Harness clusters with a real data plane: a flat routed network of namespaces, per cluster a
+// node running kube-proxy and a DNS pod running CoreDNS, and pods that are real processes in
+// their own namespaces, registered as Pod objects with their real addresses. Used by the
+// data-plane e2e tests and `npm run demo -- --dataplane`.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONTROL_PLANE, DATA_PLANE, HarnessError, ensureComponents } from '../components.ts';
+import type { RunningCluster } from '../cluster.ts';
+import { startClusterSet, type ClusterSet } from '../clusterset.ts';
+import { Pods } from '../pods.ts';
+import { logTail, startProcess, type Supervised } from '../process.ts';
+import { startCoreDns } from './coredns.ts';
+import type { EchoReply } from './echo-server.ts';
+import { startKubeProxy, type ProxyMode } from './kube-proxy.ts';
+import { FlatNetwork, type PodNetns } from './network.ts';
+import type { Attempt } from './probe.ts';
+import { waitLogged } from './wait-up.ts';
+
+export type { Attempt, EchoReply, ProxyMode };
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ECHO_SERVER = join(here, 'echo-server.ts');
+const PROBE = join(here, 'probe.ts');
+
+export interface DataPlaneOptions {
+  names: string[];
+  proxyMode?: ProxyMode;
+  onProgress?: (line: string) => void;
+}
+
+export interface RealPodSpec {
+  namespace: string;
+  name: string;
+  labels?: Record<string, string>;
+  /** Container ports; the pod's server answers HTTP on each. */
+  ports: number[];
+  hostname?: string;
+  subdomain?: string;
+}
+
+export interface RealPod {
+  cluster: string;
+  namespace: string;
+  name: string;
+  ip: string;
+  netns: PodNetns;
+  process: Supervised;
+}
+
+export interface DataPlane {
+  set: ClusterSet;
+  network: FlatNetwork;
+  cluster(name: string): RunningCluster;
+  /** The ClusterIP of a cluster's kube-dns Service. */
+  dnsIp(cluster: string): string;
+  nodeName(cluster: string): string;
+  /** Creates a namespace in a cluster if it is not there yet. */
+  namespace(cluster: string, name: string): Promise<void>;
+  /** Starts a pod's process in a namespace of its own and registers it, Ready once it listens. */
+  runPod(cluster: string, spec: RealPodSpec): Promise<RealPod>;
+  /** Kills the pod's process, deletes its Pod object and removes its namespace. */
+  stopPod(pod: RealPod): Promise<void>;
+  /** Resolves a name from inside a pod, through its cluster's DNS. */
+  lookup(pod: RealPod, name: string): Promise<{ addresses: string[]; error?: string }>;
+  /** `count` fresh TCP connections from inside a pod, each an HTTP GET. */
+  get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
+  /** The same from a node's own namespace (host network), whose address is outside the pod CIDR. */
+  getFromNode(cluster: string, host: string, port: number): Promise<Attempt[]>;
+  down(): Promise<void>;
+}
+
+export function dnsServiceIp(serviceCidr: string): string {
+  const [a, b] = serviceCidr.split('.');
+  return `${a}.${b}.0.10`;
+}
+
+export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
+  const say = opts.onProgress ?? (() => {});
+  const bins = await ensureComponents([...CONTROL_PLANE, ...DATA_PLANE], { onProgress: opts.onProgress });
+  const network = FlatNetwork.create();
+  const exitHook = () => network.teardown();
+  process.once('exit', exitHook);
+  const infra: Supervised[] = [];
+  const pods = new Set<RealPod>();
+  const podApis = new Map<string, Pods>();
+  let set: ClusterSet | undefined;
+
+  const down = async () => {
+    await Promise.allSettled([...pods].map((p) => p.process.stop(2_000)));
+    await Promise.allSettled(infra.map((p) => p.stop(5_000)));
+    await set?.down();
+    network.teardown();
+    process.removeListener('exit', exitHook);
+  };
+
+  try {
+    set = await startClusterSet({ names: opts.names, bindAddress: network.hostAddress, onProgress: opts.onProgress });
+    const clusterSet = set;
+    const cluster = (name: string) => clusterSet.running.find((c) => c.name === name) ?? fail(name);
+    const podApi = (name: string) => {
+      let p = podApis.get(name);
+      if (!p) podApis.set(name, (p = new Pods(cluster(name))));
+      return p;
+    };
+
+    const runPod = async (clusterName: string, spec: RealPodSpec, program?: (netns: PodNetns) => Promise<Supervised>): Promise<RealPod> => {
+      const c = cluster(clusterName);
+      const api = podApi(clusterName);
+      await api.ensureNamespace(spec.namespace);
+      // Not ready until its process listens, as a kubelet would report it.
+      const created = await api.create({
+        namespace: spec.namespace, name: spec.name, labels: spec.labels, ready: false,
+        hostname: spec.hostname, subdomain: spec.subdomain,
+        ports: spec.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })),
+      });
+      const ip = created.status!.podIP!;
+      const netns = network.addPod(clusterName, `${spec.namespace}-${spec.name}`, ip, {
+        nameserver: dnsServiceIp(c.serviceCidr),
+        search: [`${spec.namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
+      });
+      let proc: Supervised;
+      try {
+        if (program) {
+          proc = await program(netns);
+        } else {
+          mkdirSync(join(c.dir, 'logs', 'pods'), { recursive: true });
+          proc = startProcess(`${clusterName}/${spec.namespace}/${spec.name}`, 'ip', [
+            'netns', 'exec', netns.ns, process.execPath, ECHO_SERVER,
+            '--pod', spec.name, '--cluster', clusterName, ...spec.ports.flatMap((p) => ['--port', String(p)]),
+          ], join(c.dir, 'logs', 'pods', `${spec.namespace}-${spec.name}.log`));
+          await waitLogged(proc, 'listening', 20_000);
+        }
+      } catch (err) {
+        network.removePod(netns);
+        throw err;
+      }
+      const pod: RealPod = { cluster: clusterName, namespace: spec.namespace, name: spec.name, ip, netns, process: proc };
+      pods.add(pod);
+      await api.setReady(spec.namespace, spec.name, true);
+      return pod;
+    };
+
+    for (const [index, name] of opts.names.entries()) {
+      const c = cluster(name);
+      const api = podApi(name);
+      await api.ensureNode();
+      network.addNode(name, index, c.podCidr);
+      await api.core.createNamespacedService({
+        namespace: 'kube-system',
+        body: {
+          metadata: { name: 'kube-dns', labels: { 'k8s-app': 'kube-dns' } },
+          spec: {
+            clusterIP: dnsServiceIp(c.serviceCidr), selector: { 'k8s-app': 'kube-dns' },
+            ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }],
+          },
+        },
+      });
+      say(`${name}: starting kube-proxy (${opts.proxyMode ?? 'nftables'}) in ${network.node(name).ns}`);
+      infra.push(await startKubeProxy(c, network.node(name), api.nodeName, bins['kube-proxy'], opts.proxyMode ?? 'nftables'));
+      say(`${name}: starting CoreDNS as kube-system/coredns`);
+      await runPod(name, { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [53] },
+        async (netns) => {
+          const proc = await startCoreDns(c, netns, bins.coredns);
+          infra.push(proc);
+          return proc;
+        });
+    }
+
+    const exec = async (ns: string, args: string[]): Promise<string> => {
+      const out = await runIn(ns, [process.execPath, PROBE, ...args]);
+      if (out.code !== 0) throw new HarnessError(`probe ${args.join(' ')} in ${ns} failed (exit ${out.code}): ${out.stderr.trim()}`);
+      return out.stdout;
+    };
+    const attempts = async (ns: string, host: string, port: number, count: number) =>
+      (JSON.parse(await exec(ns, ['get', host, String(port), String(count)])) as { attempts: Attempt[] }).attempts;
+
+    return {
+      set: clusterSet,
+      network,
+      cluster,
+      dnsIp: (name) => dnsServiceIp(cluster(name).serviceCidr),
+      nodeName: (name) => podApi(name).nodeName,
+      namespace: (clusterName, name) => podApi(clusterName).ensureNamespace(name),
+      runPod: (clusterName, spec) => runPod(clusterName, spec),
+      stopPod: async (pod) => {
+        await pod.process.stop(2_000);
+        pods.delete(pod);
+        await podApi(pod.cluster).delete(pod.namespace, pod.name).catch((err: { code?: number }) => {
+          if (err.code !== 404) throw err;
+        });
+        network.removePod(pod.netns);
+      },
+      lookup: async (pod, name) => JSON.parse(await exec(pod.netns.ns, ['lookup', name])) as { addresses: string[]; error?: string },
+      get: (pod, host, port, count = 1) => attempts(pod.netns.ns, host, port, count),
+      getFromNode: (clusterName, host, port) => attempts(network.node(clusterName).ns, host, port, 1),
+      down,
+    };
+  } catch (err) {
+    await down();
+    throw err;
+  }
+}
+
+function fail(name: string): never {
+  throw new HarnessError(`no cluster named ${name} in this data plane`);
+}
+
+/** Runs a short command inside a namespace and collects its output. */
+function runIn(ns: string, argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The log of a pod's process, for failure messages. */
+export function podLog(pod: RealPod): string {
+  return logTail(pod.process.logPath, 20);
+}
