@@ -62,3 +62,19 @@ test("a killed run's network blocks a new one while it lives, and is swept once 
     sweepStale();
   }
 });
+
+test('a prefix this machine already routes is refused before anything is made', { skip }, () => {
+  // An unreachable route stands in for a real network of the machine inside a pod CIDR.
+  run('ip', ['route', 'add', 'unreachable', '10.107.3.0/24']);
+  try {
+    const net = FlatNetwork.create();
+    try {
+      assert.throws(() => net.addNode('c', 7, '10.107.0.0/16'), /10\.107\.0\.0\/16 is already in use on this machine \(unreachable 10\.107\.3\.0\/24/);
+      assert.equal(run('ip', ['netns', 'list']).includes(`mcsync-${process.pid}-c-node`), false, 'no node namespace was made');
+    } finally {
+      net.teardown();
+    }
+  } finally {
+    run('ip', ['route', 'del', 'unreachable', '10.107.3.0/24']);
+  }
+});

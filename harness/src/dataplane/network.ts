@@ -76,6 +76,7 @@ export class FlatNetwork {
       throw new HarnessError(`a data-plane network of process ${live[0]} is up (its namespaces are ${PREFIX}${live[0]}-*); ` +
         'its addresses would collide with this one: wait for it to finish or stop that process');
     }
+    assertUnusedHere(INFRA_CIDR);
     const net = new FlatNetwork(process.pid);
     try {
       net.addNetns(net.router);
@@ -101,6 +102,7 @@ export class FlatNetwork {
     if (existing) return existing;
     const ns = `${this.prefix}${cluster}-node`;
     const addr = linkAddresses(index);
+    assertUnusedHere(podCidr);
     this.addNetns(ns);
     forwarding(ns);
     ip(this.router, 'link', 'add', `n${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
@@ -185,6 +187,22 @@ export class FlatNetwork {
   private addNetns(ns: string): void {
     ip(undefined, 'netns', 'add', ns);
     ip(ns, 'link', 'set', 'lo', 'up');
+  }
+}
+
+/**
+ * The root namespace gets routes for this network's prefixes. Refuse a prefix this machine
+ * already uses (an address in it, or a route into or around it other than the default one):
+ * the test network must never shadow a real one, not even for the length of a test.
+ */
+function assertUnusedHere(prefix: string): void {
+  const addresses = run('ip', ['-o', 'addr', 'show', 'to', prefix]).trim();
+  const routes = [...run('ip', ['route', 'show', 'match', prefix]).split('\n'), ...run('ip', ['route', 'show', 'root', prefix]).split('\n')]
+    .map((l) => l.trim()).filter((l) => l && !l.startsWith('default'));
+  if (addresses || routes.length) {
+    throw new HarnessError(`${prefix} is already in use on this machine (${(addresses.split('\n')[0] ?? '') || routes[0]}); ` +
+      'the data-plane network will not shadow it. Remove it, or run the data-plane tests on another machine; ' +
+      'if a killed data-plane run left it, its namespaces are swept on the next run once that process is gone');
   }
 }
 
