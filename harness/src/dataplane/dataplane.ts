@@ -66,9 +66,17 @@ export interface DataPlane {
   lookup(pod: RealPod, name: string): Promise<{ addresses: string[]; error?: string }>;
   /** `count` fresh TCP connections from inside a pod, each an HTTP GET. */
   get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
+  /** A client in the pod dialling `host:port` afresh every `intervalMs` until stopped. */
+  watch(pod: RealPod, host: string, port: number, intervalMs: number): Watcher;
   /** The same from a node's own namespace (host network), whose address is outside the pod CIDR. */
   getFromNode(cluster: string, host: string, port: number): Promise<Attempt[]>;
   down(): Promise<void>;
+}
+
+export interface Watcher {
+  /** Every attempt so far, stamped with the wall clock when it was started. */
+  attempts: (Attempt & { t: number })[];
+  stop(): Promise<void>;
 }
 
 export function dnsServiceIp(serviceCidr: string): string {
@@ -195,6 +203,28 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       lookup: async (pod, name) => JSON.parse(await exec(pod.netns.ns, ['lookup', name])) as { addresses: string[]; error?: string },
       get: (pod, host, port, count = 1) => attempts(pod.netns.ns, host, port, count),
       getFromNode: (clusterName, host, port) => attempts(network.node(clusterName).ns, host, port, 1),
+      watch: (pod, host, port, intervalMs) => {
+        const child = spawn('ip', ['netns', 'exec', pod.netns.ns, process.execPath, PROBE, 'watch', host, String(port), String(intervalMs)],
+          { stdio: ['ignore', 'pipe', 'inherit'] });
+        const seen: (Attempt & { t: number })[] = [];
+        let buf = '';
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            seen.push(JSON.parse(buf.slice(0, nl)) as Attempt & { t: number });
+            buf = buf.slice(nl + 1);
+          }
+        });
+        const closed = new Promise<void>((r) => child.once('close', () => r()));
+        return {
+          attempts: seen,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await closed;
+          },
+        };
+      },
       down,
     };
   } catch (err) {

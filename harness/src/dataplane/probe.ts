@@ -1,6 +1,9 @@
 // What a test runs inside a pod's network namespace, like `kubectl exec` into a client pod:
 //   node probe.ts lookup NAME            -> {"addresses":[…]} through the pod's resolv.conf
 //   node probe.ts get HOST PORT [COUNT]  -> {"attempts":[…]} COUNT fresh TCP connections, each an HTTP GET
+//   node probe.ts watch HOST PORT MS     -> one JSON line per attempt, a fresh connection every MS
+//                                           milliseconds until stopped, each stamped with the
+//                                           wall clock ("t"), as a client in a pod sees a Service
 // Names go through getaddrinfo, as any program in a pod resolves them, so the search path and
 // the cluster's DNS are exercised for real. Prints one JSON line; never throws for a network
 // failure, which is reported as that attempt's error code and how long it took to fail.
@@ -22,7 +25,7 @@ export interface Attempt {
 
 const TIMEOUT_MS = Number(process.env.PROBE_TIMEOUT_MS ?? 3000);
 
-async function get(host: string, port: number): Promise<Attempt> {
+async function get(host: string, port: number, timeoutMs = TIMEOUT_MS): Promise<Attempt> {
   let started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   let address: string;
@@ -34,7 +37,7 @@ async function get(host: string, port: number): Promise<Attempt> {
   const lookupMs = ms();
   started = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: address, port, path: '/', agent: false, timeout: TIMEOUT_MS }, (res) => {
+    const req = request({ host: address, port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => {
@@ -63,7 +66,17 @@ if (cmd === 'lookup' && a) {
   const attempts: Attempt[] = [];
   for (let i = 0; i < Number(c ?? 1); i++) attempts.push(await get(a, Number(b)));
   process.stdout.write(`${JSON.stringify({ attempts })}\n`);
+} else if (cmd === 'watch' && a && b && c) {
+  // Resolved once: the point is what the Service's address does while its endpoints change.
+  const address = (await lookup(a, { family: 4 })).address;
+  process.on('SIGTERM', () => process.exit(0));
+  for (;;) {
+    const t = Date.now();
+    const attempt = await get(address, Number(b), 1_000);
+    process.stdout.write(`${JSON.stringify({ t, ...attempt })}\n`);
+    await new Promise((r) => setTimeout(r, Math.max(0, Number(c) - (Date.now() - t))));
+  }
 } else {
-  process.stderr.write('usage: probe.ts lookup NAME | probe.ts get HOST PORT [COUNT]\n');
+  process.stderr.write('usage: probe.ts lookup NAME | probe.ts get HOST PORT [COUNT] | probe.ts watch HOST PORT MS\n');
   process.exit(2);
 }
