@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureComponents } from './components.ts';
+import { HELM_VERSION, KUBERNETES_VERSION, ensureComponents, locate } from './components.ts';
 import { scratchDir } from './tempdir.ts';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
@@ -43,5 +43,21 @@ test('MCSYNC_K8S_BIN_DIR that lacks a binary is named in the error', async () =>
   const dir = scratchDir('mcsync-bins-');
   await withEnv({ MCSYNC_K8S_BIN_DIR: dir }, async () => {
     await assert.rejects(ensureComponents(['etcd', 'kube-apiserver']), new RegExp(`MCSYNC_K8S_BIN_DIR=${dir} lacks etcd, kube-apiserver`));
+  });
+});
+
+test('a cached helm built for another pin is not used: changing HELM_VERSION rebuilds it', async () => {
+  const cache = scratchDir('mcsync-cache-');
+  const bin = join(cache, `k8s-${KUBERNETES_VERSION}`, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const fakeHelm = (version: string) => {
+    writeFileSync(join(bin, 'helm'), `#!/bin/sh\necho ${version}\n`);
+    chmodSync(join(bin, 'helm'), 0o755);
+  };
+  await withEnv({ MCSYNC_CACHE_DIR: cache, MCSYNC_K8S_BIN_DIR: undefined, PATH: '/usr/bin:/bin' }, async () => {
+    fakeHelm('v3.0.0');
+    assert.equal(locate('helm'), undefined, 'an old helm in the cache counts as missing');
+    fakeHelm(HELM_VERSION);
+    assert.equal(locate('helm'), join(bin, 'helm'));
   });
 });

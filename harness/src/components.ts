@@ -24,6 +24,9 @@ export type Component =
 export const CONTROL_PLANE: Component[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'];
 export const DATA_PLANE: Component[] = ['kube-proxy', 'coredns'];
 
+/** Components versioned apart from Kubernetes. */
+const OWN_VERSION: Component[] = ['coredns', 'helm'];
+
 const buildScript = resolve(dirname(fileURLToPath(import.meta.url)), '../build/build-components.sh');
 
 export class HarnessError extends Error {
@@ -70,7 +73,9 @@ export function locate(component: Component): string | undefined {
     if (CONTROL_PLANE.includes(component)) return undefined;
   }
   const cached = join(buildDir(), 'bin', component);
-  if (existsSync(cached)) return cached;
+  // The cache is keyed by the Kubernetes release; CoreDNS and helm have pins of their own, so a
+  // cached one is used only while it still reports its pin (a changed pin rebuilds it).
+  if (existsSync(cached) && (!OWN_VERSION.includes(component) || matchesPin(cached, component))) return cached;
   const found = onPath(component);
   if (found && matchesPin(found, component)) return found;
   return undefined;
