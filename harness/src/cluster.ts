@@ -33,6 +33,8 @@ export interface ClusterSpec {
   bindAddress?: string;
   /** Extra apiserver flags, for tests that need e.g. a short etcd compaction interval. */
   apiserverFlags?: string[];
+  /** Called whenever a component (re)starts, so whoever records process ids can refresh them. */
+  onProcessesChanged?: () => void;
 }
 
 export interface ClusterInfo {
@@ -146,16 +148,19 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   const startEtcd = async () => {
     const etcd = startProcess(`${spec.name}/etcd`, bins.etcd, etcdArgs, join(logDir, 'etcd.log'));
     processes[ETCD] = etcd;
+    spec.onProcessesChanged?.();
     await waitHealthy(etcd, () => httpGet(`${etcdUrl}/health`), 30_000);
   };
   const startApiserver = async () => {
     const apiserver = startProcess(`${spec.name}/kube-apiserver`, bins['kube-apiserver'], apiserverArgs, join(logDir, 'kube-apiserver.log'));
     processes[APISERVER] = apiserver;
+    spec.onProcessesChanged?.();
     await waitHealthy(apiserver, () => httpsGet(`${server}/readyz`, clientAuth), 120_000);
   };
   const startKcm = async () => {
     const kcm = startProcess(`${spec.name}/kube-controller-manager`, bins['kube-controller-manager'], kcmArgs, join(logDir, 'kube-controller-manager.log'));
     processes[KCM] = kcm;
+    spec.onProcessesChanged?.();
     await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000);
   };
 

@@ -151,6 +151,12 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   const state: StateFile = { ownerPid: process.pid, createdAt: new Date().toISOString(), createdDir: createdDir || !opts.dir, tempDir: !opts.dir, clusters: [] };
   const writeState = () => writeFileSync(join(stateDir, STATE_FILE), JSON.stringify(state, null, 2));
   writeState();
+  let started = false;
+  // After a restart the components have new pids: `down` from another process must find those.
+  const recordPids = () => {
+    state.clusters = running.map((c) => ({ name: c.name, kubeconfigPath: c.kubeconfigPath, server: c.server, pids: c.processes.map((p) => p.pid) }));
+    writeState();
+  };
 
   const running: RunningCluster[] = [];
   let tornDown = false;
@@ -176,14 +182,17 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
       name, index: i, dir: join(stateDir, name), kubeconfigPath: join(dir, `${name}.kubeconfig`),
       ports: { etcdClient: ports[i * 4]!, etcdPeer: ports[i * 4 + 1]!, apiserver: ports[i * 4 + 2]!, controllerManager: ports[i * 4 + 3]! },
       bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags,
+      onProcessesChanged: () => {
+        if (started && !tornDown) recordPids();
+      },
     }, bins);
     running.push(cluster);
     opts.onProgress?.(`cluster ${name} ready at ${cluster.server}`);
     return cluster;
   }));
   running.sort((a, b) => opts.names.indexOf(a.name) - opts.names.indexOf(b.name));
-  state.clusters = running.map((c) => ({ name: c.name, kubeconfigPath: c.kubeconfigPath, server: c.server, pids: c.processes.map((p) => p.pid) }));
-  writeState();
+  recordPids();
+  started = true;
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await set.down();

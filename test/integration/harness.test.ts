@@ -3,9 +3,10 @@
 // the helpers that churn them, and a teardown that leaves nothing behind.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DiscoveryV1Api, CoreV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
+import { STATE_DIR, startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
 import { isAlive } from '../../harness/src/process.ts';
 import { waitFor } from '../../harness/src/wait.ts';
@@ -72,6 +73,24 @@ describe('harness: two real clusters', () => {
     assert.notEqual(newIp, ips['backend-2']);
     const want = { [ips['backend-1']!]: false, [newIp]: true };
     await waitFor(async () => same(want)(await endpointsOf(discoveryA, 'stars', 'backend')), { what: 'slices after churn' });
+  });
+});
+
+describe('harness: restarts are recorded', () => {
+  test("after a cluster restarts, the state file names its new processes, so `down` from elsewhere finds them", async () => {
+    const set = await startClusterSet({ names: ['r'] });
+    try {
+      const stateFile = join(set.dir, STATE_DIR, 'state.json');
+      const pids = () => (JSON.parse(readFileSync(stateFile, 'utf8')) as { clusters: { pids: number[] }[] }).clusters[0]!.pids;
+      const before = pids();
+      await set.running[0]!.restart();
+      const now = set.running[0]!.processes.map((p) => p.pid);
+      assert.notDeepEqual(now, before, 'the restart started new processes');
+      assert.deepEqual(pids(), now);
+      assert.ok(now.every(isAlive));
+    } finally {
+      await set.down();
+    }
   });
 });
 
