@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runtimeFlags } from '../../harness/src/runtime-flags.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dockerfile = readFileSync(new URL('./Dockerfile', import.meta.url), 'utf8');
@@ -22,8 +23,12 @@ test('every COPY from the build context names a path that exists and is not igno
 
 test('the image runs as a non-root user and starts the compiled CLI, which answers', () => {
   assert.match(dockerfile, /^USER 1000:1000$/m);
-  const entry = /^ENTRYPOINT \["node", "\/app\/(dist\/src\/cli\/main\.js)"\]$/m.exec(dockerfile)?.[1];
-  assert.ok(entry, 'ENTRYPOINT runs dist/src/cli/main.js');
+  const m = /^ENTRYPOINT \["node", ((?:"--[^"]+", )*)"\/app\/(dist\/src\/cli\/main\.js)"\]$/m.exec(dockerfile);
+  assert.ok(m, 'ENTRYPOINT runs dist/src/cli/main.js');
+  const entry = m[2]!;
+  const flags = [...m[1]!.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+  assert.deepEqual(flags, runtimeFlags(`${root}src/cli/main.ts`), 'the image runs node with the flags of the CLI\'s shebang');
+  assert.deepEqual(runtimeFlags(`${root}${entry}`), flags, 'the compiled CLI keeps them');
   assert.ok(existsSync(`${root}${entry}`), 'npm run build has produced it');
   const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version as string;
   const run = spawnSync(process.execPath, [`${root}${entry}`, '--version'], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });

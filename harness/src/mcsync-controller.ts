@@ -2,6 +2,7 @@
 // its /status and /metrics read over loopback, and signals sent the way an orchestrator would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait.ts';
+import { runtimeFlags } from './runtime-flags.ts';
 
 /** MCSYNC_ENTRY picks what runs: the sources (default) or the built CLI (dist/src/cli/main.js), as benchmarks do. */
 const main = process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -22,7 +23,7 @@ export class RunningController {
   constructor(args: string[]) {
     // MCSYNC_NODE_OPTIONS reaches only the controller, e.g. a heap cap as a pod's memory limit would set.
     const env = process.env.MCSYNC_NODE_OPTIONS ? { ...process.env, NODE_OPTIONS: process.env.MCSYNC_NODE_OPTIONS } : process.env;
-    this.child = spawn(process.execPath, [main, 'run', '--listen', '127.0.0.1:0', '--log-level', 'debug', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...runtimeFlags(main), main, 'run', '--listen', '127.0.0.1:0', '--log-level', 'debug', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {
       this.raw += d.toString();
