@@ -1,5 +1,13 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
-import { buildProgram } from './program.ts';
+import { nodeTooOld } from './node-version.ts';
+
+const tooOld = nodeTooOld(process.versions.node);
+if (tooOld) {
+  process.stderr.write(`error: ${tooOld}\n`);
+  process.exit(1);
+}
+// Loaded only once the runtime is known to be new enough for its dependencies.
+const { buildProgram } = await import('./program.ts');
 
 try {
   await buildProgram().parseAsync(process.argv);
