@@ -10,7 +10,7 @@ import { CONTROL_PLANE, DATA_PLANE, HarnessError, ensureComponents } from '../co
 import type { RunningCluster } from '../cluster.ts';
 import { startClusterSet, type ClusterSet } from '../clusterset.ts';
 import { Pods } from '../pods.ts';
-import { logTail, startProcess, type Supervised } from '../process.ts';
+import { startProcess, type Supervised } from '../process.ts';
 import { startCoreDns } from './coredns.ts';
 import type { EchoReply } from './echo-server.ts';
 import { startKubeProxy, type ProxyMode } from './kube-proxy.ts';
@@ -55,7 +55,6 @@ export interface DataPlane {
   cluster(name: string): RunningCluster;
   /** The ClusterIP of a cluster's kube-dns Service. */
   dnsIp(cluster: string): string;
-  nodeName(cluster: string): string;
   /** Creates a namespace in a cluster if it is not there yet. */
   namespace(cluster: string, name: string): Promise<void>;
   /** Starts a pod's process in a namespace of its own and registers it, Ready once it listens. */
@@ -68,7 +67,7 @@ export interface DataPlane {
   get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
   /** A client in the pod dialling `host:port` afresh every `intervalMs` until stopped. */
   watch(pod: RealPod, host: string, port: number, intervalMs: number): Watcher;
-  /** The same from a node's own namespace (host network), whose address is outside the pod CIDR. */
+  /** One connection from a node's own namespace (host network), whose address is outside the pod CIDR. */
   getFromNode(cluster: string, host: string, port: number): Promise<Attempt[]>;
   down(): Promise<void>;
 }
@@ -189,7 +188,6 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       network,
       cluster,
       dnsIp: (name) => dnsServiceIp(cluster(name).serviceCidr),
-      nodeName: (name) => podApi(name).nodeName,
       namespace: (clusterName, name) => podApi(clusterName).ensureNamespace(name),
       runPod: (clusterName, spec) => runPod(clusterName, spec),
       stopPod: async (pod) => {
@@ -248,9 +246,4 @@ function runIn(ns: string, argv: string[]): Promise<{ code: number | null; stdou
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** The log of a pod's process, for failure messages. */
-export function podLog(pod: RealPod): string {
-  return logTail(pod.process.logPath, 20);
 }
