@@ -94,3 +94,22 @@ export function logTail(path: string, lines = 15): string {
     return '(no log)';
   }
 }
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a short command to its end and collects what it printed (for CLIs and probes, not components). */
+export function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

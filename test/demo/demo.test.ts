@@ -2,21 +2,15 @@
 // what they promise, and the data-plane one leaves no network behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import { runToEnd } from '../../harness/src/process.ts';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
 
 const demo = new URL('../../demo/demo.ts', import.meta.url).pathname;
 
-function runDemo(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [demo, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+async function runDemo(args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await runToEnd(process.execPath, [demo, ...args]);
+  return { code: r.code, out: `${r.stdout}${r.stderr}` };
 }
 
 test('npm run demo: replicas both ways, doctor green, run follows a rescheduled pod', async () => {

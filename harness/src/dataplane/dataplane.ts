@@ -10,7 +10,7 @@ import { CONTROL_PLANE, DATA_PLANE, HarnessError, ensureComponents } from '../co
 import type { RunningCluster } from '../cluster.ts';
 import { startClusterSet, type ClusterSet } from '../clusterset.ts';
 import { Pods } from '../pods.ts';
-import { startProcess, type Supervised } from '../process.ts';
+import { runToEnd, startProcess, type Supervised } from '../process.ts';
 import { startCoreDns } from './coredns.ts';
 import type { EchoReply } from './echo-server.ts';
 import { startKubeProxy, type ProxyMode } from './kube-proxy.ts';
@@ -176,7 +176,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     }
 
     const exec = async (ns: string, args: string[]): Promise<string> => {
-      const out = await runIn(ns, [process.execPath, PROBE, ...args]);
+      const out = await runToEnd('ip', ['netns', 'exec', ns, process.execPath, PROBE, ...args]);
       if (out.code !== 0) throw new HarnessError(`probe ${args.join(' ')} in ${ns} failed (exit ${out.code}): ${out.stderr.trim()}`);
       return out.stdout;
     };
@@ -233,17 +233,4 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
 
 function fail(name: string): never {
   throw new HarnessError(`no cluster named ${name} in this data plane`);
-}
-
-/** Runs a short command inside a namespace and collects its output. */
-function runIn(ns: string, argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
