@@ -300,7 +300,7 @@ const program = new Command('bench')
   .option('--baseline-services <n>', 'services for the kubectl-per-object baseline (0 to skip)', (v) => Number(v), 50)
   .option('--scaling <sizes>', 'also measure initial sync at these service counts, e.g. 100,1000,3000')
   .option('--write-qps <n>', 'the controller\'s write budget per destination for the run', (v) => Number(v), 1000)
-  .option('--controller-node-options <opts>', 'NODE_OPTIONS for the controller only, e.g. --max-old-space-size=192')
+  .option('--controller-node-options <opts>', 'Node flags for the controller only, after mcsync\'s own so they override them, e.g. --max-old-space-size=192, or --max-semi-space-size=0 for Node\'s default young generation')
   .option('--name <name>', 'results file name', 'default')
   .action(async (o: Options) => {
     if (o.topology !== 'push' && o.topology !== 'pull') throw new Error('--topology is push or pull');

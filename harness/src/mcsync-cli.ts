@@ -6,12 +6,13 @@ import { runToEnd, type RunResult } from './process.ts';
 import { runtimeFlags } from './runtime-flags.ts';
 
 /** MCSYNC_ENTRY picks what runs: the sources (default) or the built CLI (dist/src/cli/main.js), as benchmarks do. */
-const main = process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
+// Read at each start, not at import: a benchmark sets it after its imports are loaded.
+const entry = () => process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 export type { RunResult };
 
 export function runMcsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return runToEnd(process.execPath, [...runtimeFlags(main), main, ...args], { ...process.env, ...env, NO_COLOR: '1' });
+  return runToEnd(process.execPath, [...runtimeFlags(entry()), entry(), ...args], { ...process.env, ...env, NO_COLOR: '1' });
 }
 
 /** Writes a config file to a fresh temp dir (removed when the test process exits) and returns its path. */

@@ -5,7 +5,8 @@ import { waitFor } from './wait.ts';
 import { runtimeFlags } from './runtime-flags.ts';
 
 /** MCSYNC_ENTRY picks what runs: the sources (default) or the built CLI (dist/src/cli/main.js), as benchmarks do. */
-const main = process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
+// Read at each start, not at import: a benchmark sets it after its imports are loaded.
+const entry = () => process.env.MCSYNC_ENTRY ?? new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 export interface LogLine {
   msg?: string;
@@ -21,9 +22,11 @@ export class RunningController {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[]) {
-    // MCSYNC_NODE_OPTIONS reaches only the controller, e.g. a heap cap as a pod's memory limit would set.
-    const env = process.env.MCSYNC_NODE_OPTIONS ? { ...process.env, NODE_OPTIONS: process.env.MCSYNC_NODE_OPTIONS } : process.env;
-    this.child = spawn(process.execPath, [...runtimeFlags(main), main, 'run', '--listen', '127.0.0.1:0', '--log-level', 'debug', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // MCSYNC_NODE_OPTIONS reaches only the controller, e.g. a heap cap as a pod's memory limit
+    // would set. It goes after mcsync's own flags so it can override them: V8 takes the last
+    // value, and --max-semi-space-size=0 gives back Node's default.
+    const extra = (process.env.MCSYNC_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+    this.child = spawn(process.execPath, [...runtimeFlags(entry()), ...extra, entry(), 'run', '--listen', '127.0.0.1:0', '--log-level', 'debug', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stderr!.on('data', (d: Buffer) => {
       this.raw += d.toString();
