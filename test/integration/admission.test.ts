@@ -13,7 +13,7 @@ import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { PATHS } from '../../src/kube/read.ts';
 import type { EndpointSlice, Service } from '../../src/model/types.ts';
-import { apis, applyManifests, canI, getService, restrictedKubeconfig, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
+import { apis, canI, installedServiceAccount, getService, restrictedKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MANIFESTS = [
@@ -70,8 +70,7 @@ before(async () => {
   podsA = new Pods(set.get('a'));
   podsB = new Pods(set.get('b'));
   for (const n of NAMES) {
-    await applyManifests(set.get(n), MANIFESTS);
-    saKubeconfig[n] = await serviceAccountKubeconfig(set.get(n), 'mcsync-system', 'mcsync', writeConfig('', `${n}-mcsync.kubeconfig`));
+    saKubeconfig[n] = await installedServiceAccount(set.get(n), MANIFESTS);
   }
   await podsB.ensureNamespace(NS);
   mcsync = KubeClient.fromFile('b', saKubeconfig.b!);

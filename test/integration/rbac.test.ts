@@ -9,9 +9,10 @@ import { CoordinationV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from 
 import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync-cli.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { addressMap, apis, applyManifests, canI, getService, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Access, type Apis, replicasAre, sourceSettled } from '../support/kube.ts';
+import { addressMap, apis, applyManifests, canI, getService, installedServiceAccount, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Access, type Apis, replicasAre, sourceSettled } from '../support/kube.ts';
+import { ok } from '../support/mcsync.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const RBAC = ['serviceaccount.yaml', 'source-reader.yaml', 'destination-writer.yaml'].map((f) => join(ROOT, 'deploy/rbac', f));
@@ -23,22 +24,13 @@ let podsA: Pods, podsB: Pods;
 /** Cluster name → a kubeconfig authenticating as mcsync-system/mcsync there. */
 const saKubeconfig: Record<string, string> = {};
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `mcsync exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
-}
-
 before(async () => {
   set = await startClusterSet({ names: NAMES });
   [A, B] = NAMES.map((n) => apis(set.get(n))) as [Apis, Apis];
   podsA = new Pods(set.get('a'));
   podsB = new Pods(set.get('b'));
   for (const n of NAMES) {
-    await applyManifests(set.get(n), RBAC);
-    saKubeconfig[n] = await serviceAccountKubeconfig(set.get(n), 'mcsync-system', 'mcsync', writeConfig('', `${n}-mcsync.kubeconfig`));
-    // The RBAC authorizer learns of new bindings through its informers, a moment after the write.
-    await waitFor(() => canI(saKubeconfig[n]!, { verb: 'create', resource: 'endpointslices', group: 'discovery.k8s.io', namespace: 'default' }),
-      { what: `the bindings to take effect in ${n}` });
+    saKubeconfig[n] = await installedServiceAccount(set.get(n), RBAC);
   }
 });
 

@@ -8,8 +8,9 @@ import { Pods } from '../../harness/src/pods.ts';
 import { EKS_SERVICES, ON_PREM_SERVICES, deployExample } from '../../harness/src/examples/stars.ts';
 import { writeCount } from '../../harness/src/metrics.ts';
 import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync-cli.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { addressMap, apis, getService, restrictedKubeconfig, slicesOf, sorted, REPLICA_SLICES, type Apis, sourceSettled } from '../support/kube.ts';
+import { ok } from '../support/mcsync.ts';
 
 const RESOURCES = ['services', 'endpointslices', 'namespaces'];
 
@@ -30,11 +31,6 @@ async function totalWrites(): Promise<number> {
   let n = 0;
   for (const c of set.clusters) n += await writeCount(c, RESOURCES);
   return n;
-}
-
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `mcsync exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  return r;
 }
 
 before(async () => {

@@ -6,6 +6,7 @@ import type { ClusterInfo } from '../../harness/src/cluster.ts';
 import { kubeConfigFor, type Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { writeKubeconfig } from '../../harness/src/pki.ts';
+import { writeConfig } from '../../harness/src/mcsync-cli.ts';
 
 export interface Apis {
   core: CoreV1Api;
@@ -113,6 +114,19 @@ export async function serviceAccountKubeconfig(cluster: ClusterInfo, namespace: 
   const core = kubeConfigFor(cluster).makeApiClient(CoreV1Api);
   const tr = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds } } });
   writeKubeconfig(path, cluster.name, cluster.server, cluster.caCertPath, { name: `${namespace}-${name}`, token: tr.status!.token });
+  return path;
+}
+
+/**
+ * Applies mcsync's install manifests to a cluster and returns a kubeconfig for its
+ * ServiceAccount (mcsync-system/mcsync) there, once the RBAC authorizer honours the bindings
+ * (it learns of them through its informers, a moment after the write).
+ */
+export async function installedServiceAccount(cluster: ClusterInfo, manifests: string[]): Promise<string> {
+  await applyManifests(cluster, manifests);
+  const path = await serviceAccountKubeconfig(cluster, 'mcsync-system', 'mcsync', writeConfig('', `${cluster.name}-mcsync.kubeconfig`));
+  await waitFor(() => canI(path, { verb: 'create', resource: 'endpointslices', group: 'discovery.k8s.io', namespace: 'default' }),
+    { what: `the bindings to take effect in ${cluster.name}` });
   return path;
 }
 
