@@ -5,7 +5,7 @@ import type { ClusterInfo } from '../harness/src/cluster.ts';
 import { waitFor } from '../harness/src/wait.ts';
 import { KubeClient } from '../src/kube/client.ts';
 import { Reflector } from '../src/kube/reflector.ts';
-import type { EndpointSlice } from '../src/model/types.ts';
+import type { EndpointSlice } from '../src/vocab/objects.ts';
 
 export interface ChurnResult {
   flips: number;

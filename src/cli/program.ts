@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
-import { closeAll, connectAll, connectAvailable, type Connected } from '../engine/clusters.ts';
+import { closeAll, connectAll, connectAvailable, type ConnectFailure, type Connected } from '../engine/clusters.ts';
 import type { ClusterHealth } from '../engine/controller.ts';
 import { computePlan, sync, type PlanReport } from '../engine/sync.ts';
 import { doctor, type CheckResult } from '../engine/doctor.ts';
@@ -12,6 +12,7 @@ import { applyActions, type WriteResult } from '../kube/write.ts';
 import { planPrune } from '../model/prune.ts';
 import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Action } from '../model/types.ts';
+import { actionTarget } from '../model/actions.ts';
 import { VERSION } from '../version.ts';
 import { createLogger } from './log.ts';
 import { parseListen, runController } from './run.ts';
@@ -52,7 +53,7 @@ function withCommon(cmd: Command, formats: Format[]): Command {
 async function withClusters<T>(
   opts: CommonOpts,
   io: Io,
-  fn: (config: Config, clusters: Map<string, Connected>, log: Logger) => Promise<T>,
+  fn: (config: Config, clusters: Map<string, Connected>, log: Logger, unavailable: ConnectFailure[]) => Promise<T>,
   how: { allowUnreachable?: boolean } = {},
 ): Promise<T | undefined> {
   const file = opts.config ?? opts.clusterSvcCfgFile;
@@ -65,15 +66,17 @@ async function withClusters<T>(
   let clusters: Map<string, Connected> | undefined;
   try {
     const config = loadConfig(file);
+    let unavailable: ConnectFailure[] = [];
     if (how.allowUnreachable) {
-      const { connected, issues } = await connectAvailable(config);
-      clusters = connected;
-      for (const i of issues) log.warn({ file: i.file, line: i.line, field: i.field }, i.message);
+      const fleet = await connectAvailable(config);
+      clusters = fleet.connected;
+      unavailable = fleet.unavailable;
+      for (const { issue: i } of unavailable) log.warn({ file: i.file, line: i.line, field: i.field }, i.message);
     } else {
       clusters = await connectAll(config);
     }
     for (const c of clusters.values()) log.debug({ cluster: c.config.name, server: c.client.server, version: c.version }, 'connected');
-    return await fn(config, clusters, log);
+    return await fn(config, clusters, log, unavailable);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`error: ${err.message}`);
@@ -86,13 +89,8 @@ async function withClusters<T>(
   }
 }
 
-function name(a: Action): string {
-  if (a.verb === 'delete') return a.ref.namespace ? `${a.ref.namespace}/${a.ref.name}` : a.ref.name;
-  const m = a.object.metadata;
-  return m.namespace ? `${m.namespace}/${m.name}` : m.name;
-}
-
-const kindOf = (a: Action) => (a.verb === 'delete' ? a.ref.kind : a.kind);
+const name = actionTarget;
+const kindOf = (a: Action) => a.ref.kind;
 
 function planJson(report: PlanReport) {
   return {
@@ -227,11 +225,9 @@ export function buildProgram(io: Io = defaultIo): Command {
     .option('--controller <url>', 'a running controller\'s address (its --listen), e.g. http://127.0.0.1:9090: adds connected / synced / stale per cluster')
     .action(async (opts: CommonOpts & { controller?: string }) => {
       const format = parseFormat(opts.output);
-      await withClusters(opts, io, async (config, clusters) => {
-        const report = await computePlan(config, clusters);
-        const unreachable = config.clusters.filter((c) => !clusters.has(c.name)).map((c) => c.name);
-        for (const c of unreachable) report.failures.push({ cluster: c, stage: 'read', error: 'cannot be reached' });
-        const rows = computeStatus(report.exports, report.plan, report.destinations, new Set(report.failures.map((f) => f.cluster)));
+      await withClusters(opts, io, async (config, clusters, _log, unavailable) => {
+        const report = await computePlan(config, clusters, unavailable);
+        const rows = computeStatus(report);
         const controller = opts.controller ? await controllerStatus(opts.controller) : undefined;
         if (format === 'table') {
           io.out(rows.length ? statusTable(rows) : 'no exported services');
@@ -282,8 +278,8 @@ export function buildProgram(io: Io = defaultIo): Command {
     .description('check each cluster and the fleet for what mcsync needs: reachability, APIs, permissions, pod CIDR overlap, namespaces, orphaned replicas')
     .action(async (opts: CommonOpts) => {
       const format = parseFormat(opts.output, ['table', 'json']);
-      await withClusters(opts, io, async (config, clusters) => {
-        const report = await doctor(config, clusters);
+      await withClusters(opts, io, async (config, clusters, _log, unavailable) => {
+        const report = await doctor(config, clusters, unavailable);
         if (format === 'json') {
           io.out(render(report, 'json'));
         } else {

@@ -110,6 +110,8 @@ export async function runController(o: RunOptions): Promise<number> {
       const oldClusters = clusters;
       await old.stop();
       closeAll(oldClusters);
+      // A dropped cluster's last values (stale 1, say) would otherwise be exported forever.
+      for (const gone of config.clusters.filter((c) => !next.clusters.some((n) => n.name === c.name))) await metrics.removeCluster(gone.name);
       config = next;
       clusters = nextClusters;
       controller = newController(next, nextClusters);

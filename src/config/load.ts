@@ -9,8 +9,8 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { z } from 'zod';
 import { clusterEntry, configSchema, durationMs, serviceEntry, type RawConfig } from './schema.ts';
 import type { ClusterConfig, Config, CopyFilter, ExportRule, SourcePos } from './types.ts';
-import { parseLabelSelector } from '../model/selector.ts';
-import { MCS_SERVICE_NAME, MCS_SOURCE_CLUSTER, SERVICE_NAME, SLICE_MANAGED_BY } from '../model/labels.ts';
+import { parseLabelSelector } from '../vocab/selector.ts';
+import { MCS_SERVICE_NAME, MCS_SOURCE_CLUSTER, SERVICE_NAME, SLICE_MANAGED_BY } from '../vocab/labels.ts';
 
 export interface ConfigIssue {
   file: string;

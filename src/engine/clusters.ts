@@ -1,9 +1,12 @@
 // Connects to every configured cluster and proves each is reachable and answers as Kubernetes
-// before anything is read or written. A failure names the config file, line and field of that
-// cluster's kubeconfig, never a credential.
+// before anything is read or written. A cluster that does not is *unavailable*: commands that
+// write refuse to start (connectAll), read-only views carry on without it (connectAvailable),
+// and the planner is told so it keeps that cluster's replicas instead of collecting them.
+// Failures name the config file, line and field of the cluster's kubeconfig, never a credential.
 import { ConfigError, type ConfigIssue } from '../config/load.ts';
 import type { Config, ClusterConfig } from '../config/types.ts';
-import { KubeApiError, KubeClient, KubeConnectionError } from '../kube/client.ts';
+import { KubeClient, type ClientOptions } from '../kube/client.ts';
+import { classifyFailure, type Failure } from '../kube/failure.ts';
 
 export interface Connected {
   config: ClusterConfig;
@@ -11,41 +14,53 @@ export interface Connected {
   version: string;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof KubeConnectionError) return err.message;
-  if (err instanceof KubeApiError) {
-    if (err.status === 401) return 'the apiserver rejected the credentials (401 Unauthorized): expired or wrong token or certificate';
-    if (err.status === 403) return 'the credentials are valid but may not read /version (403 Forbidden)';
-    return err.message;
+/** A configured cluster that could not be connected, and why. */
+export interface ConnectFailure extends Failure {
+  cluster: string;
+  /** The apiserver address, when the kubeconfig could be read. */
+  server?: string;
+  /** Where the cluster's kubeconfig is named in the config file. */
+  issue: ConfigIssue;
+}
+
+export interface Fleet {
+  connected: Map<string, Connected>;
+  /** In config order. */
+  unavailable: ConnectFailure[];
+}
+
+export interface ConnectOptions {
+  timeoutMs?: number;
+  maxSockets?: number;
+}
+
+/** The one way mcsync builds a client from a cluster's config. */
+export function clientFor(c: ClusterConfig, opts: ClientOptions = {}): KubeClient {
+  return c.inCluster ? KubeClient.inCluster(c.name, opts) : KubeClient.fromFile(c.name, c.kubeconfig, c.context, opts);
+}
+
+/** For commands that write: every cluster connects, or nothing happens (ConfigError). */
+export async function connectAll(config: Config, opts: ConnectOptions = {}): Promise<Map<string, Connected>> {
+  const fleet = await connectAvailable(config, opts);
+  if (fleet.unavailable.length > 0) {
+    closeAll(fleet.connected);
+    throw new ConfigError(fleet.unavailable.map((u) => u.issue));
   }
-  return (err as Error).message.split('\n')[0] ?? String(err);
+  return fleet.connected;
 }
 
-export async function connectAll(config: Config, opts: { timeoutMs?: number; maxSockets?: number } = {}): Promise<Map<string, Connected>> {
-  const { connected, issues } = await connectEach(config, opts);
-  if (issues.length > 0) {
-    for (const c of connected.values()) c.client.close();
-    throw new ConfigError(issues);
-  }
-  return connected;
-}
-
-/** For read-only views (status): what can be reached, and why the rest cannot. */
-export async function connectAvailable(config: Config, opts: { timeoutMs?: number; maxSockets?: number } = {}): Promise<{ connected: Map<string, Connected>; issues: ConfigIssue[] }> {
-  return connectEach(config, opts);
-}
-
-async function connectEach(config: Config, opts: { timeoutMs?: number; maxSockets?: number }): Promise<{ connected: Map<string, Connected>; issues: ConfigIssue[] }> {
-  const issues: ConfigIssue[] = [];
+/** For read-only views: what can be reached, and why the rest cannot. */
+export async function connectAvailable(config: Config, opts: ConnectOptions = {}): Promise<Fleet> {
+  const failures = new Map<string, ConnectFailure>();
   const connected = new Map<string, Connected>();
   await Promise.all(config.clusters.map(async (c) => {
     let client: KubeClient;
     try {
-      const clientOpts = { maxSockets: opts.maxSockets ?? Math.max(8, config.concurrency * 2) };
-      client = c.inCluster ? KubeClient.inCluster(c.name, clientOpts) : KubeClient.fromFile(c.name, c.kubeconfig, c.context, clientOpts);
+      client = clientFor(c, { maxSockets: opts.maxSockets ?? Math.max(8, config.concurrency * 2) });
     } catch (err) {
       const what = c.inCluster ? 'the in-cluster ServiceAccount (no kubeconfig given)' : `kubeconfig ${c.kubeconfig}`;
-      issues.push({ ...c.kubeconfigPos, message: `cluster ${c.name}: cannot use ${what}: ${describe(err)}` });
+      const f = { ...classifyFailure(err), kind: 'kubeconfig' as const };
+      failures.set(c.name, { ...f, cluster: c.name, issue: { ...c.kubeconfigPos, message: `cluster ${c.name}: cannot use ${what}: ${f.message}` } });
       return;
     }
     try {
@@ -53,11 +68,13 @@ async function connectEach(config: Config, opts: { timeoutMs?: number; maxSocket
       connected.set(c.name, { config: c, client, version: v.gitVersion });
     } catch (err) {
       client.close();
-      issues.push({ ...c.kubeconfigPos, message: `cluster ${c.name} cannot be reached at ${client.server}: ${describe(err)}` });
+      const f = classifyFailure(err);
+      const message = f.kind === 'forbidden' ? 'the credentials are valid but may not read /version (403 Forbidden)' : f.message;
+      failures.set(c.name, { ...f, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: `cluster ${c.name} cannot be reached at ${client.server}: ${message}` } });
     }
   }));
-  issues.sort((a, b) => a.line - b.line);
-  return { connected, issues };
+  const unavailable = config.clusters.flatMap((c) => failures.get(c.name) ?? []);
+  return { connected, unavailable };
 }
 
 export function closeAll(clusters: Map<string, Connected>): void {

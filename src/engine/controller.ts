@@ -3,11 +3,12 @@
 // `sync` uses — restricted to that key — then written through each destination's budget.
 import type { Logger } from 'pino';
 import type { ClusterConfig, Config } from '../config/types.ts';
-import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, isOwned, ownershipSelector } from '../model/labels.ts';
+import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, isOwned, ownershipSelector } from '../vocab/labels.ts';
 import { planDestination } from '../model/plan.ts';
 import { selectExports } from '../model/select.ts';
 import { isStale, staleView } from '../model/stale.ts';
-import type { Action, DestinationSnapshot, EndpointSlice, Namespace, Service, SourceSnapshot } from '../model/types.ts';
+import type { Action, DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
+import type { EndpointSlice, Namespace, Service } from '../vocab/objects.ts';
 import { KubeApiError } from '../kube/client.ts';
 import { TokenBucket } from '../kube/ratelimit.ts';
 import { PATHS, sourceNamespaces } from '../kube/read.ts';
@@ -330,8 +331,8 @@ export class Controller {
       return;
     }
     if (!r.object || !isOwned(r.object.metadata, this.o.config.instance)) return;
-    if (r.action.kind === 'Service') d.services.remember(r.object as Service);
-    if (r.action.kind === 'EndpointSlice') d.slices.remember(r.object as EndpointSlice);
+    if (r.action.ref.kind === 'Service') d.services.remember(r.object as Service);
+    if (r.action.ref.kind === 'EndpointSlice') d.slices.remember(r.object as EndpointSlice);
   }
 
   private async reconcile(key: string): Promise<void> {
@@ -367,7 +368,7 @@ export class Controller {
         fieldManager: this.o.fieldManager,
         refuse: () => (this.isLeader && !this.stopped ? undefined : 'not the leader any more; write not sent'),
         onResult: (r) => {
-          const kind = r.action.verb === 'delete' ? r.action.ref.kind : r.action.kind;
+          const kind = r.action.ref.kind;
           this.remember(d, r);
           metrics?.writes.inc({ cluster: d.cluster, verb: r.action.verb, kind, result: r.outcome });
           const fields = { cluster: d.cluster, key, verb: r.action.verb, kind, reason: r.action.reason, outcome: r.outcome };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeApiError, KubeConnectionError } from '../kube/client.ts';
 import { cluster, config, destination, ep, rule, slice, source, svc } from '../model/fixtures.test-util.ts';
-import { ownershipLabels, SOURCES } from '../model/labels.ts';
+import { ownershipLabels, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
 import type { Action, Conflict, DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { PlanReport } from './sync.ts';
@@ -24,8 +24,10 @@ function healthy(cfg: Config, name: string, cidrs: string[], over: Partial<Clust
   };
 }
 
-function planReport(o: { sources?: SourceSnapshot[]; destinations?: DestinationSnapshot[]; actions?: Action[]; conflicts?: Conflict[]; failures?: PlanReport['failures'] } = {}): PlanReport {
-  return { plan: { actions: o.actions ?? [], conflicts: o.conflicts ?? [] }, exports: [], excluded: [], sources: o.sources ?? [], destinations: o.destinations ?? [], failures: o.failures ?? [] };
+function planReport(o: { sources?: SourceSnapshot[]; destinations?: DestinationSnapshot[]; actions?: Action[]; conflicts?: Conflict[]; failures?: PlanReport['failures']; unavailable?: string[] } = {}): PlanReport {
+  const failures = o.failures ?? [];
+  const unavailable = new Set([...(o.unavailable ?? []), ...failures.filter((f) => f.stage !== 'write').map((f) => f.cluster)]);
+  return { plan: { actions: o.actions ?? [], conflicts: o.conflicts ?? [] }, exports: [], excluded: [], sources: o.sources ?? [], destinations: o.destinations ?? [], unavailable, failures };
 }
 
 const get = (checks: Check[], name: string, scope: string): Check => {
@@ -112,9 +114,9 @@ test('an unreachable cluster fails once, its other checks say skipped, the rest 
   assert.deepEqual(get(r.checks, 'reachable', 'b').detail, { reason: 'refused' });
   const skipped = r.checks.filter((c) => c.scope === 'b' && c.name !== 'reachable');
   assert.ok(skipped.length >= 5);
-  for (const c of skipped) assert.deepEqual([c.result, c.message], ['info', 'skipped: unreachable'], c.name);
+  for (const c of skipped) assert.deepEqual([c.result, c.message], ['info', 'skipped: unavailable'], c.name);
   assert.equal(get(r.checks, 'permissions', 'a').result, 'pass');
-  assert.match(get(r.checks, 'pod-cidr-overlap', 'fleet').message, /not compared: b unreachable/);
+  assert.match(get(r.checks, 'pod-cidr-overlap', 'fleet').message, /not compared: b unavailable/);
 });
 
 test('missing permissions fail and are listed; unanswerable reviews warn; missing lease rights only warn', () => {
@@ -162,29 +164,28 @@ test('namespaces: missing with createNamespaces false fails; to be created is in
   assert.match(get(r.checks, 'namespaces', 'b').message, /shop.*createNamespaces is false/);
   assert.equal(get(r.checks, 'namespaces', 'a').result, 'pass');
 
-  const create: Action = { verb: 'create', cluster: 'b', kind: 'Namespace', object: { metadata: { name: 'shop' } }, reason: 'namespace missing' };
+  const create: Action = { verb: 'create', cluster: 'b', key: 'shop/x', ref: { kind: 'Namespace', name: 'shop' }, object: { metadata: { name: 'shop' } }, reason: 'namespace missing' };
   const r2 = evaluate({ config: cfg, facts: [healthy(cfg, 'a', []), healthy(cfg, 'b', [])], plan: planReport({ actions: [create] }) });
   assert.equal(get(r2.checks, 'namespaces', 'b').result, 'info');
   assert.match(get(r2.checks, 'namespaces', 'b').message, /shop will be created/);
 });
 
-test('replicas whose source is gone warn; type changes and replicas of unreachable sources are not counted', () => {
+test('replicas whose source is gone warn; type changes are not counted; replicas of unavailable sources are named as not judged', () => {
   const replica = (name: string, sources: string) => svc('shop', name, { labels: ownershipLabels('default'), annotations: { [SOURCES]: sources } });
-  const del = (name: string, reason: string): Action => ({ verb: 'delete', cluster: 'b', ref: { kind: 'Service', namespace: 'shop', name }, reason });
+  const del = (name: string, reason: string): Action => ({ verb: 'delete', cluster: 'b', key: `shop/${name}`, ref: { kind: 'Service', namespace: 'shop', name }, reason });
   const actions: Action[] = [
     del('gone', 'source gone'),
     del('retyped', 'type changed'),
-    { verb: 'create', cluster: 'b', kind: 'Service', object: svc('shop', 'retyped'), reason: 'type changed' },
-    del('far', 'source gone'),
-    { verb: 'delete', cluster: 'b', ref: { kind: 'EndpointSlice', namespace: 'shop', name: 'x' }, reason: 'endpoints gone' },
+    { verb: 'create', cluster: 'b', key: 'shop/retyped', ref: { kind: 'Service', namespace: 'shop', name: 'retyped' }, object: svc('shop', 'retyped'), reason: 'type changed' },
+    { verb: 'delete', cluster: 'b', key: 'shop/gone', ref: { kind: 'EndpointSlice', namespace: 'shop', name: 'x' }, reason: 'endpoints gone' },
   ];
   const three = config([...cfg.clusters, cluster('c', [rule({ exportTo: ['b'] })])]);
   const destinations = [destination('b', ['shop'], [replica('gone', 'a'), replica('retyped', 'a'), replica('far', 'c')])];
   const down: ClusterFacts = { cluster: 'c', reach: { ok: false, reason: 'timeout', message: 'no answer' } };
-  const r = evaluate({ config: three, facts: [healthy(three, 'a', []), healthy(three, 'b', []), down], plan: planReport({ actions, destinations }) });
+  const r = evaluate({ config: three, facts: [healthy(three, 'a', []), healthy(three, 'b', []), down], plan: planReport({ actions, destinations, unavailable: ['c'] }) });
   const o = get(r.checks, 'orphaned-replicas', 'b');
   assert.equal(o.result, 'warn');
-  assert.match(o.message, /^1 replica\(s\) would be collected by the next sync .*: shop\/gone; .*1 replica\(s\) of unreachable sources not judged/);
+  assert.match(o.message, /^1 replica\(s\) would be collected by the next sync .*: shop\/gone; .*1 replica\(s\) of unavailable sources not judged/);
   assert.equal(get(r.checks, 'orphaned-replicas', 'a').result, 'pass');
 });
 

@@ -6,9 +6,13 @@ import type { ClusterConfig, Config } from '../config/types.ts';
 import { KubeApiError, KubeClient, KubeConnectionError } from '../kube/client.ts';
 import { PATHS } from '../kube/read.ts';
 import { CidrIndex, formatCidr, formatIp, ipKey, parseCidr, parseIp, type Cidr, type Ip } from '../model/cidr.ts';
-import { SOURCES } from '../model/labels.ts';
-import type { Service, SourceSnapshot } from '../model/types.ts';
-import type { Connected } from './clusters.ts';
+import { isOwned } from '../vocab/labels.ts';
+import { cmp } from '../model/canonical.ts';
+import { sourcesOf } from '../model/render.ts';
+import { classifyFailure } from '../kube/failure.ts';
+import type { SourceSnapshot } from '../model/types.ts';
+import type { Service } from '../vocab/objects.ts';
+import { clientFor, type ConnectFailure, type Connected } from './clusters.ts';
 import { computePlan, type PlanReport } from './sync.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail' | 'info';
@@ -125,19 +129,9 @@ const firstLine = (s: string) => s.split('\n')[0] ?? s;
 
 /** Why a cluster could not be reached, as a short reason and one line saying what to do. */
 export function describeFailure(err: unknown): { reason: string; message: string } {
-  let reason: string;
-  let what: string;
-  if (err instanceof KubeConnectionError) {
-    reason = err.kind;
-    what = err.message;
-  } else if (err instanceof KubeApiError) {
-    reason = err.status === 401 ? 'unauthorized' : err.status === 403 ? 'forbidden' : `http-${err.status}`;
-    what = err.status === 401 ? 'the apiserver rejected the credentials (401 Unauthorized)' : err.message;
-  } else {
-    // Anything else came from building the client: the kubeconfig itself is unusable.
-    reason = 'kubeconfig';
-    what = `cannot use the kubeconfig: ${(err as Error).message}`;
-  }
+  const f = classifyFailure(err);
+  const reason = f.kind === 'http' ? `http-${f.status}` : f.kind;
+  const what = f.kind === 'kubeconfig' ? `cannot use the kubeconfig: ${f.message}` : f.kind === 'unauthorized' ? 'the apiserver rejected the credentials (401 Unauthorized)' : f.message;
   const advice = ADVICE[reason] ?? 'see docs/troubleshooting.md';
   return { reason, message: `${firstLine(what)}: ${advice}` };
 }
@@ -287,7 +281,7 @@ function podCidrCheck(f: ClusterFacts, view: PodView, readError?: string): Check
 
 function unreachableNote(facts: ClusterFacts[]): string {
   const down = facts.filter((f) => !f.reach.ok).map((f) => f.cluster);
-  return down.length ? ` (not compared: ${down.join(', ')} unreachable)` : '';
+  return down.length ? ` (not compared: ${down.join(', ')} unavailable)` : '';
 }
 
 function podOverlapChecks(views: PodView[], facts: ClusterFacts[]): Check[] {
@@ -384,7 +378,7 @@ function serviceCidrOverlap(facts: ClusterFacts[]): Check {
 function namespaceCheck(config: Config, cluster: string, plan: PlanReport, readError?: string): Check {
   if (readError) return check('namespaces', cluster, 'warn', `cannot read the cluster (${readError}): fix that first`);
   const missing = [...new Set(plan.plan.conflicts.filter((c) => c.cluster === cluster && c.kind === 'missing-namespace').map((c) => c.namespace))].sort();
-  const created = plan.plan.actions.filter((a) => a.cluster === cluster && a.verb === 'create' && a.kind === 'Namespace').map((a) => (a.verb === 'create' ? a.object.metadata.name : '')).sort();
+  const created = plan.plan.actions.filter((a) => a.cluster === cluster && a.verb === 'create' && a.ref.kind === 'Namespace').map((a) => a.ref.name).sort();
   if (missing.length > 0) {
     return check('namespaces', cluster, 'fail', `exports need namespace(s) ${some(missing)}, missing here and createNamespaces is false: create them, or set createNamespaces: true`, { missing });
   }
@@ -392,29 +386,19 @@ function namespaceCheck(config: Config, cluster: string, plan: PlanReport, readE
   return check('namespaces', cluster, 'pass', `every namespace the exports need exists${config.createNamespaces ? '' : ' (createNamespaces is false)'}`);
 }
 
-function orphanCheck(cluster: string, plan: PlanReport, unreachable: Set<string>, readError?: string): Check {
+function orphanCheck(config: Config, cluster: string, plan: PlanReport, readError?: string): Check {
   if (readError) return check('orphaned-replicas', cluster, 'warn', `cannot read the cluster (${readError}): fix that first`);
   const mine = plan.plan.actions.filter((a) => a.cluster === cluster);
-  const recreated = new Set(mine.filter((a) => a.verb === 'create' && a.kind === 'Service').map((a) => (a.verb === 'create' ? `${a.object.metadata.namespace}/${a.object.metadata.name}` : '')));
-  const services = new Map<string, Service>((plan.destinations.find((d) => d.cluster === cluster)?.services ?? []).map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
-  const collected: string[] = [];
-  let kept = 0;
-  for (const a of mine) {
-    if (a.verb !== 'delete' || a.ref.kind !== 'Service') continue;
-    const key = `${a.ref.namespace}/${a.ref.name}`;
-    if (recreated.has(key)) continue; // a type change: deleted and made again, not collected
-    // computePlan does not know the unreachable clusters; their replicas are kept, not collected.
-    const sources = services.get(key)?.metadata.annotations?.[SOURCES]?.split(',') ?? [];
-    if (sources.some((s) => unreachable.has(s))) {
-      kept++;
-      continue;
-    }
-    collected.push(key);
-  }
-  const keptNote = kept > 0 ? `; ${kept} replica(s) of unreachable sources not judged` : '';
+  const recreated = new Set(mine.filter((a) => a.verb === 'create' && a.ref.kind === 'Service').map((a) => a.key));
+  // A type change deletes and re-creates the replica: that is not a collection.
+  const collected = mine.filter((a) => a.verb === 'delete' && a.ref.kind === 'Service' && !recreated.has(a.key)).map((a) => a.key);
+  // The planner keeps these untouched; they are counted so the verdict says what it did not judge.
+  const kept = (plan.destinations.find((d) => d.cluster === cluster)?.services ?? [])
+    .filter((s) => isOwned(s.metadata, config.instance) && sourcesOf(s).some((src) => plan.unavailable.has(src))).length;
+  const keptNote = kept > 0 ? `; ${kept} replica(s) of unavailable sources not judged` : '';
   if (collected.length > 0) {
     return check('orphaned-replicas', cluster, 'warn',
-      `${collected.length} replica(s) would be collected by the next sync (source Service gone or no longer exported): ${some(collected.sort())}; \`mcsync plan\` lists them${keptNote}`,
+      `${collected.length} replica(s) would be collected by the next sync (source Service gone or no longer exported): ${some(collected.sort(cmp))}; \`mcsync plan\` lists them${keptNote}`,
       { replicas: collected });
   }
   return check('orphaned-replicas', cluster, 'pass', `no replica whose source is gone${keptNote}`);
@@ -436,7 +420,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
   for (const f of facts) {
     checks.push(reachCheck(f));
     if (!f.reach.ok) {
-      for (const name of clusterCheckNames(config, f.cluster)) checks.push(check(name, f.cluster, 'info', 'skipped: unreachable'));
+      for (const name of clusterCheckNames(config, f.cluster)) checks.push(check(name, f.cluster, 'info', 'skipped: unavailable'));
       continue;
     }
     const isLease = leaseCluster(config) === f.cluster;
@@ -453,7 +437,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
     checks.push(podCidrCheck(f, view, readErrors.get(f.cluster)));
     checks.push(serviceCidrCheck(f));
     if (destinations.has(f.cluster)) checks.push(namespaceCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
-    checks.push(orphanCheck(f.cluster, plan, unreachable, readErrors.get(f.cluster)));
+    checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
   }
   checks.push(...podOverlapChecks(views, facts));
   checks.push(serviceCidrOverlap(facts));
@@ -476,7 +460,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
 async function probe(c: ClusterConfig): Promise<Reachability> {
   let client: KubeClient | undefined;
   try {
-    client = c.inCluster ? KubeClient.inCluster(c.name) : KubeClient.fromFile(c.name, c.kubeconfig, c.context);
+    client = clientFor(c);
     const v = await client.request<{ gitVersion: string }>('GET', '/version', { timeoutMs: TIMEOUT_MS });
     // It failed a moment ago: an apiserver that comes and goes is worth a failed check too.
     return { ok: false, reason: 'intermittent', message: `did not answer when mcsync connected, then answered (${v.gitVersion}): check the apiserver's health and the network path, then run doctor again` };
@@ -536,9 +520,9 @@ async function gather(config: Config, c: ClusterConfig, conn: Connected | undefi
   };
 }
 
-export async function doctor(config: Config, clusters: Map<string, Connected>): Promise<DoctorReport> {
+export async function doctor(config: Config, clusters: Map<string, Connected>, unavailable: readonly ConnectFailure[] = []): Promise<DoctorReport> {
   const [plan, facts] = await Promise.all([
-    computePlan(config, clusters),
+    computePlan(config, clusters, unavailable),
     Promise.all(config.clusters.map((c) => gather(config, c, clusters.get(c.name)))),
   ]);
   return evaluate({ config, facts, plan });

@@ -7,11 +7,12 @@ import { selectExports } from '../model/select.ts';
 import type { Action, DestinationSnapshot, Export, Plan, SourceSnapshot } from '../model/types.ts';
 import { readDestination, readSource } from '../kube/read.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
-import type { Connected } from './clusters.ts';
+import type { ConnectFailure, Connected } from './clusters.ts';
 
 export interface ClusterFailure {
   cluster: string;
-  stage: 'read' | 'write';
+  /** connect: not reachable when the command started; read: reachable, but a list failed. */
+  stage: 'connect' | 'read' | 'write';
   error: string;
 }
 
@@ -21,6 +22,11 @@ export interface PlanReport {
   excluded: { cluster: string; namespace: string; name: string; reason: string }[];
   sources: SourceSnapshot[];
   destinations: DestinationSnapshot[];
+  /**
+   * Configured clusters the planner was told are unavailable: not connected, or connected but
+   * not readable. Their replicas elsewhere are kept as they are, never collected.
+   */
+  unavailable: Set<string>;
   failures: ClusterFailure[];
 }
 
@@ -28,13 +34,22 @@ export interface SyncReport extends PlanReport {
   results: WriteResult[];
 }
 
-export async function computePlan(config: Config, clusters: Map<string, Connected>): Promise<PlanReport> {
+/**
+ * Reads every connected cluster and plans. This is where availability is decided, for every
+ * command: a configured cluster that is not in `clusters` (it could not be connected), or whose
+ * read failed, is unavailable to the planner. `unreachable` says why the missing ones are.
+ */
+export async function computePlan(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<PlanReport> {
   const failures: ClusterFailure[] = [];
   const sources: SourceSnapshot[] = [];
   const destinations: DestinationSnapshot[] = [];
   await Promise.all(config.clusters.map(async (c) => {
     const conn = clusters.get(c.name);
-    if (!conn) return;
+    if (!conn) {
+      const why = unreachable.find((u) => u.cluster === c.name);
+      failures.push({ cluster: c.name, stage: 'connect', error: why?.issue.message ?? `cluster ${c.name} is not connected` });
+      return;
+    }
     try {
       const [src, dst] = await Promise.all([
         c.exports.length > 0 ? readSource(conn.client, c) : Promise.resolve(undefined),
@@ -49,10 +64,11 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   const order = (name: string) => config.clusters.findIndex((c) => c.name === name);
   sources.sort((a, b) => order(a.cluster) - order(b.cluster));
   destinations.sort((a, b) => order(a.cluster) - order(b.cluster));
-  const unavailableSources = new Set(failures.map((f) => f.cluster));
+  failures.sort((a, b) => order(a.cluster) - order(b.cluster));
+  const unavailable = new Set(failures.map((f) => f.cluster));
   const { exports, excluded } = selectExports(config, sources);
-  const plan = planAll(config, exports, destinations, { unavailableSources });
-  return { plan, exports, excluded, sources, destinations, failures };
+  const plan = planAll(config, exports, destinations, { unavailableSources: unavailable });
+  return { plan, exports, excluded, sources, destinations, unavailable, failures };
 }
 
 export function actionsByCluster(actions: Action[]): Map<string, Action[]> {

@@ -2,8 +2,9 @@
 // Services and EndpointSlices its export rules can select (source side) and the namespaces,
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
-import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, ownershipSelector } from '../model/labels.ts';
-import type { DestinationSnapshot, EndpointSlice, Namespace, Service, SourceSnapshot } from '../model/types.ts';
+import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, ownershipSelector } from '../vocab/labels.ts';
+import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
+import type { EndpointSlice, Namespace, Service } from '../vocab/objects.ts';
 import type { KubeClient } from './client.ts';
 
 export const PATHS = {

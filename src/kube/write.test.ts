@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapLimit } from './write.ts';
-import { overlayService } from '../model/plan.ts';
-import type { Service } from '../model/types.ts';
+import { overlayService } from '../model/projection.ts';
+import type { Service } from '../vocab/objects.ts';
 
 test('overlaying a replica keeps what the apiserver set and replaces what mcsync owns', () => {
   const live: Service = {

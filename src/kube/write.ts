@@ -2,9 +2,10 @@
 // (namespaces, services, slices, then deletions), retries with backoff on throttling, 5xx and
 // lost connections, and the ownership guard re-checked on every conflict: an object that is
 // no longer mcsync's by the time we write is left alone, never overwritten.
-import { isOwned } from '../model/labels.ts';
-import { overlayService, replicaMatches } from '../model/plan.ts';
-import type { Action, EndpointSlice, Namespace, ObjectRef, ResourceKind, Service } from '../model/types.ts';
+import { isOwned } from '../vocab/labels.ts';
+import { overlayService, replicaMatches } from '../model/projection.ts';
+import type { Action } from '../model/types.ts';
+import type { EndpointSlice, Namespace, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
 import { KubeApiError, KubeConnectionError, type KubeClient } from './client.ts';
 import { PATHS } from './read.ts';
 
@@ -55,8 +56,8 @@ function objectPath(kind: ResourceKind, ns: string | undefined, name: string): s
 /** Order in which actions may run: a slice needs its namespace; deletions come last. */
 function phase(a: Action): number {
   if (a.verb === 'delete') return a.ref.kind === 'EndpointSlice' ? 3 : 4;
-  if (a.kind === 'Namespace') return 0;
-  return a.kind === 'Service' ? 1 : 2;
+  if (a.ref.kind === 'Namespace') return 0;
+  return a.ref.kind === 'Service' ? 1 : 2;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,36 +105,37 @@ interface AttemptOutcome {
 
 async function attemptOnce(client: KubeClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
   const query = { fieldManager: opts.fieldManager ?? FIELD_MANAGER };
+  const kind = action.ref.kind;
   if (action.verb === 'create') {
     const meta = action.object.metadata;
-    const body = { ...TYPE[action.kind], ...action.object, metadata: { ...meta, resourceVersion: undefined, uid: undefined } };
+    const body = { ...TYPE[kind], ...action.object, metadata: { ...meta, resourceVersion: undefined, uid: undefined } };
     try {
-      return { object: await client.request<AnyObject>('POST', collectionPath(action.kind, meta.namespace), { body, query }) };
+      return { object: await client.request<AnyObject>('POST', collectionPath(kind, meta.namespace), { body, query }) };
     } catch (err) {
       if (!(err instanceof KubeApiError) || err.status !== 409) throw err;
-      if (action.kind === 'Namespace') return { skipped: 'namespace already exists' };
+      if (kind === 'Namespace') return { skipped: 'namespace already exists' };
       // Someone made it between our read and this write: ours (an earlier run) → update it; not ours → leave it.
-      const live = await client.request<AnyObject>('GET', objectPath(action.kind, meta.namespace, meta.name));
-      if (!isOwned(live.metadata, opts.instance)) return { skipped: `${action.kind} ${meta.namespace}/${meta.name} appeared and is not owned by mcsync; left alone` };
-      if (replicaMatches(action.kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object as Service | EndpointSlice)) return { skipped: 'already as wanted', object: live };
-      return { next: { ...action, verb: 'update', object: refreshed(action.kind, live, action.object) } as Action };
+      const live = await client.request<AnyObject>('GET', objectPath(kind, meta.namespace, meta.name));
+      if (!isOwned(live.metadata, opts.instance)) return { skipped: `${kind} ${meta.namespace}/${meta.name} appeared and is not owned by mcsync; left alone` };
+      if (replicaMatches(kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object as Service | EndpointSlice)) return { skipped: 'already as wanted', object: live };
+      return { next: { ...action, verb: 'update', object: refreshed(kind, live, action.object) } as Action };
     }
   }
   if (action.verb === 'update') {
     const meta = action.object.metadata;
     try {
-      return { object: await client.request<AnyObject>('PUT', objectPath(action.kind, meta.namespace, meta.name), { body: { ...TYPE[action.kind], ...action.object }, query }) };
+      return { object: await client.request<AnyObject>('PUT', objectPath(kind, meta.namespace, meta.name), { body: { ...TYPE[kind], ...action.object }, query }) };
     } catch (err) {
       if (!(err instanceof KubeApiError)) throw err;
       if (err.status === 404) {
-        return { next: { verb: 'create', cluster: action.cluster, kind: action.kind, object: stripIdentity(action.object), reason: action.reason } as Action };
+        return { next: { ...action, verb: 'create', object: stripIdentity(action.object) } };
       }
       if (err.status !== 409) throw err;
-      const live = await client.request<AnyObject>('GET', objectPath(action.kind, meta.namespace, meta.name));
-      if (!isOwned(live.metadata, opts.instance)) return { skipped: `${action.kind} ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
+      const live = await client.request<AnyObject>('GET', objectPath(kind, meta.namespace, meta.name));
+      if (!isOwned(live.metadata, opts.instance)) return { skipped: `${kind} ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
       // Planned against a stale copy, but the live object may already be what we want: then a write would change nothing.
-      if (replicaMatches(action.kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object)) return { skipped: 'already as wanted', object: live };
-      return { next: { ...action, object: refreshed(action.kind, live, action.object) } as Action };
+      if (replicaMatches(kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object)) return { skipped: 'already as wanted', object: live };
+      return { next: { ...action, object: refreshed(kind, live, action.object) } as Action };
     }
   }
   const ref: ObjectRef = action.ref;

@@ -1,17 +1,8 @@
 // Builders for model tests, and a pure stand-in for an apiserver that applies a Plan to a
 // DestinationSnapshot. Named *.test-util.ts so node --test does not run it as a test file.
 import type { ClusterConfig, Config, ExportRule } from '../config/types.ts';
-import type {
-  Action,
-  DestinationSnapshot,
-  Endpoint,
-  EndpointPort,
-  EndpointSlice,
-  Plan,
-  Service,
-  ServicePort,
-  SourceSnapshot,
-} from './types.ts';
+import type { Action, DestinationSnapshot, Plan, SourceSnapshot } from './types.ts';
+import type { Endpoint, EndpointPort, EndpointSlice, Service, ServicePort } from '../vocab/objects.ts';
 
 const pos = { file: '', line: 0, field: '' };
 
@@ -164,13 +155,13 @@ export function applyPlan(dest: DestinationSnapshot, plan: Plan | Action[], seri
   for (const a of actions) {
     if (a.cluster !== dest.cluster) continue;
     if (a.verb === 'create') {
-      if (a.kind === 'Namespace') {
+      if (a.ref.kind === 'Namespace') {
         if (namespaces.has(a.object.metadata.name)) throw new Error(`namespace ${a.object.metadata.name} exists`);
         namespaces.add(a.object.metadata.name);
         continue;
       }
       if (!namespaces.has(a.object.metadata.namespace!)) throw new Error(`create ${id(a.object)}: namespace missing`);
-      if (a.kind === 'Service') {
+      if (a.ref.kind === 'Service') {
         if (services.some((s) => id(s) === id(a.object))) throw new Error(`create ${id(a.object)}: Service exists`);
         services.push(defaultService(a.object as Service, serial));
       } else {
@@ -178,11 +169,11 @@ export function applyPlan(dest: DestinationSnapshot, plan: Plan | Action[], seri
         slices.push(defaultSlice(a.object as EndpointSlice, serial));
       }
     } else if (a.verb === 'update') {
-      const list: { metadata: { namespace?: string; name: string; resourceVersion?: string; uid?: string } }[] = a.kind === 'Service' ? services : slices;
+      const list: { metadata: { namespace?: string; name: string; resourceVersion?: string; uid?: string } }[] = a.ref.kind === 'Service' ? services : slices;
       const i = list.findIndex((s) => id(s) === id(a.object));
       if (i < 0) throw new Error(`update ${id(a.object)}: not found`);
       if (list[i]!.metadata.resourceVersion !== a.object.metadata.resourceVersion) throw new Error(`update ${id(a.object)}: stale resourceVersion`);
-      if (a.kind === 'Service') {
+      if (a.ref.kind === 'Service') {
         const before = list[i] as Service;
         const after = a.object as Service;
         // What the apiserver refuses to change in place (or mcsync promises never to change so).

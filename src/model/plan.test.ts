@@ -4,16 +4,17 @@ import { planAll, planDestination } from './plan.ts';
 import { selectExports } from './select.ts';
 import { replicaSliceName } from './render.ts';
 import { applyPlan, cluster, config, destination, ep, pair, rule, slice, source, svc } from './fixtures.test-util.ts';
-import { CREATED_NAMESPACE, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from './labels.ts';
+import { CREATED_NAMESPACE, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
-import type { Action, DestinationSnapshot, EndpointSlice, Plan, Service, SourceSnapshot } from './types.ts';
+import type { Action, DestinationSnapshot, Plan, SourceSnapshot } from './types.ts';
+import type { EndpointSlice, Service } from '../vocab/objects.ts';
 
 function summary(plan: Plan | Action[]): string[] {
   const actions = Array.isArray(plan) ? plan : plan.actions;
   return actions.map((a) =>
     a.verb === 'delete'
       ? `delete ${a.ref.kind} ${a.ref.namespace}/${a.ref.name} (${a.reason})`
-      : `${a.verb} ${a.kind} ${a.object.metadata.namespace ? `${a.object.metadata.namespace}/` : ''}${a.object.metadata.name} (${a.reason})`,
+      : `${a.verb} ${a.ref.kind} ${a.object.metadata.namespace ? `${a.object.metadata.namespace}/` : ''}${a.object.metadata.name} (${a.reason})`,
   );
 }
 
@@ -49,8 +50,8 @@ test('a destination that already holds exactly the desired state yields zero act
   const east = source('east', [web({ type: 'NodePort', clusterIP: 'None' })], [webSlice(['10.1.0.1'])]);
   const first = plan(cfg, [east], destination('west', ['shop']));
   // Built by hand from the plan's own objects, with server-set fields added as an apiserver would.
-  const services = first.actions.filter((a) => a.verb === 'create' && a.kind === 'Service').map((a) => structuredClone((a as { object: Service }).object));
-  const slices = first.actions.filter((a) => a.verb === 'create' && a.kind === 'EndpointSlice').map((a) => structuredClone((a as { object: EndpointSlice }).object));
+  const services = first.actions.filter((a) => a.verb === 'create' && a.ref.kind === 'Service').map((a) => structuredClone((a as { object: Service }).object));
+  const slices = first.actions.filter((a) => a.verb === 'create' && a.ref.kind === 'EndpointSlice').map((a) => structuredClone((a as { object: EndpointSlice }).object));
   for (const s of services) Object.assign(s.metadata, { uid: 'u1', resourceVersion: '7' });
   for (const s of services) Object.assign(s.spec, { sessionAffinity: 'None', ipFamilies: ['IPv4'], internalTrafficPolicy: 'Cluster' });
   for (const s of slices) Object.assign(s.metadata, { uid: 'u2', resourceVersion: '8' });
@@ -287,12 +288,12 @@ test('the Calico stars example: each side gets the other\'s services; planAll go
   ]);
   // onprem comes first in the config, so its plan (what it receives from eks) comes first.
   assert.deepEqual(p.actions.map((a) => a.cluster), ['onprem', 'onprem', 'onprem', 'onprem', 'onprem', 'eks', 'eks', 'eks']);
-  const mui = p.actions.find((a) => a.verb === 'create' && a.kind === 'Service' && a.object.metadata.name === 'management-ui') as { object: Service };
+  const mui = p.actions.find((a) => a.verb === 'create' && a.ref.kind === 'Service' && a.object.metadata.name === 'management-ui') as { object: Service };
   assert.deepEqual(mui.object.spec, { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] });
-  const muiSlice = p.actions.find((a) => a.verb === 'create' && a.kind === 'EndpointSlice' && a.object.metadata.namespace === 'management-ui') as { object: EndpointSlice };
+  const muiSlice = p.actions.find((a) => a.verb === 'create' && a.ref.kind === 'EndpointSlice' && a.object.metadata.namespace === 'management-ui') as { object: EndpointSlice };
   assert.deepEqual(muiSlice.object.ports, [{ name: '', port: 9001, protocol: 'TCP' }]);
   // Exports never land back in their own cluster.
-  assert.ok(p.actions.every((a) => a.verb !== 'create' || a.kind === 'Namespace' || (a.cluster === 'eks') === (a.object.metadata.namespace === 'stars')));
+  assert.ok(p.actions.every((a) => a.verb !== 'create' || a.ref.kind === 'Namespace' || (a.cluster === 'eks') === (a.object.metadata.namespace === 'stars')));
 });
 
 test('a slice under one of our names but labelled with an unavailable source is left alone, and its name skipped', () => {

@@ -2,9 +2,13 @@
 // converge it, and the conflicts that stop mcsync from converging some of it. Pure.
 import type { Config } from '../config/types.ts';
 import { canonicalJson, cmp, cmpTuple } from './canonical.ts';
-import { CREATED_NAMESPACE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from './labels.ts';
+import { CREATED_NAMESPACE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
 import { byAge, normalizeSlicePorts, renderService, renderSlices, serviceKind, sourcesOf } from './render.ts';
-import type { Action, Conflict, DestinationSnapshot, Endpoint, EndpointSlice, Export, Namespace, ObjectRef, Plan, Service } from './types.ts';
+import { endpointsProjection, overlayService, serviceProjection, serviceSpecProjection, sliceProjection } from './projection.ts';
+import { createAction, deleteAction, updateAction } from './actions.ts';
+import { namespaceOf, serviceKey } from '../vocab/keys.ts';
+import type { Action, Conflict, DestinationSnapshot, Export, Plan } from './types.ts';
+import type { Endpoint, EndpointSlice, Namespace, ObjectRef, Service } from '../vocab/objects.ts';
 
 export interface PlanOptions {
   /** Source clusters that could not be read this round: their replicas are kept as they are, not collected. */
@@ -12,94 +16,8 @@ export interface PlanOptions {
   maxEndpointsPerSlice?: number;
 }
 
-const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
-const nsOf = (meta: { namespace?: string }) => meta.namespace ?? 'default';
-
-// ---------------------------------------------------------------------------------------------
-// What "differs" means: only the fields mcsync controls, normalized the way the apiserver
-// defaults them, so a converged object never looks changed.
-
-function serviceProjection(svc: Service): string {
-  const selector = svc.spec.selector && Object.keys(svc.spec.selector).length > 0 ? svc.spec.selector : undefined;
-  return canonicalJson({
-    labels: svc.metadata.labels ?? {},
-    annotations: svc.metadata.annotations ?? {},
-    type: svc.spec.type ?? 'ClusterIP',
-    clusterIP: svc.spec.clusterIP === 'None' ? 'None' : undefined,
-    externalName: svc.spec.externalName,
-    ports: (svc.spec.ports ?? []).map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port, appProtocol: p.appProtocol })),
-    sessionAffinity: svc.spec.sessionAffinity ?? 'None',
-    sessionAffinityConfig: svc.spec.sessionAffinityConfig,
-    // A selector on a replica would make the local controller write slices of its own next to ours.
-    selector,
-  });
-}
-
-function serviceSpecProjection(svc: Service): string {
-  const p = JSON.parse(serviceProjection(svc)) as Record<string, unknown>;
-  delete p['labels'];
-  delete p['annotations'];
-  return canonicalJson(p);
-}
-
-function endpointsProjection(endpoints: readonly Endpoint[] | null | undefined): string {
-  return canonicalJson(
-    (endpoints ?? []).map((ep) => ({
-      addresses: ep.addresses ?? [],
-      conditions: { ready: ep.conditions?.ready, serving: ep.conditions?.serving, terminating: ep.conditions?.terminating },
-      hostname: ep.hostname,
-      zone: ep.zone,
-    })),
-  );
-}
-
-function sliceProjection(slice: EndpointSlice): string {
-  return canonicalJson({
-    labels: slice.metadata.labels ?? {},
-    annotations: slice.metadata.annotations ?? {},
-    addressType: slice.addressType,
-    ports: normalizeSlicePorts(slice.ports),
-    endpoints: endpointsProjection(slice.endpoints),
-  });
-}
-
-/** Fields that only make sense for NodePort / LoadBalancer; the apiserver rejects some of them on a ClusterIP Service. */
-const TYPE_DEPENDENT_FIELDS = [
-  'healthCheckNodePort',
-  'externalTrafficPolicy',
-  'loadBalancerIP',
-  'loadBalancerSourceRanges',
-  'loadBalancerClass',
-  'allocateLoadBalancerNodePorts',
-] as const;
-
-/** The existing object with mcsync's fields laid over it: server-set fields (clusterIP, ipFamilies, resourceVersion) survive a PUT. */
-export function overlayService(existing: Service, desired: Service): Service {
-  const spec: Service['spec'] = { ...existing.spec };
-  delete spec.selector;
-  if (desired.spec.type !== existing.spec.type) for (const f of TYPE_DEPENDENT_FIELDS) delete spec[f];
-  spec.type = desired.spec.type;
-  if (desired.spec.clusterIP === 'None') spec.clusterIP = 'None';
-  for (const f of ['externalName', 'ports', 'sessionAffinity', 'sessionAffinityConfig'] as const) {
-    if (desired.spec[f] === undefined) delete spec[f];
-    else spec[f] = structuredClone(desired.spec[f]) as never;
-  }
-  const metadata = { ...existing.metadata, labels: { ...desired.metadata.labels }, annotations: { ...desired.metadata.annotations } };
-  return { ...existing, apiVersion: 'v1', kind: 'Service', metadata, spec };
-}
-
-/** Whether a live replica already holds everything mcsync wants in it (a write would change nothing it controls). */
-export function replicaMatches(kind: 'Service' | 'EndpointSlice', live: Service | EndpointSlice, wanted: Service | EndpointSlice): boolean {
-  if (kind === 'Service') return serviceProjection(live as Service) === serviceProjection(wanted as Service);
-  return sliceProjection(live as EndpointSlice) === sliceProjection(wanted as EndpointSlice);
-}
-
-function refOf(kind: ObjectRef['kind'], obj: { metadata: EndpointSlice['metadata'] }): ObjectRef {
-  const ref: ObjectRef = { kind, namespace: nsOf(obj.metadata), name: obj.metadata.name };
-  if (obj.metadata.uid !== undefined) ref.uid = obj.metadata.uid;
-  if (obj.metadata.resourceVersion !== undefined) ref.resourceVersion = obj.metadata.resourceVersion;
-  return ref;
-}
+const keyOf = serviceKey;
+const nsOf = namespaceOf;
 
 function sliceServiceName(slice: EndpointSlice): string | undefined {
   return slice.metadata.labels?.[SERVICE_NAME] ?? slice.metadata.labels?.[MCS_SERVICE_NAME];
@@ -143,7 +61,8 @@ export function planDestination(config: Config, destination: DestinationSnapshot
   }
 
   const conflicts: Conflict[] = [];
-  const namespacesToCreate = new Set<string>();
+  /** Namespace to create → the first key (in order) that needs it, which its action is filed under. */
+  const namespaceFor = new Map<string, string>();
   const desiredServices = new Map<string, Service>();
   const desiredSlices = new Map<string, EndpointSlice>();
   /** Why a key's leftover slices go, when it is not simply "source gone". */
@@ -164,7 +83,7 @@ export function planDestination(config: Config, destination: DestinationSnapshot
         });
         continue;
       }
-      namespacesToCreate.add(ns);
+      if (!namespaceFor.has(ns)) namespaceFor.set(ns, key);
     }
     const sliceOpts = { maxEndpointsPerSlice: opts.maxEndpointsPerSlice, skipSources: unavailable };
     const nsSlices = slicesByNamespace.get(ns) ?? [];
@@ -197,13 +116,13 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     sliceGoneReason.set(key, 'endpoints gone');
   }
 
-  const namespaceActions: Ordered[] = [...namespacesToCreate].sort(cmp).map((ns) => {
+  const namespaceActions: Ordered[] = [...namespaceFor.keys()].sort(cmp).map((ns) => {
     const object: Namespace = {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: ns, labels: { [CREATED_NAMESPACE]: 'true', ...ownershipLabels(instance) } },
     };
-    return { sortKey: [ns], action: { verb: 'create', cluster, kind: 'Namespace', object, reason: 'namespace missing' } };
+    return { sortKey: [ns], action: createAction(cluster, namespaceFor.get(ns)!, 'Namespace', object, 'namespace missing') };
   });
 
   const serviceWrites: Ordered[] = [];
@@ -215,19 +134,19 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     const existing = existingServices.get(key);
     if (!existing) {
       createdServices.add(key);
-      serviceWrites.push({ sortKey: [ns, name, '1'], action: { verb: 'create', cluster, kind: 'Service', object: desired, reason: 'new export' } });
+      serviceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', desired, 'new export') });
       continue;
     }
     // Recreating it now would race the apiserver finishing the deletion; next round creates it.
     if (existing.metadata.deletionTimestamp) continue;
     if (serviceKind(existing) !== serviceKind(desired)) {
-      serviceWrites.push({ sortKey: [ns, name, '0'], action: { verb: 'delete', cluster, ref: refOf('Service', existing), reason: 'type changed' } });
-      serviceWrites.push({ sortKey: [ns, name, '1'], action: { verb: 'create', cluster, kind: 'Service', object: desired, reason: 'type changed' } });
+      serviceWrites.push({ sortKey: [ns, name, '0'], action: deleteAction(cluster, key, 'Service', existing, 'type changed') });
+      serviceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', desired, 'type changed') });
       continue;
     }
     if (serviceProjection(existing) === serviceProjection(desired)) continue;
     const reason = serviceSpecProjection(existing) !== serviceSpecProjection(desired) ? 'spec changed' : 'labels or annotations changed';
-    serviceWrites.push({ sortKey: [ns, name, '1'], action: { verb: 'update', cluster, kind: 'Service', object: overlayService(existing, desired), reason } });
+    serviceWrites.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, key, 'Service', overlayService(existing, desired), reason) });
   }
   for (const [key, existing] of existingServices) {
     if (desiredServices.has(key) || !owned(existing.metadata) || existing.metadata.deletionTimestamp) continue;
@@ -236,7 +155,7 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     if (sourcesOf(existing).some((s) => unavailable.has(s))) continue;
     serviceDeletes.push({
       sortKey: [nsOf(existing.metadata), existing.metadata.name],
-      action: { verb: 'delete', cluster, ref: refOf('Service', existing), reason: 'source gone' },
+      action: deleteAction(cluster, key, 'Service', existing, 'source gone'),
     });
   }
 
@@ -246,18 +165,18 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     const ns = nsOf(desired.metadata);
     const name = desired.metadata.name;
     const existing = existingSlices.get(key);
-    const serviceKey = keyOf(ns, desired.metadata.labels?.[SERVICE_NAME] ?? '');
+    const owner = keyOf(ns, desired.metadata.labels?.[SERVICE_NAME] ?? '');
     if (!existing) {
-      const reason = createdServices.has(serviceKey) ? 'new export' : 'new endpoints';
-      sliceWrites.push({ sortKey: [ns, name, '1'], action: { verb: 'create', cluster, kind: 'EndpointSlice', object: desired, reason } });
+      const reason = createdServices.has(owner) ? 'new export' : 'new endpoints';
+      sliceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', desired, reason) });
       continue;
     }
     // renderSlices never reuses a name it may not write; this guards the ownership contract regardless.
     const source = existing.metadata.labels?.[MCS_SOURCE_CLUSTER];
     if (!owned(existing.metadata) || existing.metadata.deletionTimestamp || (source !== undefined && unavailable.has(source))) continue;
     if (existing.addressType !== desired.addressType) {
-      sliceWrites.push({ sortKey: [ns, name, '0'], action: { verb: 'delete', cluster, ref: refOf('EndpointSlice', existing), reason: 'address type changed' } });
-      sliceWrites.push({ sortKey: [ns, name, '1'], action: { verb: 'create', cluster, kind: 'EndpointSlice', object: desired, reason: 'address type changed' } });
+      sliceWrites.push({ sortKey: [ns, name, '0'], action: deleteAction(cluster, owner, 'EndpointSlice', existing, 'address type changed') });
+      sliceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', desired, 'address type changed') });
       continue;
     }
     if (sliceProjection(existing) === sliceProjection(desired)) continue;
@@ -270,7 +189,7 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     const object: EndpointSlice = { ...desired, metadata: { ...desired.metadata } };
     if (existing.metadata.resourceVersion !== undefined) object.metadata.resourceVersion = existing.metadata.resourceVersion;
     if (existing.metadata.uid !== undefined) object.metadata.uid = existing.metadata.uid;
-    sliceWrites.push({ sortKey: [ns, name, '1'], action: { verb: 'update', cluster, kind: 'EndpointSlice', object, reason } });
+    sliceWrites.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, owner, 'EndpointSlice', object, reason) });
   }
   for (const [key, existing] of existingSlices) {
     if (desiredSlices.has(key) || !owned(existing.metadata) || existing.metadata.deletionTimestamp) continue;
@@ -279,8 +198,9 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     const source = existing.metadata.labels?.[MCS_SOURCE_CLUSTER];
     // An unreachable cluster is not a deleted one: its pods may still be serving.
     if (source !== undefined && unavailable.has(source)) continue;
-    const reason = sliceGoneReason.get(keyOf(ns, sliceServiceName(existing) ?? '')) ?? 'source gone';
-    sliceDeletes.push({ sortKey: [ns, existing.metadata.name], action: { verb: 'delete', cluster, ref: refOf('EndpointSlice', existing), reason } });
+    const owner = keyOf(ns, sliceServiceName(existing) ?? '');
+    const reason = sliceGoneReason.get(owner) ?? 'source gone';
+    sliceDeletes.push({ sortKey: [ns, existing.metadata.name], action: deleteAction(cluster, owner, 'EndpointSlice', existing, reason) });
   }
 
   const sorted = (xs: Ordered[]) => xs.sort((a, b) => cmpTuple(a.sortKey, b.sortKey)).map((x) => x.action);

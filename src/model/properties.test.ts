@@ -8,9 +8,10 @@ import { selectExports } from './select.ts';
 import { normalizeSlicePorts, replicaSliceName } from './render.ts';
 import { canonicalJson } from './canonical.ts';
 import { applyPlan, cluster, config, destination, rule, type Serial } from './fixtures.test-util.ts';
-import { INSTANCE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from './labels.ts';
+import { INSTANCE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
-import type { Action, DestinationSnapshot, Endpoint, EndpointPort, EndpointSlice, Export, Plan, Service, ServicePort, SourceSnapshot } from './types.ts';
+import type { Action, DestinationSnapshot, Export, Plan, SourceSnapshot } from './types.ts';
+import type { Endpoint, EndpointPort, EndpointSlice, Service, ServicePort } from '../vocab/objects.ts';
 
 const CLUSTERS = ['east', 'west', 'north'];
 const NAMESPACES = ['shop', 'data'];
@@ -411,16 +412,16 @@ test('(b) safety: nothing mcsync does not own, nothing being deleted, nothing of
         for (const a of plan.actions) {
           assert.equal(a.cluster, d.cluster);
           if (a.verb === 'create') {
-            if (a.kind === 'Namespace') {
+            if (a.ref.kind === 'Namespace') {
               assert.ok(!d.namespaces.has(a.object.metadata.name));
               continue;
             }
-            const id = `${a.kind}/${a.object.metadata.namespace}/${a.object.metadata.name}`;
-            assert.ok(!target(d, a.kind, a.object.metadata.namespace, a.object.metadata.name) || deleted.has(id), `create over existing ${id}`);
+            const id = `${a.ref.kind}/${a.object.metadata.namespace}/${a.object.metadata.name}`;
+            assert.ok(!target(d, a.ref.kind, a.object.metadata.namespace, a.object.metadata.name) || deleted.has(id), `create over existing ${id}`);
             assert.ok(isOwned(a.object.metadata, 'default'), 'everything created carries the ownership labels');
             continue;
           }
-          const [kind, ns, name] = a.verb === 'update' ? [a.kind, a.object.metadata.namespace, a.object.metadata.name] : [a.ref.kind, a.ref.namespace, a.ref.name];
+          const [kind, ns, name] = a.verb === 'update' ? [a.ref.kind, a.object.metadata.namespace, a.object.metadata.name] : [a.ref.kind, a.ref.namespace, a.ref.name];
           const existing = target(d, kind, ns, name);
           assert.ok(existing, `${a.verb} of something absent: ${kind} ${ns}/${name}`);
           assert.ok(isOwned(existing.metadata, 'default'), `${a.verb} of ${kind} ${ns}/${name} which mcsync does not own`);
@@ -553,7 +554,7 @@ test('(d) stability: one endpoint changing readiness or address in a converged s
             (s.endpoints ?? []).some((e) => e.addresses[0] === c.addr),
         );
         const plan = planDestination(w.cfg, d, exports, optsOf(w));
-        const summary = plan.actions.map((a) => `${a.verb} ${a.verb === 'delete' ? a.ref.kind : a.kind} ${a.reason}`);
+        const summary = plan.actions.map((a) => `${a.verb} ${a.ref.kind} ${a.reason}`);
         if (holds) assert.deepEqual(summary, ['update EndpointSlice endpoints changed'], d.cluster);
         else assert.deepEqual(summary, [], d.cluster);
       }

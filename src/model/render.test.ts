@@ -13,8 +13,9 @@ import {
   SLICE_MANAGED_BY,
   SLICE_MANAGED_BY_VALUE,
   SOURCES,
-} from './labels.ts';
-import type { Endpoint, EndpointSlice, Export, Service } from './types.ts';
+} from '../vocab/labels.ts';
+import type { Export } from './types.ts';
+import type { Endpoint, EndpointSlice, Service } from '../vocab/objects.ts';
 
 function exportOf(service: Service, slices: EndpointSlice[] = [], sourceCluster = 'east', over: Partial<Export> = {}): Export {
   return { sourceCluster, service, slices, destinations: ['west'], conflictPolicy: 'skip', stampLabels: {}, stampAnnotations: {}, ...over };

@@ -13,8 +13,9 @@ import {
   SLICE_MANAGED_BY,
   SLICE_MANAGED_BY_VALUE,
   SOURCES,
-} from './labels.ts';
-import type { Conflict, Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Export, Service, ServicePort } from './types.ts';
+} from '../vocab/labels.ts';
+import type { Conflict, Export } from './types.ts';
+import type { Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Service, ServicePort } from '../vocab/objects.ts';
 
 /** The built-in EndpointSlice controller's default, so replicas look like native slices to kube-proxy. */
 export const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;

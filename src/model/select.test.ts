@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectExports } from './select.ts';
 import { cluster, config, ep, rule, slice, source, svc } from './fixtures.test-util.ts';
-import { ownershipLabels } from './labels.ts';
+import { ownershipLabels } from '../vocab/labels.ts';
 
 const names = (r: ReturnType<typeof selectExports>) => r.exports.map((e) => `${e.sourceCluster}:${e.service.metadata.namespace}/${e.service.metadata.name}`);
 

@@ -2,9 +2,10 @@
 // each source cluster holds. Pure: the snapshots were read elsewhere.
 import type { Config, ExportRule } from '../config/types.ts';
 import { cmp, cmpTuple } from './canonical.ts';
-import { isReplica, PROTECTED_NAMESPACES, PROTECTED_SERVICES } from './labels.ts';
-import { matchesLabelSelector, parseLabelSelector, type LabelSelector } from './selector.ts';
-import type { EndpointSlice, ExcludedService, Export, Service, SourceSnapshot } from './types.ts';
+import { isReplica, PROTECTED_NAMESPACES, PROTECTED_SERVICES } from '../vocab/labels.ts';
+import { matchesLabelSelector, parseLabelSelector, type LabelSelector } from '../vocab/selector.ts';
+import type { ExcludedService, Export, SourceSnapshot } from './types.ts';
+import type { EndpointSlice, Service } from '../vocab/objects.ts';
 
 export interface Selection {
   exports: Export[];

@@ -1,10 +1,12 @@
 // Per exported service: where it comes from, how many endpoints are ready at the source, and
 // for each destination whether the replica matches (the plan has nothing to do for it), has
 // drifted, is missing, or is blocked by a conflict.
-import { SERVICE_NAME } from './labels.ts';
-import type { Action, DestinationSnapshot, Export, Plan } from './types.ts';
+import { serviceKey, serviceKeyOf, splitServiceKey } from '../vocab/keys.ts';
+import { cmp } from './canonical.ts';
+import { sourcesOf } from './render.ts';
+import type { DestinationSnapshot, Export, Plan } from './types.ts';
 
-export type ReplicaState = 'in-sync' | 'drift' | 'missing' | 'conflict' | 'unreachable';
+export type ReplicaState = 'in-sync' | 'drift' | 'missing' | 'conflict' | 'unavailable';
 
 export interface StatusRow {
   namespace: string;
@@ -14,34 +16,7 @@ export interface StatusRow {
   destinations: { cluster: string; state: ReplicaState; detail?: string }[];
 }
 
-/** cluster|namespace/sliceName → the Service a destination's owned slice belongs to. */
-function sliceOwners(destinations: DestinationSnapshot[]): Map<string, string> {
-  const owners = new Map<string, string>();
-  for (const d of destinations) {
-    for (const s of d.ownedSlices) {
-      const svc = s.metadata.labels?.[SERVICE_NAME];
-      if (svc) owners.set(`${d.cluster}|${s.metadata.namespace}/${s.metadata.name}`, svc);
-    }
-  }
-  return owners;
-}
-
-function actionKey(a: Action, sliceOwner: Map<string, string>): string | undefined {
-  if (a.verb === 'delete') {
-    if (a.ref.kind === 'Service') return `${a.ref.namespace}/${a.ref.name}`;
-    if (a.ref.kind === 'EndpointSlice') {
-      const svc = sliceOwner.get(`${a.cluster}|${a.ref.namespace}/${a.ref.name}`);
-      return svc ? `${a.ref.namespace}/${svc}` : undefined;
-    }
-    return undefined;
-  }
-  if (a.kind === 'Namespace') return undefined;
-  const m = a.object.metadata;
-  if (a.kind === 'Service') return `${m.namespace}/${m.name}`;
-  return `${m.namespace}/${m.labels?.[SERVICE_NAME]}`;
-}
-
-export function endpointCounts(exports: Export[]): { ready: number; total: number } {
+export function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
   const seen = new Map<string, boolean>();
   for (const e of exports) {
     for (const s of e.slices) {
@@ -54,30 +29,61 @@ export function endpointCounts(exports: Export[]): { ready: number; total: numbe
   return { ready: [...seen.values()].filter(Boolean).length, total: seen.size };
 }
 
-export function computeStatus(exports: Export[], plan: Plan, destinations: DestinationSnapshot[], unreachable: Set<string> = new Set()): StatusRow[] {
-  const byKey = Map.groupBy(exports, (e) => `${e.service.metadata.namespace}/${e.service.metadata.name}`);
-  const owners = sliceOwners(destinations);
-  const actions = Map.groupBy(plan.actions, (a) => {
-    const key = actionKey(a, owners);
-    return key ? `${a.cluster}|${key}` : '';
-  });
-  const conflicts = Map.groupBy(plan.conflicts, (c) => `${c.cluster}|${c.namespace}/${c.name}`);
+export interface StatusInput {
+  exports: readonly Export[];
+  plan: Plan;
+  /** What was read from each available destination: replicas there name their sources. */
+  destinations: readonly DestinationSnapshot[];
+  /** Configured clusters that could not be read; see model/availability.ts. */
+  unavailable: ReadonlySet<string>;
+}
+
+/**
+ * One row per Service key that is exported now or whose replicas name an unavailable source.
+ * A replica of an unavailable source is not judged: the planner leaves it as last written, and
+ * the row says why instead of reporting it as drift or dropping it.
+ */
+export function computeStatus(input: StatusInput): StatusRow[] {
+  const { exports, plan, destinations, unavailable } = input;
+  const byKey = Map.groupBy(exports, (e) => serviceKeyOf(e.service));
+  const actions = Map.groupBy(plan.actions, (a) => `${a.cluster}|${a.key}`);
+  const conflicts = Map.groupBy(plan.conflicts, (c) => `${c.cluster}|${serviceKey(c.namespace, c.name)}`);
+  /** key → destination → the unavailable sources its replica names. */
+  const kept = new Map<string, Map<string, string[]>>();
+  for (const d of destinations) {
+    for (const svc of d.services) {
+      const missing = sourcesOf(svc).filter((s) => unavailable.has(s));
+      if (missing.length === 0) continue;
+      const key = serviceKeyOf(svc);
+      const perDestination = kept.get(key) ?? new Map<string, string[]>();
+      perDestination.set(d.cluster, missing);
+      kept.set(key, perDestination);
+    }
+  }
   const rows: StatusRow[] = [];
-  for (const [key, exs] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
-    const [namespace, name] = key.split('/') as [string, string];
-    const sources = [...new Set(exs.map((e) => e.sourceCluster))].sort();
-    const targets = [...new Set(exs.flatMap((e) => e.destinations))].filter((d) => !sources.includes(d) || exs.some((e) => e.sourceCluster !== d && e.destinations.includes(d))).sort();
-    const destinationsOut = targets.map((cluster) => {
-      if (unreachable.has(cluster)) return { cluster, state: 'unreachable' as const };
+  for (const key of [...new Set([...byKey.keys(), ...kept.keys()])].sort(cmp)) {
+    const exs = byKey.get(key) ?? [];
+    const keptHere = kept.get(key) ?? new Map<string, string[]>();
+    const { namespace, name } = splitServiceKey(key);
+    const unavailableSources = [...keptHere.values()].flat();
+    const sources = [...new Set([...exs.map((e) => e.sourceCluster), ...unavailableSources])].sort(cmp);
+    const exportedTo = exs.flatMap((e) => e.destinations).filter((d) => exs.some((e) => e.sourceCluster !== d && e.destinations.includes(d)));
+    const targets = [...new Set([...exportedTo, ...keptHere.keys()])].sort(cmp);
+    const destinationsOut = targets.map((cluster): StatusRow['destinations'][number] => {
+      if (unavailable.has(cluster)) return { cluster, state: 'unavailable', detail: 'cannot be read' };
       const blocking = (conflicts.get(`${cluster}|${key}`) ?? []).find((c) => c.kind === 'not-owned' || c.kind === 'missing-namespace');
-      if (blocking) return { cluster, state: 'conflict' as const, detail: blocking.message };
+      if (blocking) return { cluster, state: 'conflict', detail: blocking.message };
       const todo = actions.get(`${cluster}|${key}`) ?? [];
+      const from = keptHere.get(cluster);
+      if (from && todo.length === 0) {
+        return { cluster, state: 'unavailable', detail: `source ${from.join(', ')} unavailable: its endpoints are kept as last written` };
+      }
       if (todo.length === 0) {
         const other = conflicts.get(`${cluster}|${key}`)?.[0];
-        return other ? { cluster, state: 'in-sync' as const, detail: other.message } : { cluster, state: 'in-sync' as const };
+        return other ? { cluster, state: 'in-sync', detail: other.message } : { cluster, state: 'in-sync' };
       }
-      const missing = todo.some((a) => a.verb === 'create' && a.kind === 'Service');
-      return { cluster, state: missing ? ('missing' as const) : ('drift' as const), detail: `${todo.length} change(s) pending` };
+      const missing = todo.some((a) => a.verb === 'create' && a.ref.kind === 'Service');
+      return { cluster, state: missing ? 'missing' : 'drift', detail: `${todo.length} change(s) pending` };
     });
     rows.push({ namespace, name, sources, endpoints: endpointCounts(exs), destinations: destinationsOut });
   }

@@ -1,96 +1,7 @@
 // Plain data the pure core works on: what the kube edge read (snapshots), what mcsync wants
 // to exist (desired objects) and the difference (a plan). No I/O, no client types.
-
-/** Minimal Kubernetes object shape; the model only reads and writes these fields. */
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: unknown[];
-  deletionTimestamp?: string;
-}
-
-export interface ServicePort {
-  name?: string;
-  protocol?: string;
-  port: number;
-  targetPort?: number | string;
-  appProtocol?: string;
-  nodePort?: number;
-}
-
-export interface Service {
-  apiVersion?: 'v1';
-  kind?: 'Service';
-  metadata: ObjectMeta;
-  spec: {
-    type?: string;
-    selector?: Record<string, string>;
-    clusterIP?: string;
-    clusterIPs?: string[];
-    externalName?: string;
-    ports?: ServicePort[];
-    ipFamilies?: string[];
-    ipFamilyPolicy?: string;
-    sessionAffinity?: string;
-    sessionAffinityConfig?: unknown;
-    publishNotReadyAddresses?: boolean;
-    internalTrafficPolicy?: string;
-    externalTrafficPolicy?: string;
-    externalIPs?: string[];
-    loadBalancerIP?: string;
-    loadBalancerSourceRanges?: string[];
-    loadBalancerClass?: string;
-    healthCheckNodePort?: number;
-    allocateLoadBalancerNodePorts?: boolean;
-    trafficDistribution?: string;
-    [other: string]: unknown;
-  };
-  status?: unknown;
-}
-
-export interface EndpointConditions {
-  ready?: boolean;
-  serving?: boolean;
-  terminating?: boolean;
-}
-
-export interface Endpoint {
-  addresses: string[];
-  conditions?: EndpointConditions;
-  hostname?: string;
-  zone?: string;
-  nodeName?: string;
-  targetRef?: { kind?: string; namespace?: string; name?: string; uid?: string };
-  hints?: unknown;
-  deprecatedTopology?: Record<string, string>;
-}
-
-export interface EndpointPort {
-  name?: string;
-  port?: number;
-  protocol?: string;
-  appProtocol?: string;
-}
-
-export interface EndpointSlice {
-  apiVersion?: 'discovery.k8s.io/v1';
-  kind?: 'EndpointSlice';
-  metadata: ObjectMeta;
-  addressType: 'IPv4' | 'IPv6' | 'FQDN';
-  endpoints: Endpoint[] | null;
-  ports?: EndpointPort[] | null;
-}
-
-export interface Namespace {
-  apiVersion?: 'v1';
-  kind?: 'Namespace';
-  metadata: ObjectMeta;
-}
+import type { ServiceKey } from '../vocab/keys.ts';
+import type { EndpointSlice, Namespace, ObjectRef, Service } from '../vocab/objects.ts';
 
 /** What mcsync read from one source cluster: the Services its export rules can select and their slices. */
 export interface SourceSnapshot {
@@ -131,20 +42,16 @@ export interface ExcludedService {
   reason: string;
 }
 
-export type ResourceKind = 'Service' | 'EndpointSlice' | 'Namespace';
-
-export interface ObjectRef {
-  kind: ResourceKind;
-  namespace?: string;
-  name: string;
-  uid?: string;
-  resourceVersion?: string;
-}
-
+/**
+ * One write the plan asks for. Every action names the Service key it serves (a Namespace is
+ * created on behalf of the first key, in order, that needs it), the one object it touches and
+ * why. create and update carry the object to send; delete carries only the ref, whose uid and
+ * resourceVersion become the delete's preconditions.
+ */
 export type Action =
-  | { verb: 'create'; cluster: string; kind: ResourceKind; object: Service | EndpointSlice | Namespace; reason: string }
-  | { verb: 'update'; cluster: string; kind: ResourceKind; object: Service | EndpointSlice; reason: string }
-  | { verb: 'delete'; cluster: string; ref: ObjectRef; reason: string };
+  | { verb: 'create'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | Namespace; reason: string }
+  | { verb: 'update'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice; reason: string }
+  | { verb: 'delete'; cluster: string; key: ServiceKey; ref: ObjectRef; reason: string };
 
 export type ConflictKind =
   | 'not-owned'          // destination has a Service of that name mcsync does not own (policy skip)

@@ -12,7 +12,7 @@ import { waitFor } from '../../harness/src/wait.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { PATHS } from '../../src/kube/read.ts';
-import type { EndpointSlice, Service } from '../../src/model/types.ts';
+import type { EndpointSlice, Service } from '../../src/vocab/objects.ts';
 import { apis, canI, installedServiceAccount, getService, restrictedKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -109,7 +109,7 @@ describe('mcsync doctor', () => {
     assert.equal(reach.result, 'fail');
     assert.equal(reach.detail?.['reason'], 'refused');
     assert.match(reach.message, /refused/);
-    assert.equal(find(report, 'permissions', 'b').message, 'skipped: unreachable');
+    assert.equal(find(report, 'permissions', 'b').message, 'skipped: unavailable');
     assert.equal(find(report, 'permissions', 'b').result, 'info');
     assert.equal(find(report, 'reachable', 'a').result, 'pass');
     assert.equal(find(report, 'permissions', 'a').result, 'pass');

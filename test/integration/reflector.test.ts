@@ -7,7 +7,7 @@ import { Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { Reflector, type ReflectorEvent } from '../../src/kube/reflector.ts';
-import type { Service } from '../../src/model/types.ts';
+import type { Service } from '../../src/vocab/objects.ts';
 
 describe('reflector', () => {
   let set: ClusterSet;

@@ -216,6 +216,25 @@ describe('restarts and reloads', () => {
     }
   });
 
+  test('a reload that drops a cluster drops its metric series too', async () => {
+    const ns = 'shrink';
+    await serviceWithPod(podsA, ns, 's');
+    const cfg = writeConfig(configText('shrink', ns));
+    const ctl = await startController(['--config', cfg, '--no-watch-config']);
+    try {
+      await ctl.ready();
+      assert.match((await ctl.get('/metrics')).text, /mcsync_cluster_connected\{cluster="c"\} 1/);
+      writeFileSync(cfg, configText('shrink', ns).replace(cluster('c').join('\n') + '\n', ''));
+      ctl.child.kill('SIGHUP');
+      await waitFor(async () => ctl.count('config reloaded') === 1, { what: 'the reload' });
+      const text = (await ctl.get('/metrics')).text;
+      assert.doesNotMatch(text, /cluster="c"/, 'no series of the removed cluster is left');
+      assert.match(text, /mcsync_cluster_connected\{cluster="b"\}/, 'the remaining clusters keep theirs');
+    } finally {
+      assert.equal(await ctl.stop(), 0);
+    }
+  });
+
   test('SIGHUP with a bad config is refused and the old config keeps running', async () => {
     const ns = 'reload';
     const rip = await serviceWithPod(podsA, ns, 'r');

@@ -53,6 +53,9 @@ export function isOwned(meta: { labels?: Record<string, string> }, instance: str
   return meta.labels?.[OWNED_BY] === OWNED_BY_VALUE && meta.labels?.[INSTANCE] === instance;
 }
 
+/** Slices written by any mcsync installation are replicas, never part of what a cluster exports. */
+export const NOT_A_REPLICA_SELECTOR = `${SLICE_MANAGED_BY}!=${SLICE_MANAGED_BY_VALUE}`;
+
 /** Made by some mcsync installation, this one or another: a replica, never a source. */
 export function isReplica(meta: { labels?: Record<string, string> }): boolean {
   return meta.labels?.[OWNED_BY] === OWNED_BY_VALUE || meta.labels?.[SLICE_MANAGED_BY] === SLICE_MANAGED_BY_VALUE;

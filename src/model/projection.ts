@@ -1,0 +1,84 @@
+// What "differs" means for a replica: only the fields mcsync controls, normalized the way the
+// apiserver defaults them, so a converged object never looks changed. The planner uses it to
+// decide whether to write, the writer to decide whether a conflicting live object is already
+// right, and overlayService to build an update that keeps what the server set.
+import type { Endpoint, EndpointSlice, Service } from '../vocab/objects.ts';
+import { canonicalJson } from './canonical.ts';
+import { normalizeSlicePorts } from './render.ts';
+
+
+export function serviceProjection(svc: Service): string {
+  const selector = svc.spec.selector && Object.keys(svc.spec.selector).length > 0 ? svc.spec.selector : undefined;
+  return canonicalJson({
+    labels: svc.metadata.labels ?? {},
+    annotations: svc.metadata.annotations ?? {},
+    type: svc.spec.type ?? 'ClusterIP',
+    clusterIP: svc.spec.clusterIP === 'None' ? 'None' : undefined,
+    externalName: svc.spec.externalName,
+    ports: (svc.spec.ports ?? []).map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port, appProtocol: p.appProtocol })),
+    sessionAffinity: svc.spec.sessionAffinity ?? 'None',
+    sessionAffinityConfig: svc.spec.sessionAffinityConfig,
+    // A selector on a replica would make the local controller write slices of its own next to ours.
+    selector,
+  });
+}
+
+export function serviceSpecProjection(svc: Service): string {
+  const p = JSON.parse(serviceProjection(svc)) as Record<string, unknown>;
+  delete p['labels'];
+  delete p['annotations'];
+  return canonicalJson(p);
+}
+
+export function endpointsProjection(endpoints: readonly Endpoint[] | null | undefined): string {
+  return canonicalJson(
+    (endpoints ?? []).map((ep) => ({
+      addresses: ep.addresses ?? [],
+      conditions: { ready: ep.conditions?.ready, serving: ep.conditions?.serving, terminating: ep.conditions?.terminating },
+      hostname: ep.hostname,
+      zone: ep.zone,
+    })),
+  );
+}
+
+export function sliceProjection(slice: EndpointSlice): string {
+  return canonicalJson({
+    labels: slice.metadata.labels ?? {},
+    annotations: slice.metadata.annotations ?? {},
+    addressType: slice.addressType,
+    ports: normalizeSlicePorts(slice.ports),
+    endpoints: endpointsProjection(slice.endpoints),
+  });
+}
+
+/** Fields that only make sense for NodePort / LoadBalancer; the apiserver rejects some of them on a ClusterIP Service. */
+const TYPE_DEPENDENT_FIELDS = [
+  'healthCheckNodePort',
+  'externalTrafficPolicy',
+  'loadBalancerIP',
+  'loadBalancerSourceRanges',
+  'loadBalancerClass',
+  'allocateLoadBalancerNodePorts',
+] as const;
+
+/** The existing object with mcsync's fields laid over it: server-set fields (clusterIP, ipFamilies, resourceVersion) survive a PUT. */
+export function overlayService(existing: Service, desired: Service): Service {
+  const spec: Service['spec'] = { ...existing.spec };
+  delete spec.selector;
+  if (desired.spec.type !== existing.spec.type) for (const f of TYPE_DEPENDENT_FIELDS) delete spec[f];
+  spec.type = desired.spec.type;
+  if (desired.spec.clusterIP === 'None') spec.clusterIP = 'None';
+  for (const f of ['externalName', 'ports', 'sessionAffinity', 'sessionAffinityConfig'] as const) {
+    if (desired.spec[f] === undefined) delete spec[f];
+    else spec[f] = structuredClone(desired.spec[f]) as never;
+  }
+  const metadata = { ...existing.metadata, labels: { ...desired.metadata.labels }, annotations: { ...desired.metadata.annotations } };
+  return { ...existing, apiVersion: 'v1', kind: 'Service', metadata, spec };
+}
+
+/** Whether a live replica already holds everything mcsync wants in it (a write would change nothing it controls). */
+export function replicaMatches(kind: 'Service' | 'EndpointSlice', live: Service | EndpointSlice, wanted: Service | EndpointSlice): boolean {
+  if (kind === 'Service') return serviceProjection(live as Service) === serviceProjection(wanted as Service);
+  return sliceProjection(live as EndpointSlice) === sliceProjection(wanted as EndpointSlice);
+}
+
