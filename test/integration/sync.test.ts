@@ -362,3 +362,60 @@ describe('bad input changes nothing', () => {
     assert.equal(await totalWrites() - before, 0, 'no write anywhere');
   });
 });
+
+describe('a stopped source is unavailable, not deleted, in every command', () => {
+  test('plan and sync refuse and write nothing; status and doctor tell which replicas are kept', async () => {
+    const ns = 'avail';
+    await podsA.ensureNamespace(ns);
+    await podsB.ensureNamespace(ns);
+    // x is exported by a and b (its replica in c holds both clusters' pods); y by b alone.
+    await podsA.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'x' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } } });
+    await podsA.create({ namespace: ns, name: 'x-a', labels: { app: 'x' } });
+    for (const name of ['x', 'y']) {
+      await podsB.core.createNamespacedService({ namespace: ns, body: { metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }] } } });
+      await podsB.create({ namespace: ns, name: `${name}-b`, labels: { app: name } });
+    }
+    await sourceSettled(A, ns, 'x', 1);
+    await sourceSettled(B, ns, 'x', 1);
+    await sourceSettled(B, ns, 'y', 1);
+    const cfg = config(['instance: avail', 'clusters:', ...cluster('a', [`- namespace: ${ns}`, '  exportTo: [c]']), ...cluster('b', [`- namespace: ${ns}`, '  exportTo: [c]']), ...cluster('c')]);
+    ok(await runMcsync(['sync', '--config', cfg]));
+    const converged = { x: addressMap(await slicesOf(C, ns, 'x', REPLICA_SLICES)), y: addressMap(await slicesOf(C, ns, 'y', REPLICA_SLICES)) };
+    assert.equal(Object.keys(converged.x).length, 2, 'x in c holds a\'s and b\'s pods');
+
+    const b = set.running.find((c) => c.name === 'b')!;
+    await b.stop();
+    try {
+      const writesBefore = await writeCount(set.get('c'), RESOURCES);
+
+      const plan = await runMcsync(['plan', '--config', cfg]);
+      assert.equal(plan.code, 2, plan.stdout + plan.stderr);
+      assert.match(plan.stderr, /cluster b cannot be reached/);
+
+      const sync = await runMcsync(['sync', '--config', cfg]);
+      assert.equal(sync.code, 2, sync.stdout + sync.stderr);
+      assert.match(sync.stderr, /cluster b cannot be reached/);
+
+      const status = await runMcsync(['status', '--config', cfg, '-o', 'json']);
+      assert.equal(status.code, 1, status.stderr);
+      const view = JSON.parse(status.stdout) as { services: { namespace: string; name: string; sources: string[]; destinations: { cluster: string; state: string; detail?: string }[] }[]; failures: { cluster: string; stage: string }[] };
+      assert.deepEqual(view.failures.map((f) => [f.cluster, f.stage]), [['b', 'connect']]);
+      const rows = view.services.filter((s) => s.namespace === ns).map((s) => [s.name, s.sources, s.destinations.map((d) => `${d.cluster} ${d.state}`)]);
+      assert.deepEqual(rows, [['x', ['a', 'b'], ['c unavailable']], ['y', ['b'], ['c unavailable']]], 'kept replicas are neither drift nor missing from the view');
+      assert.match(view.services.find((s) => s.namespace === ns && s.name === 'y')!.destinations[0]!.detail ?? '', /source b unavailable/);
+
+      const doctor = await runMcsync(['doctor', '--config', cfg, '-o', 'json']);
+      assert.equal(doctor.code, 1);
+      const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; scope: string; result: string; message: string }[] }).checks;
+      assert.equal(checks.find((c) => c.name === 'reachable' && c.scope === 'b')!.result, 'fail');
+      const orphans = checks.find((c) => c.name === 'orphaned-replicas' && c.scope === 'c')!;
+      assert.equal(orphans.result, 'pass', orphans.message);
+      assert.match(orphans.message, /2 replica\(s\) of unavailable sources not judged/);
+
+      assert.equal(await writeCount(set.get('c'), RESOURCES) - writesBefore, 0, 'no command wrote to c');
+      assert.deepEqual({ x: addressMap(await slicesOf(C, ns, 'x', REPLICA_SLICES)), y: addressMap(await slicesOf(C, ns, 'y', REPLICA_SLICES)) }, converged, 'b\'s endpoints are still in c');
+    } finally {
+      await b.restart();
+    }
+  });
+});
