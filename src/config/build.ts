@@ -1,0 +1,84 @@
+// The validated raw config turned into the Config the rest of mcsync reads: defaults applied,
+// cluster-level settings inherited by service entries, paths resolved, expressions compiled.
+import { dirname } from 'node:path';
+import { durationMs, type RawConfig } from './schema.ts';
+import type { ClusterConfig, Config, CopyFilter, ExportRule, SourcePos } from './types.ts';
+import type { Path } from './positions.ts';
+import { resolveKubeconfigPath } from './kubeconfig.ts';
+
+/**
+ * The original matched names with Python's re.match, which anchors at the start but not the
+ * end: "web" matches "web-v2". The group keeps an alternation like "a|b" anchored as a whole.
+ */
+export function compileNameMatch(src: string): RegExp {
+  return new RegExp(`^(?:${src})`);
+}
+
+function copyFilter(raw: RawConfig['copyLabels']): CopyFilter {
+  const filter: CopyFilter = { exclude: raw?.exclude ?? [] };
+  if (raw?.include !== undefined) filter.include = raw.include;
+  return filter;
+}
+
+export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) => SourcePos): Config {
+  const allNames = data.clusters.map((c) => c.name);
+  const clusters = data.clusters.map((c, i): ClusterConfig => {
+    const base: Path = ['clusters', i];
+    const exports = (c.services ?? []).map((s, j): ExportRule => {
+      const nameMatches = s.nameMatches ?? c.nameMatches;
+      const destinations = s.exportTo ?? c.exportTo ?? allNames;
+      const rule: ExportRule = {
+        exportTo: [...new Set(destinations)].filter((n) => n !== c.name),
+        conflictPolicy: s.conflictPolicy ?? data.conflictPolicy ?? 'skip',
+        force: s.force ?? false,
+        pos: pos([...base, 'services', j]),
+      };
+      if (s.namespace !== undefined) rule.namespace = s.namespace;
+      if (nameMatches !== undefined) rule.nameMatches = nameMatches.map(compileNameMatch);
+      if (s.names !== undefined) rule.names = s.names;
+      if (s.labelSelector !== undefined) rule.labelSelector = s.labelSelector;
+      if (s.exclude !== undefined) rule.exclude = s.exclude;
+      return rule;
+    });
+    const cluster: ClusterConfig = {
+      name: c.name,
+      kubeconfig: c.kubeconfig === undefined ? '' : resolveKubeconfigPath(c.kubeconfig, dirname(absFile)),
+      inCluster: c.kubeconfig === undefined,
+      staleAfterMs: durationMs(c.staleAfter ?? '5m'),
+      stalePolicy: c.stalePolicy ?? 'keep',
+      exports,
+      replicaLabels: c.replicaLabels ?? {},
+      replicaAnnotations: c.replicaAnnotations ?? {},
+      pos: pos(base),
+      kubeconfigPos: pos([...base, 'kubeconfig']),
+    };
+    if (c.context !== undefined) {
+      cluster.context = c.context;
+      cluster.contextPos = pos([...base, 'context']);
+    }
+    return cluster;
+  });
+  return {
+    file: absFile,
+    instance: data.instance ?? 'default',
+    createNamespaces: data.createNamespaces ?? true,
+    copyLabels: copyFilter(data.copyLabels),
+    copyAnnotations: copyFilter(data.copyAnnotations),
+    concurrency: data.concurrency ?? 8,
+    controller: {
+      writeQps: data.controller?.writeQps ?? 20,
+      writeBurst: data.controller?.writeBurst ?? 40,
+      resyncMs: durationMs(data.controller?.resyncInterval ?? '10m'),
+      watchTimeoutSeconds: Math.max(1, Math.round(durationMs(data.controller?.watchTimeout ?? '5m') / 1000)),
+    },
+    leaderElection: {
+      ...(data.leaderElection?.cluster !== undefined ? { cluster: data.leaderElection.cluster } : {}),
+      namespace: data.leaderElection?.namespace ?? 'kube-system',
+      name: data.leaderElection?.name ?? `mcsync-${data.instance ?? 'default'}`,
+      leaseDurationMs: durationMs(data.leaderElection?.leaseDuration ?? '15s'),
+      renewDeadlineMs: durationMs(data.leaderElection?.renewDeadline ?? '10s'),
+      retryPeriodMs: durationMs(data.leaderElection?.retryPeriod ?? '2s'),
+    },
+    clusters,
+  };
+}
