@@ -4,6 +4,7 @@ import { durationMs } from './schema.ts';
 import type { Add, Path } from './positions.ts';
 import { isRecord, records } from './raw.ts';
 import { parseLabelSelector } from '../vocab/selector.ts';
+import { isLabelValue, keyProblem } from '../vocab/names.ts';
 import { MCS_SERVICE_NAME, MCS_SOURCE_CLUSTER, SERVICE_NAME, SLICE_MANAGED_BY } from '../vocab/labels.ts';
 
 export function checkSemantics(raw: unknown, add: Add): void {
@@ -85,23 +86,6 @@ function checkLeaderElection(le: unknown, clusters: Map<string, number>, known: 
 const RESERVED_PREFIX = 'mcsync.io/';
 /** Labels mcsync sets on replicas itself; a user value would detach slices from their Service. */
 const MCSYNC_WRITTEN_LABELS = [SERVICE_NAME, SLICE_MANAGED_BY, MCS_SOURCE_CLUSTER, MCS_SERVICE_NAME];
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
-/** Kubernetes' qualified-name rule, shared by label and annotation keys. */
-function keyProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return 'has more than one "/"';
-  const name = parts.at(-1)!;
-  const prefix = parts.length === 2 ? parts[0]! : undefined;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-    return 'has a prefix that is not a DNS subdomain (lower-case letters, digits, - and ., at most 253)';
-  }
-  if (name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return 'must be at most 63 letters, digits, -, _ and . (after an optional "prefix/"), starting and ending alphanumeric';
-  }
-  return undefined;
-}
 
 function checkReplicaMetadata(map: unknown, path: Path, kind: 'label' | 'annotation', add: Add): void {
   if (!isRecord(map)) return;
@@ -111,7 +95,7 @@ function checkReplicaMetadata(map: unknown, path: Path, kind: 'label' | 'annotat
     if (problem !== undefined) add(at, `"${key}" is not a valid ${kind} key: it ${problem}`);
     else if (key.startsWith(RESERVED_PREFIX)) add(at, `"${key}" uses the reserved prefix ${RESERVED_PREFIX}, which only mcsync writes`);
     else if (kind === 'label' && MCSYNC_WRITTEN_LABELS.includes(key)) add(at, `"${key}" is set by mcsync on every replica and cannot be overridden`);
-    if (kind === 'label' && typeof value === 'string' && (value.length > 63 || !/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(value))) {
+    if (kind === 'label' && typeof value === 'string' && !isLabelValue(value)) {
       add(at, `${JSON.stringify(value)} is not a valid label value: at most 63 letters, digits, -, _ and ., starting and ending alphanumeric`);
     }
   }

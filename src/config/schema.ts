@@ -2,13 +2,14 @@
 // entries of namespace / nameMatches) is valid as it is; everything else is an optional
 // extension. Objects are strict: an unknown key is an error, never silently ignored.
 import { z } from 'zod';
+import { DNS_LABEL, QUALIFIED_NAME } from '../vocab/names.ts';
 
 /** A Kubernetes label value: what a cluster name becomes on every replica it sources. */
 const clusterName = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a valid label value: letters, digits, -, _ and . (at most 63), starting and ending alphanumeric');
+  .regex(QUALIFIED_NAME, 'must be a valid label value: letters, digits, -, _ and . (at most 63), starting and ending alphanumeric');
 
 const regexSource = z.string().min(1).superRefine((src, ctx) => {
   try {
@@ -18,9 +19,9 @@ const regexSource = z.string().min(1).superRefine((src, ctx) => {
   }
 });
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits and -, at most 63)');
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS label (lower-case letters, digits and -, at most 63)');
 
-/** Kubernetes label selector syntax, checked by model/selector.ts when the config loads. */
+/** Kubernetes label selector syntax, checked by vocab/selector.ts when the config loads. */
 const labelSelector = z.string().min(1);
 
 const stringMap = z.record(z.string(), z.string());
