@@ -1,7 +1,9 @@
 // The validated raw config turned into the Config the rest of mcsync reads: defaults applied,
 // cluster-level settings inherited by service entries, paths resolved, expressions compiled.
 import { dirname } from 'node:path';
-import { durationMs, type RawConfig } from './schema.ts';
+import type { RawConfig } from './schema.ts';
+import { DEFAULTS, defaultLeaseName } from './defaults.ts';
+import { durationMs } from './duration.ts';
 import type { ClusterConfig, Config, CopyFilter, ExportRule, SourcePos } from './types.ts';
 import type { Path } from './positions.ts';
 import { resolveKubeconfigPath } from './kubeconfig.ts';
@@ -29,7 +31,7 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
       const destinations = s.exportTo ?? c.exportTo ?? allNames;
       const rule: ExportRule = {
         exportTo: [...new Set(destinations)].filter((n) => n !== c.name),
-        conflictPolicy: s.conflictPolicy ?? data.conflictPolicy ?? 'skip',
+        conflictPolicy: s.conflictPolicy ?? data.conflictPolicy ?? DEFAULTS.conflictPolicy,
         force: s.force ?? false,
         pos: pos([...base, 'services', j]),
       };
@@ -44,8 +46,8 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
       name: c.name,
       kubeconfig: c.kubeconfig === undefined ? '' : resolveKubeconfigPath(c.kubeconfig, dirname(absFile)),
       inCluster: c.kubeconfig === undefined,
-      staleAfterMs: durationMs(c.staleAfter ?? '5m'),
-      stalePolicy: c.stalePolicy ?? 'keep',
+      staleAfterMs: durationMs(c.staleAfter ?? DEFAULTS.cluster.staleAfter),
+      stalePolicy: c.stalePolicy ?? DEFAULTS.cluster.stalePolicy,
       exports,
       replicaLabels: c.replicaLabels ?? {},
       replicaAnnotations: c.replicaAnnotations ?? {},
@@ -58,26 +60,27 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
     }
     return cluster;
   });
+  const instance = data.instance ?? DEFAULTS.instance;
   return {
     file: absFile,
-    instance: data.instance ?? 'default',
-    createNamespaces: data.createNamespaces ?? true,
+    instance,
+    createNamespaces: data.createNamespaces ?? DEFAULTS.createNamespaces,
     copyLabels: copyFilter(data.copyLabels),
     copyAnnotations: copyFilter(data.copyAnnotations),
-    concurrency: data.concurrency ?? 8,
+    concurrency: data.concurrency ?? DEFAULTS.concurrency,
     controller: {
-      writeQps: data.controller?.writeQps ?? 20,
-      writeBurst: data.controller?.writeBurst ?? 40,
-      resyncMs: durationMs(data.controller?.resyncInterval ?? '10m'),
-      watchTimeoutSeconds: Math.max(1, Math.round(durationMs(data.controller?.watchTimeout ?? '5m') / 1000)),
+      writeQps: data.controller?.writeQps ?? DEFAULTS.controller.writeQps,
+      writeBurst: data.controller?.writeBurst ?? DEFAULTS.controller.writeBurst,
+      resyncMs: durationMs(data.controller?.resyncInterval ?? DEFAULTS.controller.resyncInterval),
+      watchTimeoutSeconds: Math.max(1, Math.round(durationMs(data.controller?.watchTimeout ?? DEFAULTS.controller.watchTimeout) / 1000)),
     },
     leaderElection: {
       ...(data.leaderElection?.cluster !== undefined ? { cluster: data.leaderElection.cluster } : {}),
-      namespace: data.leaderElection?.namespace ?? 'kube-system',
-      name: data.leaderElection?.name ?? `mcsync-${data.instance ?? 'default'}`,
-      leaseDurationMs: durationMs(data.leaderElection?.leaseDuration ?? '15s'),
-      renewDeadlineMs: durationMs(data.leaderElection?.renewDeadline ?? '10s'),
-      retryPeriodMs: durationMs(data.leaderElection?.retryPeriod ?? '2s'),
+      namespace: data.leaderElection?.namespace ?? DEFAULTS.leaderElection.namespace,
+      name: data.leaderElection?.name ?? defaultLeaseName(instance),
+      leaseDurationMs: durationMs(data.leaderElection?.leaseDuration ?? DEFAULTS.leaderElection.leaseDuration),
+      renewDeadlineMs: durationMs(data.leaderElection?.renewDeadline ?? DEFAULTS.leaderElection.renewDeadline),
+      retryPeriodMs: durationMs(data.leaderElection?.retryPeriod ?? DEFAULTS.leaderElection.retryPeriod),
     },
     clusters,
   };

@@ -1,6 +1,7 @@
 // Checks the schema cannot express: references between clusters, selector syntax, label and
 // annotation keys, and the ordering of the leader-election timings.
-import { durationMs } from './schema.ts';
+import { DEFAULTS } from './defaults.ts';
+import { durationMs } from './duration.ts';
 import type { Add, Path } from './positions.ts';
 import { isRecord, records } from './raw.ts';
 import { parseLabelSelector } from '../vocab/selector.ts';
@@ -67,17 +68,17 @@ function checkLeaderElection(le: unknown, clusters: Map<string, number>, known: 
   if (typeof cluster === 'string' && cluster !== '' && !clusters.has(cluster)) {
     add(['leaderElection', 'cluster'], `unknown cluster "${cluster}" (the clusters are: ${known.join(', ')})`);
   }
-  const ms = (key: string, dflt: string): number | undefined => {
-    const v = le[key] ?? dflt;
+  const ms = (key: 'leaseDuration' | 'renewDeadline' | 'retryPeriod'): number | undefined => {
+    const v = le[key] ?? DEFAULTS.leaderElection[key];
     try {
       return typeof v === 'number' || typeof v === 'string' ? durationMs(v) : undefined;
     } catch {
       return undefined;
     }
   };
-  const lease = ms('leaseDuration', '15s');
-  const renew = ms('renewDeadline', '10s');
-  const retry = ms('retryPeriod', '2s');
+  const lease = ms('leaseDuration');
+  const renew = ms('renewDeadline');
+  const retry = ms('retryPeriod');
   if (lease === undefined || renew === undefined || retry === undefined || [lease, renew, retry].some(Number.isNaN)) return;
   if (renew >= lease) add(['leaderElection', le['renewDeadline'] !== undefined ? 'renewDeadline' : 'leaseDuration'], 'renewDeadline must be shorter than leaseDuration');
   if (retry >= renew) add(['leaderElection', le['retryPeriod'] !== undefined ? 'retryPeriod' : 'renewDeadline'], 'retryPeriod must be shorter than renewDeadline');
