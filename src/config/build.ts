@@ -7,6 +7,7 @@ import { durationMs } from './duration.ts';
 import type { ClusterConfig, Config, CopyFilter, ExportRule, SourcePos } from './types.ts';
 import type { Path } from './positions.ts';
 import { resolveKubeconfigPath } from './kubeconfig.ts';
+import { parseLabelSelector } from '../vocab/selector.ts';
 
 /**
  * The original matched names with Python's re.match, which anchors at the start but not the
@@ -38,7 +39,8 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
       if (s.namespace !== undefined) rule.namespace = s.namespace;
       if (nameMatches !== undefined) rule.nameMatches = nameMatches.map(compileNameMatch);
       if (s.names !== undefined) rule.names = s.names;
-      if (s.labelSelector !== undefined) rule.labelSelector = s.labelSelector;
+      // checkSemantics has rejected any selector that does not parse, so this cannot throw.
+      if (s.labelSelector !== undefined) rule.selector = parseLabelSelector(s.labelSelector);
       if (s.exclude !== undefined) rule.exclude = s.exclude;
       return rule;
     });
