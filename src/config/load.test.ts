@@ -179,7 +179,7 @@ test('every service-entry filter is passed through; duplicates in names and excl
   const rule = config.clusters[0]!.exports[0]!;
   assert.deepEqual(rule.names, ['web', 'web', 'api']);
   assert.deepEqual(rule.exclude, ['debug', 'debug']);
-  assert.equal(rule.labelSelector, 'tier in (web, api),!canary');
+  assert.deepEqual(rule.selector, [{ key: 'tier', op: 'in', values: ['web', 'api'] }, { key: 'canary', op: 'doesnotexist' }]);
   assert.equal(rule.force, true);
   assert.equal(rule.nameMatches, undefined);
 });

@@ -2,13 +2,16 @@
 // entries of namespace / nameMatches) is valid as it is; everything else is an optional
 // extension. Objects are strict: an unknown key is an error, never silently ignored.
 import { z } from 'zod';
+import { DNS_LABEL, QUALIFIED_NAME } from '../vocab/names.ts';
+import { DEFAULTS, defaultIs } from './defaults.ts';
+import { DURATION_TEXT } from './duration.ts';
 
 /** A Kubernetes label value: what a cluster name becomes on every replica it sources. */
 const clusterName = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a valid label value: letters, digits, -, _ and . (at most 63), starting and ending alphanumeric');
+  .regex(QUALIFIED_NAME, 'must be a valid label value: letters, digits, -, _ and . (at most 63), starting and ending alphanumeric');
 
 const regexSource = z.string().min(1).superRefine((src, ctx) => {
   try {
@@ -18,35 +21,28 @@ const regexSource = z.string().min(1).superRefine((src, ctx) => {
   }
 });
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits and -, at most 63)');
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a DNS label (lower-case letters, digits and -, at most 63)');
 
-/** Kubernetes label selector syntax, checked by model/selector.ts when the config loads. */
+/** Kubernetes label selector syntax, checked by vocab/selector.ts when the config loads. */
 const labelSelector = z.string().min(1);
 
 const stringMap = z.record(z.string(), z.string());
 
 /** "30s", "5m", "1h", "250ms", or a number of seconds. */
 export const duration = z
-  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 250ms, 30s, 5m or 1h')])
+  .union([z.number().positive(), z.string().regex(DURATION_TEXT, 'must be a duration like 250ms, 30s, 5m or 1h')])
   .describe('A duration: a number of seconds, or a string like 250ms, 30s, 5m, 1h.');
-
-export function durationMs(v: number | string): number {
-  if (typeof v === 'number') return v * 1000;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
-  if (!m) throw new Error(`"${v}" is not a duration`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
-}
 
 export const stalePolicy = z.enum(['keep', 'not-ready', 'withdraw']).describe(
   'What `mcsync run` does with replicas of a source cluster it has not been able to watch for staleAfter: ' +
-    '`keep` them as last seen (default), mark their endpoints `not-ready`, or `withdraw` them.',
+    `\`keep\` them as last seen, mark their endpoints \`not-ready\`, or \`withdraw\` them. ${defaultIs(DEFAULTS.cluster.stalePolicy)}.`,
 );
 
-export const conflictPolicy = z.enum(['skip', 'merge']).describe(
+const conflictPolicyText =
   'What to do when a destination already has a Service of that namespace/name that mcsync does not own: ' +
-    '`skip` leaves it alone and reports a conflict; `merge` adds mcsync\'s EndpointSlices to it so kube-proxy balances across local and remote pods.',
-);
+  '`skip` leaves it alone and reports a conflict; `merge` adds mcsync\'s EndpointSlices to it so kube-proxy balances across local and remote pods.';
+
+export const conflictPolicy = z.enum(['skip', 'merge']).describe(conflictPolicyText);
 
 export const serviceEntry = z
   .strictObject({
@@ -56,7 +52,7 @@ export const serviceEntry = z
     labelSelector: labelSelector.optional().describe('Keep only Services whose labels match this Kubernetes label selector, e.g. "tier=web,env in (prod)".'),
     exclude: z.array(z.string().min(1)).optional().describe('Never export Services with these exact names.'),
     exportTo: z.array(clusterName).optional().describe('Destination clusters for this entry; overrides the cluster\'s exportTo.'),
-    conflictPolicy: conflictPolicy.optional(),
+    conflictPolicy: conflictPolicy.optional().describe(`${conflictPolicyText} Default: the top-level conflictPolicy.`),
     force: z.boolean().optional().describe('Allow exporting what is otherwise never exported: default/kubernetes and the kube-system, kube-public and kube-node-lease namespaces.'),
   })
   .describe('Which Services of this cluster to export. Filters combine with AND.');
@@ -70,24 +66,24 @@ export const clusterEntry = z.strictObject({
   exportTo: z.array(clusterName).optional().describe('Destination clusters for this cluster\'s exports; every other cluster when absent.'),
   replicaLabels: stringMap.optional().describe('Labels stamped on every replica (Service and EndpointSlices) sourced from this cluster.'),
   replicaAnnotations: stringMap.optional().describe('Annotations stamped on every replica sourced from this cluster.'),
-  staleAfter: duration.optional().describe('How long `mcsync run` may lose its watch on this cluster before its replicas count as stale. Default 5m.'),
+  staleAfter: duration.optional().describe(`How long \`mcsync run\` may lose its watch on this cluster before its replicas count as stale. ${defaultIs(DEFAULTS.cluster.staleAfter)}.`),
   stalePolicy: stalePolicy.optional(),
 });
 
 const controller = z.strictObject({
-  writeQps: z.number().positive().optional().describe('Write requests per second to each destination apiserver. Default 20.'),
-  writeBurst: z.number().int().min(1).optional().describe('Writes that may go at once before writeQps applies. Default 40.'),
-  resyncInterval: duration.optional().describe('Full relist and reconcile of everything, repairing whatever a missed event left behind. Default 10m.'),
-  watchTimeout: duration.optional().describe('Server-side timeout of each watch request; the watch is then re-opened. Default 5m.'),
+  writeQps: z.number().positive().optional().describe(`Write requests per second to each destination apiserver. ${defaultIs(DEFAULTS.controller.writeQps)}.`),
+  writeBurst: z.number().int().min(1).optional().describe(`Writes that may go at once before writeQps applies. ${defaultIs(DEFAULTS.controller.writeBurst)}.`),
+  resyncInterval: duration.optional().describe(`Full relist and reconcile of everything, repairing whatever a missed event left behind. ${defaultIs(DEFAULTS.controller.resyncInterval)}.`),
+  watchTimeout: duration.optional().describe(`Server-side timeout of each watch request; the watch is then re-opened. ${defaultIs(DEFAULTS.controller.watchTimeout)}.`),
 }).describe('Settings of the controller (`mcsync run`).');
 
 const leaderElection = z.strictObject({
   cluster: clusterName.optional().describe('Cluster holding the Lease. Default: the --local-cluster in pull mode, else the first cluster.'),
-  namespace: dnsLabel.optional().describe('Namespace of the Lease. Default kube-system.'),
-  name: z.string().min(1).max(253).optional().describe('Lease name. Default mcsync-<instance>.'),
-  leaseDuration: duration.optional().describe('Default 15s.'),
-  renewDeadline: duration.optional().describe('Default 10s.'),
-  retryPeriod: duration.optional().describe('Default 2s.'),
+  namespace: dnsLabel.optional().describe(`Namespace of the Lease. ${defaultIs(DEFAULTS.leaderElection.namespace)}.`),
+  name: z.string().min(1).max(253).optional().describe(`Lease name. ${defaultIs(DEFAULTS.leaderElection.name)}.`),
+  leaseDuration: duration.optional().describe(`How long a Lease holds after its last renewal; followers wait this long before taking over. ${defaultIs(DEFAULTS.leaderElection.leaseDuration)}.`),
+  renewDeadline: duration.optional().describe(`How long the leader keeps trying to renew before it gives up leadership; shorter than leaseDuration. ${defaultIs(DEFAULTS.leaderElection.renewDeadline)}.`),
+  retryPeriod: duration.optional().describe(`Time between attempts to acquire or renew the Lease; shorter than renewDeadline. ${defaultIs(DEFAULTS.leaderElection.retryPeriod)}.`),
 }).describe('Lease-based leader election for `mcsync run --leader-elect` (client-go\'s timings by default).');
 
 const copyFilter = z.strictObject({
@@ -97,12 +93,12 @@ const copyFilter = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    instance: dnsLabel.optional().describe('Name of this mcsync installation, written on everything it owns, so two installations never collect each other\'s replicas. Default "default".'),
-    createNamespaces: z.boolean().optional().describe('Create a missing destination namespace (labelled as created by mcsync). Default true, as the original did.'),
-    conflictPolicy: conflictPolicy.optional(),
+    instance: dnsLabel.optional().describe(`Name of this mcsync installation, written on everything it owns, so two installations never collect each other's replicas. ${defaultIs(DEFAULTS.instance)}.`),
+    createNamespaces: z.boolean().optional().describe(`Create a missing destination namespace (labelled as created by mcsync). ${defaultIs(DEFAULTS.createNamespaces)}, as the original did.`),
+    conflictPolicy: conflictPolicy.optional().describe(`${conflictPolicyText} ${defaultIs(DEFAULTS.conflictPolicy)}; a service entry may set its own.`),
     copyLabels: copyFilter.optional().describe('Which source Service labels replicas carry.'),
     copyAnnotations: copyFilter.optional().describe('Which source Service annotations replicas carry.'),
-    concurrency: z.number().int().min(1).max(64).optional().describe('Write requests in flight per destination cluster. Default 8.'),
+    concurrency: z.number().int().min(1).max(64).optional().describe(`Write requests in flight per destination cluster. ${defaultIs(DEFAULTS.concurrency)}.`),
     controller: controller.optional(),
     leaderElection: leaderElection.optional(),
     clusters: z.array(clusterEntry).min(1).describe('Every cluster of the flat network, with what each exports.'),

@@ -1,6 +1,7 @@
 // The config as the rest of mcsync sees it: validated, defaults applied, paths resolved,
 // regular expressions compiled. Produced by load.ts; consumed by model/ and engine/.
 import type { ConflictPolicy } from './schema.ts';
+import type { LabelSelector } from '../vocab/selector.ts';
 
 export type { ConflictPolicy };
 
@@ -17,8 +18,8 @@ export interface ExportRule {
   namespace?: string;
   nameMatches?: RegExp[];
   names?: string[];
-  /** Raw selector text; parsed by the model. */
-  labelSelector?: string;
+  /** Parsed when the config loads; the text was checked there, so matching cannot fail. */
+  selector?: LabelSelector;
   exclude?: string[];
   /** Resolved destination cluster names (never includes the source itself). */
   exportTo: string[];

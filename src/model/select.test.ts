@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { selectExports } from './select.ts';
 import { cluster, config, ep, rule, slice, source, svc } from './fixtures.test-util.ts';
 import { ownershipLabels } from '../vocab/labels.ts';
+import { parseLabelSelector } from '../vocab/selector.ts';
 
 const names = (r: ReturnType<typeof selectExports>) => r.exports.map((e) => `${e.sourceCluster}:${e.service.metadata.namespace}/${e.service.metadata.name}`);
 
 test('filters combine with AND: namespace, nameMatches, names, labelSelector, exclude', () => {
   const cfg = config([
     cluster('east', [
-      rule({ namespace: 'shop', nameMatches: [/^web/, /api$/], labelSelector: 'tier in (front,back)', exclude: ['web-old'], exportTo: ['west'] }),
+      rule({ namespace: 'shop', nameMatches: [/^web/, /api$/], selector: parseLabelSelector('tier in (front,back)'), exclude: ['web-old'], exportTo: ['west'] }),
     ]),
     cluster('west'),
   ]);

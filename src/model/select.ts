@@ -3,7 +3,7 @@
 import type { Config, ExportRule } from '../config/types.ts';
 import { cmp, cmpTuple } from './canonical.ts';
 import { isReplica, PROTECTED_NAMESPACES, PROTECTED_SERVICES } from '../vocab/labels.ts';
-import { matchesLabelSelector, parseLabelSelector, type LabelSelector } from '../vocab/selector.ts';
+import { matchesLabelSelector } from '../vocab/selector.ts';
 import type { ExcludedService, Export, SourceSnapshot } from './types.ts';
 import type { EndpointSlice, Service } from '../vocab/objects.ts';
 
@@ -12,12 +12,12 @@ export interface Selection {
   excluded: ExcludedService[];
 }
 
-function ruleMatches(rule: ExportRule, selector: LabelSelector | undefined, svc: Service): boolean {
+function ruleMatches(rule: ExportRule, svc: Service): boolean {
   const { name, namespace, labels } = svc.metadata;
   if (rule.namespace !== undefined && rule.namespace !== namespace) return false;
   if (rule.nameMatches && rule.nameMatches.length > 0 && !rule.nameMatches.some((re) => testRegExp(re, name))) return false;
   if (rule.names && !rule.names.includes(name)) return false;
-  if (selector && !matchesLabelSelector(selector, labels)) return false;
+  if (rule.selector && !matchesLabelSelector(rule.selector, labels)) return false;
   if (rule.exclude?.includes(name)) return false;
   return true;
 }
@@ -37,11 +37,6 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
   for (const cluster of config.clusters) {
     const snapshot = sources.find((s) => s.cluster === cluster.name);
     if (!snapshot) continue;
-    // The loader has already validated the selector text, so parsing cannot fail here.
-    const rules = cluster.exports.map((rule) => ({
-      rule,
-      selector: rule.labelSelector === undefined ? undefined : parseLabelSelector(rule.labelSelector),
-    }));
     const seen = new Set<string>();
     for (const listed of snapshot.services) {
       // Everything downstream keys on the namespace, so an object listed without one gets the API's default.
@@ -53,10 +48,10 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
       seen.add(key);
       // A replica (of any mcsync installation) exported again would bounce between clusters forever.
       if (isReplica(svc.metadata)) continue;
-      const matching = rules.filter(({ rule, selector }) => ruleMatches(rule, selector, svc));
+      const matching = cluster.exports.filter((rule) => ruleMatches(rule, svc));
       if (matching.length === 0) continue;
       const prot = isProtected(namespace, name);
-      const allowed = matching.filter(({ rule }) => !prot || rule.force);
+      const allowed = matching.filter((rule) => !prot || rule.force);
       if (allowed.length === 0) {
         excluded.push({
           cluster: cluster.name,
@@ -73,13 +68,13 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
         excluded.push({ cluster: cluster.name, namespace, name, reason: 'the Service is being deleted' });
         continue;
       }
-      const destinations = [...new Set(allowed.flatMap(({ rule }) => rule.exportTo))].filter((d) => d !== cluster.name).sort(cmp);
+      const destinations = [...new Set(allowed.flatMap((rule) => rule.exportTo))].filter((d) => d !== cluster.name).sort(cmp);
       exports.push({
         sourceCluster: cluster.name,
         service: svc,
         slices: sourceSlices(snapshot, key),
         destinations,
-        conflictPolicy: allowed.some(({ rule }) => rule.conflictPolicy === 'merge') ? 'merge' : 'skip',
+        conflictPolicy: allowed.some((rule) => rule.conflictPolicy === 'merge') ? 'merge' : 'skip',
         stampLabels: { ...cluster.replicaLabels },
         stampAnnotations: { ...cluster.replicaAnnotations },
       });

@@ -1,5 +1,6 @@
 // Kubernetes label selector text ("tier=web,env in (prod,stage),!canary"), parsed once when
 // the config loads and matched against Service labels when exports are selected.
+import { isLabelValue, keyProblem } from './names.ts';
 
 export type Requirement =
   | { key: string; op: 'in' | 'notin'; values: string[] }
@@ -7,16 +8,13 @@ export type Requirement =
 
 export type LabelSelector = Requirement[];
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-
 function checkKey(key: string): string {
-  if (!KEY.test(key)) throw new Error(`"${key}" is not a valid label key`);
+  if (keyProblem(key) !== undefined) throw new Error(`"${key}" is not a valid label key`);
   return key;
 }
 
 function checkValue(value: string): string {
-  if (!VALUE.test(value)) throw new Error(`"${value}" is not a valid label value`);
+  if (!isLabelValue(value)) throw new Error(`"${value}" is not a valid label value`);
   return value;
 }
 
