@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planAll, planDestination } from './plan.ts';
 import { selectExports } from './select.ts';
-import { replicaSliceName } from './render.ts';
+import { replicaSliceName } from './slice-names.ts';
 import { applyPlan, cluster, config, destination, ep, pair, rule, slice, source, svc } from './fixtures.test-util.ts';
 import { CREATED_NAMESPACE, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';

@@ -3,11 +3,14 @@
 import type { Config } from '../config/types.ts';
 import { canonicalJson, cmp, cmpTuple } from './canonical.ts';
 import { CREATED_NAMESPACE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
-import { byAge, normalizeSlicePorts, renderService, renderSlices, serviceKind, sourcesOf } from './render.ts';
-import { endpointsProjection, overlayService, serviceProjection, serviceSpecProjection, sliceProjection } from './projection.ts';
+import { byAge, renderService, sourcesOf } from './replica-service.ts';
+import { renderSlices } from './replica-slices.ts';
+import { serviceKind } from './service-kind.ts';
+import { endpointsProjection, normalizeSlicePorts, overlayService, serviceProjection, serviceSpecProjection, sliceProjection } from './projection.ts';
 import { createAction, deleteAction, updateAction } from './actions.ts';
 import { namespaceOf, serviceKey } from '../vocab/keys.ts';
-import type { Action, Conflict, DestinationSnapshot, Export, Plan } from './types.ts';
+import type { Conflict } from './conflicts.ts';
+import type { Action, DestinationSnapshot, Export, Plan } from './types.ts';
 import type { Endpoint, EndpointSlice, Namespace, ObjectRef, Service } from '../vocab/objects.ts';
 
 export interface PlanOptions {
