@@ -20,7 +20,7 @@ import type { Export } from './types.ts';
 import type { Endpoint, EndpointSlice } from '../vocab/objects.ts';
 
 /** The built-in EndpointSlice controller's default, so replicas look like native slices to kube-proxy. */
-export const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;
+const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;
 
 function buildSlice(config: Config, namespace: string, serviceName: string, group: SliceGroup, n: number, endpoints: Endpoint[]): EndpointSlice {
   const origins = endpoints

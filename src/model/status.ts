@@ -16,7 +16,7 @@ export interface StatusRow {
   destinations: { cluster: string; state: ReplicaState; detail?: string }[];
 }
 
-export function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
+function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
   const seen = new Map<string, boolean>();
   for (const e of exports) {
     for (const s of e.slices) {
