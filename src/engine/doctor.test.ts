@@ -4,7 +4,8 @@ import { KubeApiError, KubeConnectionError } from '../kube/client.ts';
 import { cluster, config, destination, ep, rule, slice, source, svc } from '../model/fixtures.test-util.ts';
 import { ownershipLabels, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
-import type { Action, Conflict, DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
+import type { Conflict } from '../model/conflicts.ts';
+import type { Action, DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { PlanReport } from './sync.ts';
 import { describeFailure, evaluate, requiredAccess, type Check, type ClusterFacts, type Outcome } from './doctor.ts';
 

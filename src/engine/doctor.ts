@@ -8,7 +8,7 @@ import { PATHS } from '../kube/read.ts';
 import { CidrIndex, formatCidr, formatIp, ipKey, parseCidr, parseIp, type Cidr, type Ip } from '../model/cidr.ts';
 import { isOwned } from '../vocab/labels.ts';
 import { cmp } from '../model/canonical.ts';
-import { sourcesOf } from '../model/render.ts';
+import { sourcesOf } from '../model/replica-service.ts';
 import { classifyFailure } from '../kube/failure.ts';
 import type { SourceSnapshot } from '../model/types.ts';
 import type { Service } from '../vocab/objects.ts';

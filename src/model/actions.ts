@@ -6,7 +6,7 @@ import type { EndpointSlice, Namespace, ObjectMeta, ObjectRef, ResourceKind, Ser
 import type { Action } from './types.ts';
 
 /** The ref of an object as it is (uid and resourceVersion included when the server set them). */
-export function refOf(kind: ResourceKind, obj: { metadata: ObjectMeta }): ObjectRef {
+function refOf(kind: ResourceKind, obj: { metadata: ObjectMeta }): ObjectRef {
   const ref: ObjectRef = { kind, name: obj.metadata.name };
   if (kind !== 'Namespace') ref.namespace = namespaceOf(obj.metadata);
   if (obj.metadata.uid !== undefined) ref.uid = obj.metadata.uid;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cmp } from './canonical.ts';
 import { CidrIndex, contains, formatCidr, formatIp, ipKey, overlaps, parseCidr, parseIp, type Cidr, type Ip } from './cidr.ts';
 
 const ip = (s: string): Ip => {
@@ -85,9 +86,9 @@ test('overlaps: nested, equal and disjoint blocks, both families', () => {
 test('CidrIndex answers containment and overlap like a scan does', () => {
   const blocks = ['10.100.0.0/24', '10.100.1.0/24', '10.100.0.0/16', '10.0.0.0/8', '192.168.0.0/16', 'fd00:10:100::/64', 'fd00::/8'].map(cidr);
   const index = new CidrIndex(blocks.map((c) => ({ cidr: c, tag: formatCidr(c) })));
-  const tags = (xs: { tag: string }[]) => xs.map((x) => x.tag).sort();
-  const scanContains = (i: Ip) => blocks.filter((c) => contains(c, i)).map(formatCidr).sort();
-  const scanOverlaps = (c: Cidr) => blocks.filter((b) => overlaps(b, c)).map(formatCidr).sort();
+  const tags = (xs: { tag: string }[]) => xs.map((x) => x.tag).sort(cmp);
+  const scanContains = (i: Ip) => blocks.filter((c) => contains(c, i)).map(formatCidr).sort(cmp);
+  const scanOverlaps = (c: Cidr) => blocks.filter((b) => overlaps(b, c)).map(formatCidr).sort(cmp);
   for (const a of ['10.100.0.200', '10.100.1.1', '10.100.2.1', '10.5.0.1', '11.0.0.1', '192.168.3.4', 'fd00:10:100::1', 'fd00:10:101::1', 'fe80::1']) {
     assert.deepEqual(tags(index.containing(ip(a))), scanContains(ip(a)), a);
   }

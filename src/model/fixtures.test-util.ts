@@ -1,7 +1,7 @@
 // Builders for model tests, and a pure stand-in for an apiserver that applies a Plan to a
 // DestinationSnapshot. Named *.test-util.ts so node --test does not run it as a test file.
 import type { ClusterConfig, Config, ExportRule } from '../config/types.ts';
-import type { Action, DestinationSnapshot, Plan, SourceSnapshot } from './types.ts';
+import type { Action, DestinationSnapshot, Export, Plan, SourceSnapshot } from './types.ts';
 import type { Endpoint, EndpointPort, EndpointSlice, Service, ServicePort } from '../vocab/objects.ts';
 
 const pos = { file: '', line: 0, field: '' };
@@ -199,4 +199,9 @@ export function applyPlan(dest: DestinationSnapshot, plan: Plan | Action[], seri
     }
   }
   return { cluster: dest.cluster, namespaces, services, ownedSlices: slices };
+}
+
+/** One export of `service` from `sourceCluster` to west, as selectExports would build it. */
+export function exportOf(service: Service, slices: EndpointSlice[] = [], sourceCluster = 'east', over: Partial<Export> = {}): Export {
+  return { sourceCluster, service, slices, destinations: ['west'], conflictPolicy: 'skip', stampLabels: {}, stampAnnotations: {}, ...over };
 }

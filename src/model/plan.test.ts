@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planAll, planDestination } from './plan.ts';
 import { selectExports } from './select.ts';
-import { replicaSliceName } from './render.ts';
+import { replicaSliceName } from './slice-names.ts';
+import { cmp } from './canonical.ts';
 import { applyPlan, cluster, config, destination, ep, pair, rule, slice, source, svc } from './fixtures.test-util.ts';
 import { CREATED_NAMESPACE, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
@@ -217,7 +218,7 @@ test('several sources: slices from each, the oldest sets the spec, a port mismat
   const svcAction = p.actions[0] as { object: Service };
   assert.deepEqual(svcAction.object.spec.ports, [{ name: 'http', protocol: 'TCP', port: 80 }]);
   assert.deepEqual(
-    p.actions.slice(1).map((a) => (a as { object: EndpointSlice }).object.metadata.labels![MCS_SOURCE_CLUSTER]).sort(),
+    p.actions.slice(1).map((a) => (a as { object: EndpointSlice }).object.metadata.labels![MCS_SOURCE_CLUSTER]).sort((a, b) => cmp(a ?? '', b ?? '')),
     ['east', 'north'],
   );
   assert.deepEqual(p.conflicts.map((c) => [c.kind, c.cluster, c.name]), [['port-mismatch', 'west', 'web']]);

@@ -1,14 +1,25 @@
 // The difference between what should exist in a destination and what does: the actions that
 // converge it, and the conflicts that stop mcsync from converging some of it. Pure.
+//
+// planDestination runs in numbered steps, one function each, in this order:
+//   1. index       what the destination holds: Services and owned slices by key, slices by namespace
+//   2. desire      per exported key: the namespace it needs, its conflicts, its Service and slices
+//   3. namespaces  create each missing namespace a desired replica needs
+//   4. Services    create, update, recreate on a kind change; collect owned ones without a source
+//   5. slices      create, update, recreate on an address type change; collect leftovers
+//   6. order       namespaces, Service writes, slice writes, slice deletes, Service deletes
 import type { Config } from '../config/types.ts';
 import { canonicalJson, cmp, cmpTuple } from './canonical.ts';
 import { CREATED_NAMESPACE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
-import { byAge, normalizeSlicePorts, renderService, renderSlices, serviceKind, sourcesOf } from './render.ts';
-import { endpointsProjection, overlayService, serviceProjection, serviceSpecProjection, sliceProjection } from './projection.ts';
+import { byAge, renderService, sourcesOf } from './replica-service.ts';
+import { renderSlices } from './replica-slices.ts';
+import { serviceKind } from './service-kind.ts';
+import { compareConflicts, missingNamespaceConflict, notOwnedConflict, type Conflict } from './conflicts.ts';
+import { endpointsProjection, normalizeSlicePorts, overlayService, serviceProjection, serviceSpecProjection, sliceProjection } from './projection.ts';
 import { createAction, deleteAction, updateAction } from './actions.ts';
-import { namespaceOf, serviceKey } from '../vocab/keys.ts';
-import type { Action, Conflict, DestinationSnapshot, Export, Plan } from './types.ts';
-import type { Endpoint, EndpointSlice, Namespace, ObjectRef, Service } from '../vocab/objects.ts';
+import { namespaceOf, serviceKey, serviceKeyOf, type ServiceKey } from '../vocab/keys.ts';
+import type { Action, DestinationSnapshot, Export, Plan } from './types.ts';
+import type { EndpointSlice, Namespace, ObjectMeta, Service } from '../vocab/objects.ts';
 
 export interface PlanOptions {
   /** Source clusters that could not be read this round: their replicas are kept as they are, not collected. */
@@ -16,197 +27,282 @@ export interface PlanOptions {
   maxEndpointsPerSlice?: number;
 }
 
-const keyOf = serviceKey;
-const nsOf = namespaceOf;
+/** What every step knows about the destination being planned. */
+interface Context {
+  config: Config;
+  cluster: string;
+  unavailable: ReadonlySet<string>;
+  maxEndpointsPerSlice: number | undefined;
+  owned(meta: ObjectMeta): boolean;
+  present(namespace: string): boolean;
+}
+
+/** "namespace/name" of an EndpointSlice itself (not of its Service). */
+function sliceKey(slice: EndpointSlice): string {
+  return serviceKey(namespaceOf(slice.metadata), slice.metadata.name);
+}
 
 function sliceServiceName(slice: EndpointSlice): string | undefined {
   return slice.metadata.labels?.[SERVICE_NAME] ?? slice.metadata.labels?.[MCS_SERVICE_NAME];
 }
 
-// ---------------------------------------------------------------------------------------------
+/** A slice's source cluster, when it is one that could not be read: its replicas stay as they are. */
+function fromUnavailableSource(ctx: Context, slice: EndpointSlice): boolean {
+  const source = slice.metadata.labels?.[MCS_SOURCE_CLUSTER];
+  return source !== undefined && ctx.unavailable.has(source);
+}
 
+/** An action and where it goes within its phase. */
 interface Ordered {
   sortKey: string[];
   action: Action;
 }
 
 export function planDestination(config: Config, destination: DestinationSnapshot, exports: readonly Export[], opts: PlanOptions = {}): Plan {
-  const cluster = destination.cluster;
-  const instance = config.instance;
-  const unavailable = opts.unavailableSources ?? new Set<string>();
-  const owned = (meta: EndpointSlice['metadata']) => isOwned(meta, instance);
-  const present = (ns: string) => destination.namespaces.has(ns);
+  const ctx: Context = {
+    config,
+    cluster: destination.cluster,
+    unavailable: opts.unavailableSources ?? new Set<string>(),
+    maxEndpointsPerSlice: opts.maxEndpointsPerSlice,
+    owned: (meta) => isOwned(meta, config.instance),
+    present: (ns) => destination.namespaces.has(ns),
+  };
+  const index = indexDestination(destination);
+  const desired = desire(ctx, index, exports);
+  const namespaces = namespaceActions(ctx, desired);
+  const services = serviceActions(ctx, index, desired);
+  const slices = sliceActions(ctx, index, desired, services.created);
+  return order(namespaces, services, slices, desired.conflicts);
+}
 
-  const byKey = Map.groupBy(
-    exports.filter((ex) => ex.sourceCluster !== cluster && ex.destinations.includes(cluster)),
-    (ex) => keyOf(nsOf(ex.service.metadata), ex.service.metadata.name),
-  );
+// ---------------------------------------------------------------------------------------------
+// 1. Index the destination.
 
+interface DestinationIndex {
+  services: Map<ServiceKey, Service>;
+  /** Owned slices by their own "namespace/name". */
+  slices: Map<string, EndpointSlice>;
+  slicesByNamespace: Map<string, EndpointSlice[]>;
+}
+
+function indexDestination(destination: DestinationSnapshot): DestinationIndex {
   // Several listings of one name would be an apiserver bug; the first wins so the plan stays defined.
-  const existingServices = new Map<string, Service>();
+  const services = new Map<ServiceKey, Service>();
   for (const svc of destination.services) {
-    const key = keyOf(nsOf(svc.metadata), svc.metadata.name);
-    if (!existingServices.has(key)) existingServices.set(key, svc);
+    const key = serviceKeyOf(svc);
+    if (!services.has(key)) services.set(key, svc);
   }
-  const existingSlices = new Map<string, EndpointSlice>();
+  const slices = new Map<string, EndpointSlice>();
   const slicesByNamespace = new Map<string, EndpointSlice[]>();
   for (const slice of destination.ownedSlices) {
-    const ns = nsOf(slice.metadata);
-    const key = keyOf(ns, slice.metadata.name);
-    if (existingSlices.has(key)) continue;
-    existingSlices.set(key, slice);
+    const key = sliceKey(slice);
+    if (slices.has(key)) continue;
+    slices.set(key, slice);
+    const ns = namespaceOf(slice.metadata);
     const inNamespace = slicesByNamespace.get(ns);
     if (inNamespace) inNamespace.push(slice);
     else slicesByNamespace.set(ns, [slice]);
   }
+  return { services, slices, slicesByNamespace };
+}
 
-  const conflicts: Conflict[] = [];
+// ---------------------------------------------------------------------------------------------
+// 2. Desire: what each exported key wants in the destination.
+
+interface Desired {
+  conflicts: Conflict[];
   /** Namespace to create → the first key (in order) that needs it, which its action is filed under. */
-  const namespaceFor = new Map<string, string>();
-  const desiredServices = new Map<string, Service>();
-  const desiredSlices = new Map<string, EndpointSlice>();
+  namespaceFor: Map<string, ServiceKey>;
+  services: Map<ServiceKey, Service>;
+  /** By the slice's own "namespace/name". */
+  slices: Map<string, EndpointSlice>;
   /** Why a key's leftover slices go, when it is not simply "source gone". */
-  const sliceGoneReason = new Map<string, string>();
+  sliceGoneReason: Map<ServiceKey, string>;
+}
 
+/** What one exported key wants in the destination; with its namespace missing and not to be created, only a conflict. */
+interface KeyDesire {
+  needsNamespace: boolean;
+  conflicts: Conflict[];
+  service?: Service;
+  slices: EndpointSlice[];
+  sliceGoneReason?: string;
+}
+
+function desire(ctx: Context, index: DestinationIndex, exports: readonly Export[]): Desired {
+  const byKey = Map.groupBy(
+    exports.filter((ex) => ex.sourceCluster !== ctx.cluster && ex.destinations.includes(ctx.cluster)),
+    (ex) => serviceKeyOf(ex.service),
+  );
+  const desired: Desired = { conflicts: [], namespaceFor: new Map(), services: new Map(), slices: new Map(), sliceGoneReason: new Map() };
   for (const key of [...byKey.keys()].sort(cmp)) {
     const group = byAge(byKey.get(key)!);
-    const ns = nsOf(group[0]!.service.metadata);
-    const name = group[0]!.service.metadata.name;
-    if (!present(ns)) {
-      if (!config.createNamespaces) {
-        conflicts.push({
-          kind: 'missing-namespace',
-          cluster,
-          namespace: ns,
-          name,
-          message: `namespace ${ns} does not exist in ${cluster} and createNamespaces is off`,
-        });
-        continue;
-      }
-      if (!namespaceFor.has(ns)) namespaceFor.set(ns, key);
-    }
-    const sliceOpts = { maxEndpointsPerSlice: opts.maxEndpointsPerSlice, skipSources: unavailable };
-    const nsSlices = slicesByNamespace.get(ns) ?? [];
-    const existing = existingServices.get(key);
-    if (existing && !owned(existing.metadata)) {
-      const skipping = group.filter((e) => e.conflictPolicy === 'skip');
-      const merging = group.filter((e) => e.conflictPolicy === 'merge');
-      if (skipping.length > 0) {
-        conflicts.push({
-          kind: 'not-owned',
-          cluster,
-          namespace: ns,
-          name,
-          message: `${cluster} already has Service ${key}, not created by mcsync; not replicating it from ${skipping.map((e) => e.sourceCluster).join(', ')} (conflictPolicy skip)`,
-        });
-      }
-      sliceGoneReason.set(key, skipping.length > 0 ? 'destination Service not owned by mcsync' : 'endpoints gone');
-      for (const s of renderSlices(config, ns, name, merging, nsSlices, sliceOpts)) desiredSlices.set(keyOf(ns, s.metadata.name), s);
-      continue;
-    }
-    const keptSources = existing ? sourcesOf(existing).filter((s) => unavailable.has(s)) : [];
-    const rendered = renderService(config, cluster, group, keptSources);
-    conflicts.push(...rendered.conflicts);
-    desiredServices.set(key, rendered.service);
-    if (serviceKind(rendered.service) === 'ExternalName') {
-      sliceGoneReason.set(key, 'Service is ExternalName');
-      continue;
-    }
-    for (const s of renderSlices(config, ns, name, group, nsSlices, sliceOpts)) desiredSlices.set(keyOf(ns, s.metadata.name), s);
-    sliceGoneReason.set(key, 'endpoints gone');
+    const ns = namespaceOf(group[0]!.service.metadata);
+    const want = desireKey(ctx, index, key, group);
+    desired.conflicts.push(...want.conflicts);
+    if (want.needsNamespace && !desired.namespaceFor.has(ns)) desired.namespaceFor.set(ns, key);
+    if (want.service) desired.services.set(key, want.service);
+    for (const s of want.slices) desired.slices.set(sliceKey(s), s);
+    if (want.sliceGoneReason !== undefined) desired.sliceGoneReason.set(key, want.sliceGoneReason);
   }
+  return desired;
+}
 
-  const namespaceActions: Ordered[] = [...namespaceFor.keys()].sort(cmp).map((ns) => {
+/** `oldestFirst` are the exports of `key` to this destination, oldest first. */
+function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldestFirst: readonly Export[]): KeyDesire {
+  const { config, cluster, unavailable } = ctx;
+  const ns = namespaceOf(oldestFirst[0]!.service.metadata);
+  const name = oldestFirst[0]!.service.metadata.name;
+  const needsNamespace = !ctx.present(ns);
+  if (needsNamespace && !config.createNamespaces) {
+    return { needsNamespace: false, conflicts: [missingNamespaceConflict(cluster, ns, name)], slices: [] };
+  }
+  const slicesFrom = (contributing: readonly Export[]) =>
+    renderSlices(config, ns, name, contributing, index.slicesByNamespace.get(ns) ?? [], {
+      maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
+      skipSources: unavailable,
+    });
+
+  const existing = index.services.get(key);
+  if (existing && !ctx.owned(existing.metadata)) {
+    // Someone else's Service: with policy merge our slices join it, with skip we stay out.
+    const skipping = oldestFirst.filter((e) => e.conflictPolicy === 'skip');
+    const merging = oldestFirst.filter((e) => e.conflictPolicy === 'merge');
+    return {
+      needsNamespace,
+      conflicts: skipping.length > 0 ? [notOwnedConflict(cluster, ns, name, skipping.map((e) => e.sourceCluster))] : [],
+      slices: slicesFrom(merging),
+      sliceGoneReason: skipping.length > 0 ? 'destination Service not owned by mcsync' : 'endpoints gone',
+    };
+  }
+  const keptSources = existing ? sourcesOf(existing).filter((s) => unavailable.has(s)) : [];
+  const rendered = renderService(config, cluster, oldestFirst, keptSources);
+  if (serviceKind(rendered.service) === 'ExternalName') {
+    return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: [], sliceGoneReason: 'Service is ExternalName' };
+  }
+  return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: slicesFrom(oldestFirst), sliceGoneReason: 'endpoints gone' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Namespace actions.
+
+function namespaceActions(ctx: Context, desired: Desired): Ordered[] {
+  return [...desired.namespaceFor.keys()].sort(cmp).map((ns) => {
     const object: Namespace = {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: ns, labels: { [CREATED_NAMESPACE]: 'true', ...ownershipLabels(instance) } },
+      metadata: { name: ns, labels: { [CREATED_NAMESPACE]: 'true', ...ownershipLabels(ctx.config.instance) } },
     };
-    return { sortKey: [ns], action: createAction(cluster, namespaceFor.get(ns)!, 'Namespace', object, 'namespace missing') };
+    return { sortKey: [ns], action: createAction(ctx.cluster, desired.namespaceFor.get(ns)!, 'Namespace', object, 'namespace missing') };
   });
+}
 
-  const serviceWrites: Ordered[] = [];
-  const serviceDeletes: Ordered[] = [];
-  const createdServices = new Set<string>();
-  for (const [key, desired] of desiredServices) {
-    const ns = nsOf(desired.metadata);
-    const name = desired.metadata.name;
-    const existing = existingServices.get(key);
+// ---------------------------------------------------------------------------------------------
+// 4. Service actions.
+
+interface ServiceActions {
+  writes: Ordered[];
+  deletes: Ordered[];
+  /** Keys whose Service this plan creates (their new slices are filed as "new export"). */
+  created: Set<ServiceKey>;
+}
+
+function serviceActions(ctx: Context, index: DestinationIndex, desired: Desired): ServiceActions {
+  const { cluster } = ctx;
+  const out: ServiceActions = { writes: [], deletes: [], created: new Set() };
+  for (const [key, want] of desired.services) {
+    const ns = namespaceOf(want.metadata);
+    const name = want.metadata.name;
+    const existing = index.services.get(key);
     if (!existing) {
-      createdServices.add(key);
-      serviceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', desired, 'new export') });
+      out.created.add(key);
+      out.writes.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', want, 'new export') });
       continue;
     }
     // Recreating it now would race the apiserver finishing the deletion; next round creates it.
     if (existing.metadata.deletionTimestamp) continue;
-    if (serviceKind(existing) !== serviceKind(desired)) {
-      serviceWrites.push({ sortKey: [ns, name, '0'], action: deleteAction(cluster, key, 'Service', existing, 'type changed') });
-      serviceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', desired, 'type changed') });
+    if (serviceKind(existing) !== serviceKind(want)) {
+      out.writes.push({ sortKey: [ns, name, '0'], action: deleteAction(cluster, key, 'Service', existing, 'type changed') });
+      out.writes.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', want, 'type changed') });
       continue;
     }
-    if (serviceProjection(existing) === serviceProjection(desired)) continue;
-    const reason = serviceSpecProjection(existing) !== serviceSpecProjection(desired) ? 'spec changed' : 'labels or annotations changed';
-    serviceWrites.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, key, 'Service', overlayService(existing, desired), reason) });
+    if (serviceProjection(existing) === serviceProjection(want)) continue;
+    const reason = serviceSpecProjection(existing) !== serviceSpecProjection(want) ? 'spec changed' : 'labels or annotations changed';
+    out.writes.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, key, 'Service', overlayService(existing, want), reason) });
   }
-  for (const [key, existing] of existingServices) {
-    if (desiredServices.has(key) || !owned(existing.metadata) || existing.metadata.deletionTimestamp) continue;
-    if (!present(nsOf(existing.metadata))) continue;
+  for (const [key, existing] of index.services) {
+    if (desired.services.has(key) || !ctx.owned(existing.metadata) || existing.metadata.deletionTimestamp) continue;
+    const ns = namespaceOf(existing.metadata);
+    if (!ctx.present(ns)) continue;
     // An unreachable source may still have the Service; deleting the replica would cut traffic to it.
-    if (sourcesOf(existing).some((s) => unavailable.has(s))) continue;
-    serviceDeletes.push({
-      sortKey: [nsOf(existing.metadata), existing.metadata.name],
-      action: deleteAction(cluster, key, 'Service', existing, 'source gone'),
-    });
+    if (sourcesOf(existing).some((s) => ctx.unavailable.has(s))) continue;
+    out.deletes.push({ sortKey: [ns, existing.metadata.name], action: deleteAction(cluster, key, 'Service', existing, 'source gone') });
   }
+  return out;
+}
 
-  const sliceWrites: Ordered[] = [];
-  const sliceDeletes: Ordered[] = [];
-  for (const [key, desired] of desiredSlices) {
-    const ns = nsOf(desired.metadata);
-    const name = desired.metadata.name;
-    const existing = existingSlices.get(key);
-    const owner = keyOf(ns, desired.metadata.labels?.[SERVICE_NAME] ?? '');
+// ---------------------------------------------------------------------------------------------
+// 5. Slice actions.
+
+interface SliceActions {
+  writes: Ordered[];
+  deletes: Ordered[];
+}
+
+function sliceActions(ctx: Context, index: DestinationIndex, desired: Desired, createdServices: ReadonlySet<ServiceKey>): SliceActions {
+  const { cluster } = ctx;
+  const out: SliceActions = { writes: [], deletes: [] };
+  for (const [key, want] of desired.slices) {
+    const ns = namespaceOf(want.metadata);
+    const name = want.metadata.name;
+    const existing = index.slices.get(key);
+    const owner = serviceKey(ns, want.metadata.labels?.[SERVICE_NAME] ?? '');
     if (!existing) {
       const reason = createdServices.has(owner) ? 'new export' : 'new endpoints';
-      sliceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', desired, reason) });
+      out.writes.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', want, reason) });
       continue;
     }
     // renderSlices never reuses a name it may not write; this guards the ownership contract regardless.
-    const source = existing.metadata.labels?.[MCS_SOURCE_CLUSTER];
-    if (!owned(existing.metadata) || existing.metadata.deletionTimestamp || (source !== undefined && unavailable.has(source))) continue;
-    if (existing.addressType !== desired.addressType) {
-      sliceWrites.push({ sortKey: [ns, name, '0'], action: deleteAction(cluster, owner, 'EndpointSlice', existing, 'address type changed') });
-      sliceWrites.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', desired, 'address type changed') });
+    if (!ctx.owned(existing.metadata) || existing.metadata.deletionTimestamp || fromUnavailableSource(ctx, existing)) continue;
+    if (existing.addressType !== want.addressType) {
+      out.writes.push({ sortKey: [ns, name, '0'], action: deleteAction(cluster, owner, 'EndpointSlice', existing, 'address type changed') });
+      out.writes.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', want, 'address type changed') });
       continue;
     }
-    if (sliceProjection(existing) === sliceProjection(desired)) continue;
+    if (sliceProjection(existing) === sliceProjection(want)) continue;
     const reason =
-      endpointsProjection(existing.endpoints) !== endpointsProjection(desired.endpoints)
+      endpointsProjection(existing.endpoints) !== endpointsProjection(want.endpoints)
         ? 'endpoints changed'
-        : canonicalJson(normalizeSlicePorts(existing.ports)) !== canonicalJson(normalizeSlicePorts(desired.ports))
+        : canonicalJson(normalizeSlicePorts(existing.ports)) !== canonicalJson(normalizeSlicePorts(want.ports))
           ? 'ports changed'
           : 'labels or annotations changed';
-    const object: EndpointSlice = { ...desired, metadata: { ...desired.metadata } };
+    const object: EndpointSlice = { ...want, metadata: { ...want.metadata } };
     if (existing.metadata.resourceVersion !== undefined) object.metadata.resourceVersion = existing.metadata.resourceVersion;
     if (existing.metadata.uid !== undefined) object.metadata.uid = existing.metadata.uid;
-    sliceWrites.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, owner, 'EndpointSlice', object, reason) });
+    out.writes.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, owner, 'EndpointSlice', object, reason) });
   }
-  for (const [key, existing] of existingSlices) {
-    if (desiredSlices.has(key) || !owned(existing.metadata) || existing.metadata.deletionTimestamp) continue;
-    const ns = nsOf(existing.metadata);
-    if (!present(ns)) continue;
-    const source = existing.metadata.labels?.[MCS_SOURCE_CLUSTER];
+  for (const [key, existing] of index.slices) {
+    if (desired.slices.has(key) || !ctx.owned(existing.metadata) || existing.metadata.deletionTimestamp) continue;
+    const ns = namespaceOf(existing.metadata);
+    if (!ctx.present(ns)) continue;
     // An unreachable cluster is not a deleted one: its pods may still be serving.
-    if (source !== undefined && unavailable.has(source)) continue;
-    const owner = keyOf(ns, sliceServiceName(existing) ?? '');
-    const reason = sliceGoneReason.get(owner) ?? 'source gone';
-    sliceDeletes.push({ sortKey: [ns, existing.metadata.name], action: deleteAction(cluster, owner, 'EndpointSlice', existing, reason) });
+    if (fromUnavailableSource(ctx, existing)) continue;
+    const owner = serviceKey(ns, sliceServiceName(existing) ?? '');
+    const reason = desired.sliceGoneReason.get(owner) ?? 'source gone';
+    out.deletes.push({ sortKey: [ns, existing.metadata.name], action: deleteAction(cluster, owner, 'EndpointSlice', existing, reason) });
   }
+  return out;
+}
 
+// ---------------------------------------------------------------------------------------------
+// 6. Order: a namespace before what goes in it, a Service before its slices, slices gone
+//    before the Service they belong to.
+
+function order(namespaces: Ordered[], services: ServiceActions, slices: SliceActions, conflicts: Conflict[]): Plan {
   const sorted = (xs: Ordered[]) => xs.sort((a, b) => cmpTuple(a.sortKey, b.sortKey)).map((x) => x.action);
   return {
-    actions: [...sorted(namespaceActions), ...sorted(serviceWrites), ...sorted(sliceWrites), ...sorted(sliceDeletes), ...sorted(serviceDeletes)],
-    conflicts: conflicts.sort((a, b) => cmpTuple([a.namespace, a.name, a.kind, a.message], [b.namespace, b.name, b.kind, b.message])),
+    actions: [...sorted(namespaces), ...sorted(services.writes), ...sorted(slices.writes), ...sorted(slices.deletes), ...sorted(services.deletes)],
+    conflicts: conflicts.sort(compareConflicts),
   };
 }
 

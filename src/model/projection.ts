@@ -1,11 +1,22 @@
 // What "differs" means for a replica: only the fields mcsync controls, normalized the way the
 // apiserver defaults them, so a converged object never looks changed. The planner uses it to
 // decide whether to write, the writer to decide whether a conflicting live object is already
-// right, and overlayService to build an update that keeps what the server set.
-import type { Endpoint, EndpointSlice, Service } from '../vocab/objects.ts';
-import { canonicalJson } from './canonical.ts';
-import { normalizeSlicePorts } from './render.ts';
+// right, and overlayService to build an update that keeps what the server set. Rendering
+// writes slice ports in the same normal form, so a slice read back compares equal to its render.
+import type { Endpoint, EndpointPort, EndpointSlice, Service } from '../vocab/objects.ts';
+import { canonicalJson, cmp } from './canonical.ts';
 
+/** Ports normalized as the apiserver returns them (name "" and protocol TCP by default), in a fixed order. */
+export function normalizeSlicePorts(ports: readonly EndpointPort[] | null | undefined): EndpointPort[] {
+  return (ports ?? [])
+    .map((p) => {
+      const out: EndpointPort = { name: p.name ?? '', protocol: p.protocol ?? 'TCP' };
+      if (p.port !== undefined) out.port = p.port;
+      if (p.appProtocol !== undefined) out.appProtocol = p.appProtocol;
+      return out;
+    })
+    .sort((a, b) => cmp(canonicalJson(a), canonicalJson(b)));
+}
 
 export function serviceProjection(svc: Service): string {
   const selector = svc.spec.selector && Object.keys(svc.spec.selector).length > 0 ? svc.spec.selector : undefined;

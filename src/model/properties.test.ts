@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { planAll, planDestination } from './plan.ts';
 import { selectExports } from './select.ts';
-import { normalizeSlicePorts, replicaSliceName } from './render.ts';
-import { canonicalJson } from './canonical.ts';
+import { normalizeSlicePorts } from './projection.ts';
+import { replicaSliceName } from './slice-names.ts';
+import { canonicalJson, cmp } from './canonical.ts';
 import { applyPlan, cluster, config, destination, rule, type Serial } from './fixtures.test-util.ts';
 import { INSTANCE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
@@ -480,7 +481,7 @@ function expectedEndpoints(cfg: Config, exports: Export[], d: DestinationSnapsho
       }
     }
   }
-  return [...out].sort();
+  return [...out].sort(cmp);
 }
 
 function actualEndpoints(d: DestinationSnapshot): string[] {
@@ -492,7 +493,7 @@ function actualEndpoints(d: DestinationSnapshot): string[] {
           `${s.metadata.labels?.[MCS_SOURCE_CLUSTER]}|${s.metadata.namespace}|${s.metadata.labels?.[SERVICE_NAME]}|${s.addressType}|${canonicalJson(normalizeSlicePorts(s.ports))}|${ep.addresses[0]}`,
       ),
     )
-    .sort();
+    .sort(cmp);
 }
 
 test('(c) every desired endpoint lands in exactly one replica slice, none over the limit, whatever state it repacks from', () => {

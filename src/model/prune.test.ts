@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { applyPlan, cluster, config, destination, ep, rule, slice, source, svc } from './fixtures.test-util.ts';
 import { planAll } from './plan.ts';
 import { planPrune } from './prune.ts';
+import { cmp } from './canonical.ts';
 import { selectExports } from './select.ts';
 
 test('prune deletes exactly what this instance owns: slices first, then Services', () => {
@@ -15,6 +16,6 @@ test('prune deletes exactly what this instance owns: slices first, then Services
   assert.ok(actions.every((a) => a.verb === 'delete'));
   assert.deepEqual(actions.map((a) => (a.verb === 'delete' ? `${a.ref.kind} ${a.ref.name}` : '')).map((s) => s.split(' ')[0]), ['EndpointSlice', 'Service']);
   const after = applyPlan(other, actions);
-  assert.deepEqual(after.services.map((s) => s.metadata.name).sort(), ['local-only', 'theirs'], 'not-owned and other-instance objects stay');
+  assert.deepEqual(after.services.map((s) => s.metadata.name).sort(cmp), ['local-only', 'theirs'], 'not-owned and other-instance objects stay');
   assert.deepEqual(after.ownedSlices, []);
 });

@@ -3,7 +3,7 @@
 // drifted, is missing, or is blocked by a conflict.
 import { serviceKey, serviceKeyOf, splitServiceKey } from '../vocab/keys.ts';
 import { cmp } from './canonical.ts';
-import { sourcesOf } from './render.ts';
+import { sourcesOf } from './replica-service.ts';
 import type { DestinationSnapshot, Export, Plan } from './types.ts';
 
 export type ReplicaState = 'in-sync' | 'drift' | 'missing' | 'conflict' | 'unavailable';
@@ -16,7 +16,7 @@ export interface StatusRow {
   destinations: { cluster: string; state: ReplicaState; detail?: string }[];
 }
 
-export function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
+function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
   const seen = new Map<string, boolean>();
   for (const e of exports) {
     for (const s of e.slices) {

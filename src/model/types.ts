@@ -1,6 +1,7 @@
 // Plain data the pure core works on: what the kube edge read (snapshots), what mcsync wants
 // to exist (desired objects) and the difference (a plan). No I/O, no client types.
 import type { ServiceKey } from '../vocab/keys.ts';
+import type { Conflict } from './conflicts.ts';
 import type { EndpointSlice, Namespace, ObjectRef, Service } from '../vocab/objects.ts';
 
 /** What mcsync read from one source cluster: the Services its export rules can select and their slices. */
@@ -52,20 +53,6 @@ export type Action =
   | { verb: 'create'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | Namespace; reason: string }
   | { verb: 'update'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice; reason: string }
   | { verb: 'delete'; cluster: string; key: ServiceKey; ref: ObjectRef; reason: string };
-
-export type ConflictKind =
-  | 'not-owned'          // destination has a Service of that name mcsync does not own (policy skip)
-  | 'port-mismatch'      // several sources export the name with different ports; the oldest wins
-  | 'type-mismatch'      // several sources disagree on headless / ExternalName; the oldest wins
-  | 'missing-namespace'; // destination lacks the namespace and createNamespaces is off
-
-export interface Conflict {
-  kind: ConflictKind;
-  cluster: string;
-  namespace: string;
-  name: string;
-  message: string;
-}
 
 export interface Plan {
   actions: Action[];
