@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeApiError, KubeConnectionError } from '../kube/client.ts';
-import { cluster, config, destination, ep, rule, slice, source, svc } from '../model/fixtures.test-util.ts';
-import { ownershipLabels, SOURCES } from '../vocab/labels.ts';
-import type { Config } from '../config/types.ts';
-import type { Action, Conflict, DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
-import type { PlanReport } from './sync.ts';
-import { describeFailure, evaluate, requiredAccess, type Check, type ClusterFacts, type Outcome } from './doctor.ts';
+import { KubeApiError, KubeConnectionError } from '../../kube/client.ts';
+import { cluster, config, destination, ep, rule, slice, source, svc } from '../../model/fixtures.test-util.ts';
+import { ownershipLabels, SOURCES } from '../../vocab/labels.ts';
+import type { Config } from '../../config/types.ts';
+import type { Action, Conflict, DestinationSnapshot, SourceSnapshot } from '../../model/types.ts';
+import type { PlanReport } from '../sync.ts';
+import { describeFailure, evaluate, requiredAccess, type Check, type ClusterFacts, type Outcome } from './index.ts';
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 const no = (status: number, error = `${status}`): Outcome<never> => ({ ok: false, status, error });
