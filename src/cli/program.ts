@@ -9,8 +9,6 @@ import { statusCommand } from './commands/status.ts';
 import { syncCommand } from './commands/sync.ts';
 import { processIo, type Io } from './io.ts';
 
-export { EXIT, type Io } from './io.ts';
-
 export function buildProgram(io: Io = processIo): Command {
   const program = new Command('mcsync')
     .description('Make Services of one Kubernetes cluster usable from every other cluster of a flat, NAT-less network')

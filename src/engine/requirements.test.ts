@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../config/load.ts';
+import { cmp } from '../model/canonical.ts';
 import { cluster, config, rule } from '../model/fixtures.test-util.ts';
 import { checkLocalCluster } from './local-cluster.ts';
 import { leaseCluster, requiredAccess, writtenClusters, type Mode } from './requirements.ts';
@@ -44,7 +45,7 @@ test('pull mode: leaderElection.cluster, when set, still decides where the Lease
 });
 
 test('push mode is what it was: every destination written, the Lease on the first cluster', () => {
-  assert.deepEqual([...writtenClusters(fleet)].sort(), ['a', 'b', 'c']);
+  assert.deepEqual([...writtenClusters(fleet)].sort(cmp), ['a', 'b', 'c']);
   assert.equal(leaseCluster(fleet), 'a');
   assert.deepEqual(fmt('c', {}), [...clusterWideReads, ...writes]);
 });
