@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ControllerMetrics } from './metrics.ts';
-import { startHttpServer, type Check } from './http.ts';
+import { startHttpServer, type ProbeResult } from './http.ts';
 
 const HOST = '127.0.0.1';
 
@@ -27,7 +27,7 @@ function call(port: number, path: string, method = 'GET', agent?: import('node:h
 }
 
 async function withServer(
-  opts: { health?: () => Check; ready?: () => Check; status?: () => unknown },
+  opts: { health?: () => ProbeResult; ready?: () => ProbeResult; status?: () => unknown },
   fn: (port: number, metrics: ControllerMetrics) => Promise<void>,
 ): Promise<void> {
   const metrics = new ControllerMetrics();
@@ -60,8 +60,8 @@ test('port 0 binds a real free port; /metrics serves mcsync and process metrics'
 });
 
 test('/healthz and /readyz follow their callbacks between 200 and 503', async () => {
-  let health: Check = { ok: true };
-  let ready: Check = { ok: false, detail: 'caches not synced: west' };
+  let health: ProbeResult = { ok: true };
+  let ready: ProbeResult = { ok: false, detail: 'caches not synced: west' };
   await withServer({ health: () => health, ready: () => ready }, async (port) => {
     let r = await call(port, '/healthz');
     assert.equal(r.status, 200);

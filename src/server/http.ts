@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ControllerMetrics } from './metrics.ts';
 
-export interface Check {
+/** What /healthz or /readyz answers: 200 when ok, else 503, with the detail as JSON. */
+export interface ProbeResult {
   ok: boolean;
   detail?: unknown;
 }
@@ -16,9 +17,9 @@ export interface HttpServerOptions {
   port: number;
   metrics: ControllerMetrics;
   /** Process alive and its loops running; failing it makes Kubernetes restart the pod. */
-  health: () => Check;
+  health: () => ProbeResult;
   /** Leader with synced caches, or a standby with synced caches. */
-  ready: () => Check;
+  ready: () => ProbeResult;
   status?: () => unknown;
 }
 
@@ -85,9 +86,9 @@ async function handle(opts: HttpServerOptions, req: IncomingMessage, res: Server
       return send(res, 200, opts.metrics.contentType, body);
     }
     case '/healthz':
-      return sendCheck(res, opts.health);
+      return sendProbe(res, opts.health);
     case '/readyz':
-      return sendCheck(res, opts.ready);
+      return sendProbe(res, opts.ready);
     case '/status': {
       let body: string;
       try {
@@ -103,12 +104,12 @@ async function handle(opts: HttpServerOptions, req: IncomingMessage, res: Server
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function sendCheck(res: ServerResponse, check: () => Check): void {
-  let result: Check;
+function sendProbe(res: ServerResponse, probe: () => ProbeResult): void {
+  let result: ProbeResult;
   try {
-    result = check();
+    result = probe();
   } catch (err) {
-    // A check that throws cannot vouch for anything, so it counts as failing.
+    // A probe that throws cannot vouch for anything, so it counts as failing.
     result = { ok: false, detail: `check failed: ${message(err)}` };
   }
   const ok = result.ok === true;

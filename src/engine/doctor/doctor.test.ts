@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeApiError, KubeConnectionError } from '../kube/client.ts';
-import { cluster, config, destination, ep, rule, slice, source, svc } from '../model/fixtures.test-util.ts';
-import { ownershipLabels, SOURCES } from '../vocab/labels.ts';
-import type { Config } from '../config/types.ts';
-import type { Conflict } from '../model/conflicts.ts';
-import type { Action, DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
-import type { PlanReport } from './sync.ts';
-import { describeFailure, evaluate, requiredAccess, type Check, type ClusterFacts, type Outcome } from './doctor.ts';
+import { KubeApiError, KubeConnectionError } from '../../kube/client.ts';
+import { cluster, config, destination, ep, rule, slice, source, svc } from '../../model/fixtures.test-util.ts';
+import { ownershipLabels, SOURCES } from '../../vocab/labels.ts';
+import type { Config } from '../../config/types.ts';
+import type { Conflict } from '../../model/conflicts.ts';
+import type { Action, DestinationSnapshot, SourceSnapshot } from '../../model/types.ts';
+import type { PlanReport } from '../sync.ts';
+import { describeFailure, evaluate, requiredAccess, type Check, type ClusterFacts, type Outcome } from './index.ts';
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 const no = (status: number, error = `${status}`): Outcome<never> => ({ ok: false, status, error });
@@ -195,4 +195,18 @@ test('a cluster whose objects cannot be read warns in the checks that need them'
   assert.equal(get(r.checks, 'namespaces', 'b').result, 'warn');
   assert.equal(get(r.checks, 'orphaned-replicas', 'b').result, 'warn');
   assert.match(get(r.checks, 'pod-cidrs', 'b').message, /pod IPs unknown \(GET \/api\/v1\/services on b: 403 Forbidden\)/);
+});
+
+test('pull mode (--local-cluster b): writes are asked of b only, b holds the Lease, namespaces are judged only there', () => {
+  const mode = { localCluster: 'b' };
+  const pullHealthy = (name: string) => ({ ...healthy(cfg, name, []), access: requiredAccess(cfg, name, mode).map((need) => ({ need, allowed: ok(true) })) });
+  const r = evaluate({ config: cfg, facts: [pullHealthy('a'), pullHealthy('b')], plan: planReport(), mode });
+  assert.deepEqual(r.checks.filter((c) => c.name === 'lease-permissions').map((c) => c.scope), ['b']);
+  assert.deepEqual(r.checks.filter((c) => c.name === 'namespaces').map((c) => c.scope), ['b']);
+  assert.equal(get(r.checks, 'api-leases', 'a').result, 'pass');
+  assert.match(get(r.checks, 'permissions', 'a').message, /^all 6 permission\(s\)/, 'a is only read, in the namespace it exports');
+  assert.ok(!requiredAccess(cfg, 'a', mode).some((n) => ['create', 'update', 'delete'].includes(n.verb)));
+  const down: ClusterFacts = { cluster: 'b', reach: { ok: false, reason: 'refused', message: 'connection refused' } };
+  const skipped = evaluate({ config: cfg, facts: [pullHealthy('a'), down], plan: planReport(), mode }).checks.filter((c) => c.scope === 'b' && c.name !== 'reachable').map((c) => c.name);
+  assert.ok(skipped.includes('lease-permissions') && skipped.includes('namespaces'), skipped.join(' '));
 });

@@ -1,0 +1,26 @@
+// A plan as the CLI shows it: the action table, conflict and failure lines, and its JSON shape.
+import { actionTarget } from '../../model/actions.ts';
+import type { Action } from '../../model/types.ts';
+import type { ClusterFailure, PlanReport } from '../../engine/sync.ts';
+import { red, table, yellow } from '../output.ts';
+
+export function planJson(report: PlanReport) {
+  return {
+    actions: report.plan.actions.map((a) => ({ cluster: a.cluster, verb: a.verb, kind: a.ref.kind, name: actionTarget(a), reason: a.reason })),
+    conflicts: report.plan.conflicts,
+    excluded: report.excluded,
+    failures: report.failures,
+  };
+}
+
+export function actionsTable(actions: readonly Action[]): string {
+  return table(['CLUSTER', 'ACTION', 'KIND', 'NAME', 'REASON'], actions.map((a) => [a.cluster, a.verb, a.ref.kind, actionTarget(a), a.reason]));
+}
+
+export function conflictLines(report: PlanReport): string[] {
+  return report.plan.conflicts.map((c) => yellow(`conflict: ${c.cluster}: ${c.namespace}/${c.name}: ${c.message}`));
+}
+
+export function failureLines(failures: readonly ClusterFailure[]): string[] {
+  return failures.map((f) => red(`failed: cluster ${f.cluster} (${f.stage}): ${f.error}`));
+}

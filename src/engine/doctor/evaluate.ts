@@ -1,0 +1,60 @@
+// Everything doctor judges, from what was gathered: pure, so every verdict is unit-tested
+// without a server.
+import type { Config } from '../../config/types.ts';
+import { parseCidr } from '../../model/cidr.ts';
+import { leaseCluster, writtenClusters, type Mode } from '../requirements.ts';
+import { apiChecks, mcsCheck, permissionChecks, reachCheck } from './access.ts';
+import { podAddresses, podCidrCheck, podOverlapChecks, serviceCidrCheck, serviceCidrOverlap, type PodView } from './ranges.ts';
+import { namespaceCheck, orphanCheck } from './replicas.ts';
+import type { Check, DoctorInput, DoctorReport } from './types.ts';
+import { check, firstLine } from './verdict.ts';
+
+/** The checks a reachable cluster gets, so an unreachable one lists the same names as skipped. */
+function clusterCheckNames(config: Config, cluster: string, mode: Mode): string[] {
+  const names = ['api-endpointslices', 'api-leases', 'permissions'];
+  if (leaseCluster(config, mode) === cluster) names.push('lease-permissions');
+  names.push('mcs-crds', 'pod-cidrs', 'service-cidr');
+  if (writtenClusters(config, mode).has(cluster)) names.push('namespaces');
+  names.push('orphaned-replicas');
+  return names;
+}
+
+export function summarize(checks: Check[]): DoctorReport['summary'] {
+  const summary = { pass: 0, warn: 0, fail: 0, info: 0 };
+  for (const c of checks) summary[c.result]++;
+  return summary;
+}
+
+export function evaluate(input: DoctorInput): DoctorReport {
+  const { config, facts, plan, mode = {} } = input;
+  const readErrors = new Map(plan.failures.filter((f) => f.stage === 'read').map((f) => [f.cluster, firstLine(f.error)]));
+  const checks: Check[] = [];
+  const views: PodView[] = [];
+  // Missing namespaces matter where this instance writes: every destination, or in pull mode the local one.
+  const written = writtenClusters(config, mode);
+  for (const f of facts) {
+    checks.push(reachCheck(f));
+    if (!f.reach.ok) {
+      for (const name of clusterCheckNames(config, f.cluster, mode)) checks.push(check(name, f.cluster, 'info', 'skipped: unavailable'));
+      continue;
+    }
+    const isLease = leaseCluster(config, mode) === f.cluster;
+    checks.push(...apiChecks(f, isLease));
+    checks.push(...permissionChecks(f, isLease));
+    checks.push(mcsCheck(f));
+    const source = plan.sources.find((s) => s.cluster === f.cluster);
+    const view: PodView = {
+      cluster: f.cluster,
+      ...(f.nodeCidrs?.ok ? { cidrs: f.nodeCidrs.value.flatMap((n) => { const c = parseCidr(n.cidr); return c ? [{ node: n.node, cidr: c }] : []; }) } : {}),
+      ...(source ? { ips: podAddresses(source) } : {}),
+    };
+    views.push(view);
+    checks.push(podCidrCheck(f, view, readErrors.get(f.cluster)));
+    checks.push(serviceCidrCheck(f));
+    if (written.has(f.cluster)) checks.push(namespaceCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
+    checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
+  }
+  checks.push(...podOverlapChecks(views, facts));
+  checks.push(serviceCidrOverlap(facts));
+  return { checks, summary: summarize(checks) };
+}

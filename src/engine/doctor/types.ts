@@ -1,0 +1,49 @@
+// What doctor gathers from each cluster and what it reports: plain data, no I/O.
+import type { Config } from '../../config/types.ts';
+import type { AccessNeed, Mode } from '../requirements.ts';
+import type { PlanReport } from '../sync.ts';
+
+export type CheckResult = 'pass' | 'warn' | 'fail' | 'info';
+
+export interface Check {
+  name: string;
+  /** A cluster name, or "fleet" for checks across clusters. */
+  scope: string;
+  result: CheckResult;
+  /** One line: what was found, and when it is not a pass, what to do. */
+  message: string;
+  detail?: unknown;
+}
+
+export interface DoctorReport {
+  checks: Check[];
+  summary: Record<CheckResult, number>;
+}
+
+/** The scope of checks across clusters. */
+export const FLEET = 'fleet';
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; status?: number; error: string };
+
+export type Reachability = { ok: true; version: string; server: string } | { ok: false; reason: string; message: string };
+
+/** What was read from one cluster; fields beyond `reach` are absent when it could not be reached. */
+export interface ClusterFacts {
+  cluster: string;
+  reach: Reachability;
+  /** Resource names each group-version serves; status 404 means the group-version is absent. */
+  discovery?: { endpointslices: Outcome<string[]>; leases: Outcome<string[]>; mcs: Outcome<string[]> };
+  access?: { need: AccessNeed; allowed: Outcome<boolean> }[];
+  nodeCidrs?: Outcome<{ node: string; cidr: string }[]>;
+  kubernetesIp?: Outcome<string>;
+}
+
+export interface DoctorInput {
+  config: Config;
+  /** In config order, one per cluster. */
+  facts: ClusterFacts[];
+  /** computePlan over the reachable clusters. */
+  plan: PlanReport;
+  /** Pull mode: the Lease cluster defaults to the local one, as in `run`. */
+  mode?: Mode;
+}

@@ -1,0 +1,20 @@
+// `status`: the plan over what can be read, turned into one row per exported Service (the pure
+// verdicts are model/status.ts). Clusters that could not be connected are passed in as
+// unavailable, so their replicas are reported as such instead of as drift.
+import type { Config } from '../config/types.ts';
+import { computeStatus, type StatusRow } from '../model/status.ts';
+import type { Conflict } from '../model/conflicts.ts';
+import type { ConnectFailure, Connected } from './clusters.ts';
+import { computePlan, type ClusterFailure } from './sync.ts';
+
+export interface StatusReport {
+  services: StatusRow[];
+  conflicts: Conflict[];
+  failures: ClusterFailure[];
+}
+
+export async function status(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<StatusReport> {
+  const report = await computePlan(config, clusters, unreachable);
+  const { exports, plan, destinations, unavailable } = report;
+  return { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures };
+}
