@@ -112,10 +112,6 @@ const HELM = 'deploy/helm/mcsync/templates/rbac.yaml';
  * entry here must still be found (remove it once the manifest is fixed); anything else fails.
  */
 const KNOWN = new Set([
-  // Not used by mcsync (a namespace is only listed, watched and created; a 409 on create is
-  // taken as "exists"), but granted by both writer roles.
-  'deploy/rbac/destination-writer.yaml mcsync-destination-writer: grants what mcsync does not need: get namespaces cluster-wide',
-  `${HELM} TPL-destination-writer: grants what mcsync does not need: get namespaces cluster-wide`,
   // Documented in the manifest: a ClusterRole rule so that `kubectl apply -f deploy/rbac/` works
   // alone; namespaced/leader-election-role.yaml is the least-privilege form.
   `deploy/rbac/destination-writer.yaml mcsync-destination-writer: grants get/create/update leases.coordination.k8s.io cluster-wide, needed only in ${leaseNs}`,

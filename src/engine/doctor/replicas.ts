@@ -10,8 +10,8 @@ import { check, some } from './verdict.ts';
 
 export function namespaceCheck(config: Config, cluster: string, plan: PlanReport, readError?: string): Check {
   if (readError) return check('namespaces', cluster, 'warn', `cannot read the cluster (${readError}): fix that first`);
-  const missing = [...new Set(plan.plan.conflicts.filter((c) => c.cluster === cluster && c.kind === 'missing-namespace').map((c) => c.namespace))].sort();
-  const created = plan.plan.actions.filter((a) => a.cluster === cluster && a.verb === 'create' && a.ref.kind === 'Namespace').map((a) => a.ref.name).sort();
+  const missing = [...new Set(plan.plan.conflicts.filter((c) => c.cluster === cluster && c.kind === 'missing-namespace').map((c) => c.namespace))].sort(cmp);
+  const created = plan.plan.actions.filter((a) => a.cluster === cluster && a.verb === 'create' && a.ref.kind === 'Namespace').map((a) => a.ref.name).sort(cmp);
   if (missing.length > 0) {
     return check('namespaces', cluster, 'fail', `exports need namespace(s) ${some(missing)}, missing here and createNamespaces is false: create them, or set createNamespaces: true`, { missing });
   }
