@@ -5,7 +5,7 @@ import type { Config } from '../config/types.ts';
 import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Conflict } from '../model/conflicts.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
-import { computePlan, type ClusterFailure } from './sync.ts';
+import { computePlan, type ClusterFailure } from './plan.ts';
 
 export interface StatusReport {
   services: StatusRow[];

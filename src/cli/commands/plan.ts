@@ -1,6 +1,6 @@
 // `mcsync plan`: what sync would do, changing nothing.
 import type { Command } from 'commander';
-import { computePlan } from '../../engine/sync.ts';
+import { computePlan } from '../../engine/plan.ts';
 import { EXIT, type Io } from '../io.ts';
 import { withCommon, type CommonOpts } from '../options.ts';
 import { parseFormat, render } from '../output.ts';

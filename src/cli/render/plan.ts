@@ -1,7 +1,7 @@
 // A plan as the CLI shows it: the action table, conflict and failure lines, and its JSON shape.
 import { actionTarget } from '../../model/actions.ts';
 import type { Action } from '../../model/types.ts';
-import type { ClusterFailure, PlanReport } from '../../engine/sync.ts';
+import type { ClusterFailure, PlanReport } from '../../engine/plan.ts';
 import { red, table, yellow } from '../output.ts';
 
 export function planJson(report: PlanReport) {

@@ -6,7 +6,7 @@ import { ownershipLabels, SOURCES } from '../../vocab/labels.ts';
 import type { Config } from '../../config/types.ts';
 import type { Conflict } from '../../model/conflicts.ts';
 import type { Action, DestinationSnapshot, SourceSnapshot } from '../../model/types.ts';
-import type { PlanReport } from '../sync.ts';
+import type { PlanReport } from '../plan.ts';
 import { describeFailure, evaluate, requiredAccess, type Check, type ClusterFacts, type Outcome } from './index.ts';
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });

@@ -6,7 +6,7 @@ import type { Config } from '../../config/types.ts';
 import type { ConnectFailure, Connected } from '../clusters.ts';
 import { checkLocalCluster } from '../local-cluster.ts';
 import type { Mode } from '../requirements.ts';
-import { computePlan } from '../sync.ts';
+import { computePlan } from '../plan.ts';
 import { evaluate } from './evaluate.ts';
 import { gather } from './gather.ts';
 import type { DoctorReport } from './types.ts';

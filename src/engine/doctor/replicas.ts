@@ -4,7 +4,7 @@ import type { Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
 import { sourcesOf } from '../../model/replica-service.ts';
 import { isOwned } from '../../vocab/labels.ts';
-import type { PlanReport } from '../sync.ts';
+import type { PlanReport } from '../plan.ts';
 import type { Check } from './types.ts';
 import { check, some } from './verdict.ts';
 

@@ -1,7 +1,7 @@
 // What doctor gathers from each cluster and what it reports: plain data, no I/O.
 import type { Config } from '../../config/types.ts';
 import type { AccessNeed, Mode } from '../requirements.ts';
-import type { PlanReport } from '../sync.ts';
+import type { PlanReport } from '../plan.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail' | 'info';
 
