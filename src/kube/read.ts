@@ -2,7 +2,7 @@
 // Services and EndpointSlices its export rules can select (source side) and the namespaces,
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
-import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, ownershipSelector } from '../vocab/labels.ts';
+import { NOT_A_REPLICA_SELECTOR, SERVICE_NAME, ownershipSelector } from '../vocab/labels.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { EndpointSlice, Namespace, Service } from '../vocab/objects.ts';
 import type { KubeClient } from './client.ts';
@@ -22,18 +22,20 @@ export function sourceNamespaces(cluster: ClusterConfig): string[] | 'all' {
   return [...new Set(cluster.exports.map((r) => r.namespace!))].sort();
 }
 
-/** Slices written by mcsync (replicas from elsewhere) are not part of what a cluster exports. */
-const NOT_REPLICA = `${SLICE_MANAGED_BY}!=${SLICE_MANAGED_BY_VALUE}`;
+/** The namespaces to list and watch for a source: each one in scope, or undefined for all at once. */
+export function sourceCollections(cluster: ClusterConfig): (string | undefined)[] {
+  const scope = sourceNamespaces(cluster);
+  return scope === 'all' ? [undefined] : scope;
+}
 
 export async function readSource(client: KubeClient, cluster: ClusterConfig): Promise<SourceSnapshot> {
-  const scope = sourceNamespaces(cluster);
-  const namespaces = scope === 'all' ? [undefined] : scope;
+  const namespaces = sourceCollections(cluster);
   const services: Service[] = [];
   const slices = new Map<string, EndpointSlice[]>();
   await Promise.all(namespaces.map(async (ns) => {
     const [svc, sl] = await Promise.all([
       client.list<Service>(PATHS.services(ns)),
-      client.list<EndpointSlice>(PATHS.slices(ns), { labelSelector: NOT_REPLICA }),
+      client.list<EndpointSlice>(PATHS.slices(ns), { labelSelector: NOT_A_REPLICA_SELECTOR }),
     ]);
     services.push(...svc.items);
     for (const s of sl.items) {
