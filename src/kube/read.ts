@@ -2,7 +2,9 @@
 // Services and EndpointSlices its export rules can select (source side) and the namespaces,
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
-import { NOT_A_REPLICA_SELECTOR, SERVICE_NAME, ownershipSelector } from '../vocab/labels.ts';
+import { cmp } from '../model/canonical.ts';
+import { NOT_A_REPLICA_SELECTOR, ownershipSelector } from '../vocab/labels.ts';
+import { serviceKeyOfSlice } from '../vocab/keys.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { EndpointSlice, Namespace, Service } from '../vocab/objects.ts';
 import type { KubeClient } from './client.ts';
@@ -16,16 +18,13 @@ export const PATHS = {
   namespace: (name: string) => `/api/v1/namespaces/${name}`,
 };
 
-/** The namespaces a cluster's export rules look at, or 'all' when a rule names none. */
-export function sourceNamespaces(cluster: ClusterConfig): string[] | 'all' {
-  if (cluster.exports.some((r) => r.namespace === undefined)) return 'all';
-  return [...new Set(cluster.exports.map((r) => r.namespace!))].sort();
-}
-
-/** The namespaces to list and watch for a source: each one in scope, or undefined for all at once. */
+/**
+ * The collections to list and watch for a source: each namespace its export rules look at, or
+ * one undefined (every namespace at once) when a rule names none.
+ */
 export function sourceCollections(cluster: ClusterConfig): (string | undefined)[] {
-  const scope = sourceNamespaces(cluster);
-  return scope === 'all' ? [undefined] : scope;
+  if (cluster.exports.some((r) => r.namespace === undefined)) return [undefined];
+  return [...new Set(cluster.exports.map((r) => r.namespace!))].sort(cmp);
 }
 
 export async function readSource(client: KubeClient, cluster: ClusterConfig): Promise<SourceSnapshot> {
@@ -39,9 +38,8 @@ export async function readSource(client: KubeClient, cluster: ClusterConfig): Pr
     ]);
     services.push(...svc.items);
     for (const s of sl.items) {
-      const owner = s.metadata.labels?.[SERVICE_NAME];
-      if (!owner) continue;
-      const key = `${s.metadata.namespace}/${owner}`;
+      const key = serviceKeyOfSlice(s);
+      if (!key) continue;
       const list = slices.get(key);
       if (list) list.push(s);
       else slices.set(key, [s]);
