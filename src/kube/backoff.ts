@@ -32,8 +32,10 @@ export const REFLECTOR_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000, ji
  * (six by default) bounds the wait instead, and the server's Retry-After wins when longer.
  */
 export const WRITE_RETRY_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: Infinity, jitter: EQUAL_JITTER };
-/** A key whose reconcile failed, when its queue is not told otherwise. */
+/** A work queue's failed key, when the queue is not told otherwise. */
 export const QUEUE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000, jitter: QUEUE_JITTER };
+/** A controller key whose reconcile failed: a reconcile is several requests, so it starts slower. */
+export const RECONCILE_RETRY_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 30_000, jitter: QUEUE_JITTER };
 
 /** `ms` spread over its jitter range; `random` returns a number in [0, 1). */
 export function jittered(ms: number, jitter: Jitter, random: () => number = Math.random): number {

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import type { ServiceKey } from '../../vocab/keys.ts';
+import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
 import { TokenBucket } from '../../kube/ratelimit.ts';
 import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
 import type { Listed } from '../../kube/store.ts';
@@ -32,9 +33,6 @@ export interface ControllerOptions {
   fieldManager?: string;
 }
 
-/** Failed reconciles retry from 200 ms, doubling up to 30 s. */
-const QUEUE_RETRY = { baseDelayMs: 200, maxDelayMs: 30_000 };
-
 export class Controller {
   private readonly o: ControllerOptions;
   private readonly topology: Topology;
@@ -52,7 +50,8 @@ export class Controller {
     this.o = opts;
     const { config, metrics } = opts;
     this.queue = new WorkQueue({
-      ...QUEUE_RETRY,
+      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
+      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
       onDone: (_key, info) => {
         metrics?.queueWait.observe(info.waitMs / 1000);
         metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
