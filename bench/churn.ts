@@ -5,6 +5,7 @@ import type { ClusterInfo } from '../harness/src/cluster.ts';
 import { waitFor } from '../harness/src/wait.ts';
 import { KubeClient } from '../src/kube/client.ts';
 import { Reflector } from '../src/kube/reflector.ts';
+import { Store } from '../src/kube/store.ts';
 import type { EndpointSlice } from '../src/vocab/objects.ts';
 
 export interface ChurnResult {
@@ -41,7 +42,7 @@ export async function watchSlices(dests: { cluster: ClusterInfo; labelSelector: 
     const mine = pending.get(d.name)!;
     const seen = seenAt.get(d.name)!;
     return new Reflector<EndpointSlice>({
-      client, path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, labelSelector,
+      listerWatcher: client, store: new Store<EndpointSlice>(), path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, labelSelector,
       watchTimeoutSeconds: 300,
       onEvent: (e) => {
         if (e.type === 'modified') events.set(d.name, events.get(d.name)! + 1);

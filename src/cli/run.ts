@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { closeAll, connectAll, type Connected } from '../engine/clusters.ts';
-import { Controller } from '../engine/controller.ts';
+import { Controller } from '../engine/controller/controller.ts';
 import { KubeClient } from '../kube/client.ts';
 import { LeaderElector, leaseIdentity } from '../kube/lease.ts';
 import { startHttpServer } from '../server/http.ts';

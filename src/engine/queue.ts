@@ -5,6 +5,7 @@
 // A key is in at most one of three places: queued (waiting to start), in flight, or in flight
 // and dirty (changed while running, so it runs once more afterwards). Delayed adds wait in
 // timers and join the queue through add(), so they coalesce like any other event.
+import { QUEUE_BACKOFF, backoffDelay, type BackoffPolicy } from '../kube/backoff.ts';
 
 export interface QueueDoneInfo {
   /** From the first add that queued this run to the moment the worker started. */
@@ -25,11 +26,8 @@ export interface WorkQueueOptions {
 
 export type Worker = (key: string) => Promise<void>;
 
-const JITTER = 0.2;
-
 export class WorkQueue {
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
+  readonly #backoffPolicy: BackoffPolicy;
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #onDone: ((key: string, info: QueueDoneInfo) => void) | undefined;
@@ -51,8 +49,11 @@ export class WorkQueue {
   readonly #idle: (() => void)[] = [];
 
   constructor(options: WorkQueueOptions = {}) {
-    this.#baseDelayMs = options.baseDelayMs ?? 100;
-    this.#maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.#backoffPolicy = {
+      ...QUEUE_BACKOFF,
+      baseMs: options.baseDelayMs ?? QUEUE_BACKOFF.baseMs,
+      maxMs: options.maxDelayMs ?? QUEUE_BACKOFF.maxMs,
+    };
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? (() => performance.now());
     this.#onDone = options.onDone;
@@ -191,9 +192,6 @@ export class WorkQueue {
   }
 
   #backoff(failures: number): number {
-    const exp = Math.min(this.#baseDelayMs * 2 ** (failures - 1), this.#maxDelayMs);
-    const jittered = exp * (1 + (this.#random() * 2 - 1) * JITTER);
-    // Capping after the jitter keeps maxDelayMs a real ceiling.
-    return Math.min(jittered, this.#maxDelayMs);
+    return backoffDelay(failures - 1, this.#backoffPolicy, this.#random);
   }
 }

@@ -46,6 +46,26 @@ export interface WatchEvent {
   object: { metadata?: { name?: string; namespace?: string; resourceVersion?: string }; code?: number; reason?: string; message?: string; [k: string]: unknown };
 }
 
+export type WatchQuery = Record<string, string | number | boolean | undefined>;
+
+/** The verbs mcsync sends as plain requests (watches go through ListerWatcher). */
+export type ApiVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a writer needs of a cluster: one request at a time. KubeClient is one; a test fake is another. */
+export interface ApiClient {
+  /** The cluster's name, for messages. */
+  readonly name: string;
+  request<T>(method: ApiVerb, path: string, opts?: RequestOpts): Promise<T>;
+}
+
+/** What a reflector needs of a cluster, as client-go's ListerWatcher: a paged list and a watch. */
+export interface ListerWatcher {
+  /** The cluster's name, for messages. */
+  readonly name: string;
+  list<T>(path: string, query?: Record<string, string | undefined>): Promise<ListResult<T>>;
+  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
 export type RequestObserver = (verb: string, path: string, status: number) => void;
 
 export interface ClientOptions {
@@ -179,7 +199,7 @@ export class KubeClient {
    * timeoutSeconds), `signal` aborts it (resolves), or the connection fails (rejects). An HTTP
    * error status rejects with KubeApiError; a 410 inside the stream arrives as an ERROR event.
    */
-  async watch(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
     const base = await this.requestOptions();

@@ -7,7 +7,9 @@
 // gives up before anyone else can consider the lease expired.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { LEASE_RETRY_JITTER, jittered } from './backoff.ts';
 import { KubeApiError, type KubeClient } from './client.ts';
+import { WakeableSleep } from './sleep.ts';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -96,7 +98,7 @@ export class LeaderElector {
   private term = 0;
   private stopped = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new WakeableSleep();
   private deadlineTimer?: NodeJS.Timeout;
 
   /** The last Lease we read or wrote; its resourceVersion is the precondition of our next write. */
@@ -132,7 +134,7 @@ export class LeaderElector {
 
   async stop(opts: StopOptions = {}): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
     this.clearDeadline();
     // Release what the server says we hold, even if the last attempt won it after stop began.
@@ -154,13 +156,6 @@ export class LeaderElector {
     } catch (err) {
       this.log(`${what} threw`, { error: (err as Error).message });
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
-    });
   }
 
   private async run(): Promise<void> {
@@ -189,7 +184,7 @@ export class LeaderElector {
       }
       if (this.stopped) break;
       // Contenders spread their attempts as client-go's JitterUntil does; the leader renews on time.
-      await this.sleep(this.leading ? this.retryMs : this.retryMs * (1 + 1.2 * Math.random()));
+      await this.pause.sleep(this.leading ? this.retryMs : jittered(this.retryMs, LEASE_RETRY_JITTER));
     }
   }
 

@@ -4,6 +4,7 @@
 // `qps: Infinity` disables limiting. Zero is rejected rather than read as "unlimited": a
 // limit of zero looks like "no writes" as much as "no limit", and guessing wrong either
 // stalls a destination or floods it.
+import { sleep } from './sleep.ts';
 
 export interface TokenBucketOptions {
   /** Sustained rate in tokens per second; Infinity for no limit. */
@@ -37,7 +38,7 @@ export class TokenBucket {
     this.#qps = qps;
     this.#burst = burst;
     this.#now = options.now ?? (() => performance.now());
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#sleep = options.sleep ?? sleep;
     this.#tokens = burst;
     this.#last = this.#now();
   }

@@ -2,7 +2,9 @@
 // Services and EndpointSlices its export rules can select (source side) and the namespaces,
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
-import { SERVICE_NAME, SLICE_MANAGED_BY, SLICE_MANAGED_BY_VALUE, ownershipSelector } from '../vocab/labels.ts';
+import { cmp } from '../model/canonical.ts';
+import { NOT_A_REPLICA_SELECTOR, ownershipSelector } from '../vocab/labels.ts';
+import { serviceKeyOfSlice } from '../vocab/keys.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { EndpointSlice, Namespace, Service } from '../vocab/objects.ts';
 import type { KubeClient } from './client.ts';
@@ -16,30 +18,28 @@ export const PATHS = {
   namespace: (name: string) => `/api/v1/namespaces/${name}`,
 };
 
-/** The namespaces a cluster's export rules look at, or 'all' when a rule names none. */
-export function sourceNamespaces(cluster: ClusterConfig): string[] | 'all' {
-  if (cluster.exports.some((r) => r.namespace === undefined)) return 'all';
-  return [...new Set(cluster.exports.map((r) => r.namespace!))].sort();
+/**
+ * The collections to list and watch for a source: each namespace its export rules look at, or
+ * one undefined (every namespace at once) when a rule names none.
+ */
+export function sourceCollections(cluster: ClusterConfig): (string | undefined)[] {
+  if (cluster.exports.some((r) => r.namespace === undefined)) return [undefined];
+  return [...new Set(cluster.exports.map((r) => r.namespace!))].sort(cmp);
 }
 
-/** Slices written by mcsync (replicas from elsewhere) are not part of what a cluster exports. */
-const NOT_REPLICA = `${SLICE_MANAGED_BY}!=${SLICE_MANAGED_BY_VALUE}`;
-
 export async function readSource(client: KubeClient, cluster: ClusterConfig): Promise<SourceSnapshot> {
-  const scope = sourceNamespaces(cluster);
-  const namespaces = scope === 'all' ? [undefined] : scope;
+  const namespaces = sourceCollections(cluster);
   const services: Service[] = [];
   const slices = new Map<string, EndpointSlice[]>();
   await Promise.all(namespaces.map(async (ns) => {
     const [svc, sl] = await Promise.all([
       client.list<Service>(PATHS.services(ns)),
-      client.list<EndpointSlice>(PATHS.slices(ns), { labelSelector: NOT_REPLICA }),
+      client.list<EndpointSlice>(PATHS.slices(ns), { labelSelector: NOT_A_REPLICA_SELECTOR }),
     ]);
     services.push(...svc.items);
     for (const s of sl.items) {
-      const owner = s.metadata.labels?.[SERVICE_NAME];
-      if (!owner) continue;
-      const key = `${s.metadata.namespace}/${owner}`;
+      const key = serviceKeyOfSlice(s);
+      if (!key) continue;
       const list = slices.get(key);
       if (list) list.push(s);
       else slices.set(key, [s]);

@@ -1,21 +1,22 @@
-// List-then-watch of one resource collection in one cluster, kept in a local store. Our own
-// loop rather than client-node's informer: that one stops on the first non-410 error, never
-// asks for bookmarks and can stall silently. Here a stream that ends is re-opened from the last
-// resourceVersion, a 410 Gone relists, errors back off with jitter, a watchdog restarts a
-// watch that has gone quiet, and a periodic relist repairs anything a missed event left behind.
-import { KubeApiError, type KubeClient, type WatchEvent } from './client.ts';
+// List-then-watch of one resource collection in one cluster, kept in a store its owner passes
+// in. Our own loop rather than client-node's informer: that one stops on the first non-410
+// error, never asks for bookmarks and can stall silently. Here a stream that ends is re-opened
+// from the last resourceVersion, a 410 Gone relists, errors back off with jitter, a watchdog
+// restarts a watch that has gone quiet, and a periodic relist repairs anything a missed event
+// left behind.
+import { storeKey } from '../vocab/keys.ts';
+import { REFLECTOR_BACKOFF, backoffDelay } from './backoff.ts';
+import { KubeApiError, type ListerWatcher, type WatchEvent } from './client.ts';
+import { WakeableSleep } from './sleep.ts';
+import { slim, upsert, type Listed, type Store, type StoreEvent } from './store.ts';
 
-export interface Listed {
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
-}
+export type { Listed } from './store.ts';
+export type ReflectorEvent<T> = StoreEvent<T>;
 
-export type ReflectorEvent<T> =
-  | { type: 'added'; object: T }
-  | { type: 'modified'; object: T; old: T }
-  | { type: 'deleted'; object: T };
-
-export interface ReflectorOptions<T> {
-  client: KubeClient;
+export interface ReflectorOptions<T extends Listed> {
+  listerWatcher: ListerWatcher;
+  /** Where listed and watched objects go; owned by the caller, who may read it and apply its own writes. */
+  store: Store<T>;
   /** Collection path, e.g. /api/v1/namespaces/shop/services. */
   path: string;
   labelSelector?: string;
@@ -46,29 +47,18 @@ export interface ReflectorStats {
   lastErrorAt?: number;
 }
 
-/**
- * resourceVersions are opaque, but every apiserver backed by etcd issues them as increasing
- * integers; only when both are integers is one known to be older than the other.
- */
-function newer(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return true;
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) > BigInt(b);
-  return a !== b;
+/** What the owner of a reflector reads to judge the health of its cluster. */
+export interface ReflectorStatus {
+  readonly synced: boolean;
+  readonly connected: boolean;
+  readonly unhealthySince?: number;
+  readonly lastSeen?: number;
+  readonly stats: ReflectorStats;
 }
 
-/**
- * managedFields is often the largest part of an object and nothing in mcsync reads it; dropping
- * it before an object enters a store is what keeps a cache of thousands of slices small.
- */
-function slim<T extends Listed>(obj: T): T {
-  delete (obj.metadata as { managedFields?: unknown }).managedFields;
-  return obj;
-}
-
-export const keyOf = (o: Listed) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
-
-export class Reflector<T extends Listed> {
-  readonly store = new Map<string, T>();
+export class Reflector<T extends Listed> implements ReflectorStatus {
+  /** The owner's store, as passed in. */
+  readonly store: Store<T>;
   readonly stats: ReflectorStats = { lists: 0, watches: 0, relistsGone: 0, errors: 0 };
   private readonly o: ReflectorOptions<T>;
   private resourceVersion = '';
@@ -79,10 +69,11 @@ export class Reflector<T extends Listed> {
   private nextResync = 0;
   private listReason: ListReason = 'initial';
   private syncedWaiters: (() => void)[] = [];
-  private wake?: () => void;
+  private readonly pause = new WakeableSleep();
 
   constructor(opts: ReflectorOptions<T>) {
     this.o = opts;
+    this.store = opts.store;
   }
 
   get synced(): boolean {
@@ -114,21 +105,13 @@ export class Reflector<T extends Listed> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.abort();
-    this.wake?.();
+    this.pause.wake();
     await this.loop;
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
-    });
-  }
-
   private backoff(attempt: number): number {
-    const base = this.o.backoffBaseMs ?? 500;
-    const d = Math.min(this.o.backoffMaxMs ?? 30_000, base * 2 ** attempt);
-    return d / 2 + (this.o.random ?? Math.random)() * (d / 2);
+    const policy = { ...REFLECTOR_BACKOFF, baseMs: this.o.backoffBaseMs ?? REFLECTOR_BACKOFF.baseMs, maxMs: this.o.backoffMaxMs ?? REFLECTOR_BACKOFF.maxMs };
+    return backoffDelay(attempt, policy, this.o.random);
   }
 
   private fail(err: Error): void {
@@ -141,9 +124,9 @@ export class Reflector<T extends Listed> {
   }
 
   private async list(): Promise<void> {
-    const res = await this.o.client.list<T>(this.o.path, { labelSelector: this.o.labelSelector });
+    const res = await this.o.listerWatcher.list<T>(this.o.path, { labelSelector: this.o.labelSelector });
     this.stats.lists++;
-    const fresh = new Map(res.items.map((i) => [keyOf(i), slim(i)] as const));
+    const fresh = new Map(res.items.map((i) => [storeKey(i), slim(i)] as const));
     // Emit only the differences, so a relist after a gap repairs state without a storm of events.
     for (const [k, obj] of fresh) {
       const old = this.store.get(k);
@@ -151,11 +134,11 @@ export class Reflector<T extends Listed> {
       if (!old) this.o.onEvent?.({ type: 'added', object: obj });
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.o.onEvent?.({ type: 'modified', object: obj, old });
     }
-    for (const [k, old] of [...this.store]) {
-      if (!fresh.has(k)) {
-        this.store.delete(k);
-        this.o.onEvent?.({ type: 'deleted', object: old });
-      }
+    for (const k of [...this.store.keys()]) {
+      if (fresh.has(k)) continue;
+      const old = this.store.get(k)!;
+      this.store.delete(k);
+      this.o.onEvent?.({ type: 'deleted', object: old });
     }
     this.healthy();
     this.o.onList?.(this.listReason);
@@ -168,28 +151,6 @@ export class Reflector<T extends Listed> {
     }
   }
 
-  /**
-   * Takes in an object this process just wrote, as the server returned it, before its watch
-   * event arrives: the next plan then starts from what is really there instead of a stale copy
-   * that would cost a conflict and a needless second write.
-   */
-  remember(obj: T): void {
-    slim(obj);
-    const k = keyOf(obj);
-    const old = this.store.get(k);
-    if (old && !newer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return;
-    this.store.set(k, obj);
-    this.o.onEvent?.(old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj });
-  }
-
-  /** As remember, for an object this process just deleted. */
-  forget(key: string): void {
-    const old = this.store.get(key);
-    if (!old) return;
-    this.store.delete(key);
-    this.o.onEvent?.({ type: 'deleted', object: old });
-  }
-
   private apply(e: WatchEvent): 'gone' | 'error' | undefined {
     if (e.type === 'ERROR') {
       if (e.object.code === 410) {
@@ -197,24 +158,22 @@ export class Reflector<T extends Listed> {
         return 'gone';
       }
       this.listReason = 'error';
-      this.fail(new Error(`watch ${this.o.path} on ${this.o.client.name}: ${e.object.reason ?? ''} ${e.object.message ?? ''}`.trim()));
+      this.fail(new Error(`watch ${this.o.path} on ${this.o.listerWatcher.name}: ${e.object.reason ?? ''} ${e.object.message ?? ''}`.trim()));
       return 'error';
     }
     const obj = slim(e.object as unknown as T);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (e.type === 'BOOKMARK') return undefined;
-    const k = keyOf(obj);
-    const old = this.store.get(k);
     if (e.type === 'DELETED') {
-      if (!old) return undefined; // already forgotten after our own delete
+      const k = storeKey(obj);
+      if (!this.store.has(k)) return undefined; // already removed after our own delete
       this.store.delete(k);
       this.o.onEvent?.({ type: 'deleted', object: obj });
-    } else {
-      // Already remembered from our own write, or older than what we hold: nothing new.
-      if (old && !newer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return undefined;
-      this.store.set(k, obj);
-      this.o.onEvent?.(old ? { type: 'modified', object: obj, old } : { type: 'added', object: obj });
+      return undefined;
     }
+    // Nothing new when it is our own write, already applied, or older than what we hold.
+    const change = upsert(this.store, obj);
+    if (change) this.o.onEvent?.(change);
     return undefined;
   }
 
@@ -231,7 +190,7 @@ export class Reflector<T extends Listed> {
       : undefined;
     this.stats.watches++;
     try {
-      await this.o.client.watch(this.o.path, {
+      await this.o.listerWatcher.watch(this.o.path, {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
         timeoutSeconds: timeout,
@@ -267,7 +226,7 @@ export class Reflector<T extends Listed> {
         if (next === 'relist') {
           needList = true;
           // A server that keeps answering with errors must not turn into a tight list/watch loop.
-          if (this.listReason === 'error') await this.sleep(this.backoff(attempt++));
+          if (this.listReason === 'error') await this.pause.sleep(this.backoff(attempt++));
           else attempt = 0;
         } else {
           attempt = 0;
@@ -281,7 +240,7 @@ export class Reflector<T extends Listed> {
           continue;
         }
         this.fail(err as Error);
-        await this.sleep(this.backoff(attempt++));
+        await this.pause.sleep(this.backoff(attempt++));
       }
     }
   }

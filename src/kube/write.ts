@@ -6,8 +6,10 @@ import { isOwned } from '../vocab/labels.ts';
 import { overlayService, replicaMatches } from '../model/projection.ts';
 import type { Action } from '../model/types.ts';
 import type { EndpointSlice, Namespace, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
-import { KubeApiError, KubeConnectionError, type KubeClient } from './client.ts';
+import { KubeApiError, KubeConnectionError, type ApiClient } from './client.ts';
+import { WRITE_RETRY_BACKOFF, backoffDelay } from './backoff.ts';
 import { PATHS } from './read.ts';
+import { sleep } from './sleep.ts';
 
 export const FIELD_MANAGER = 'mcsync';
 
@@ -60,15 +62,13 @@ function phase(a: Action): number {
   return a.ref.kind === 'Service' ? 1 : 2;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function retryable(err: unknown): boolean {
   if (err instanceof KubeConnectionError) return err.kind !== 'auth-plugin';
   if (err instanceof KubeApiError) return err.status === 429 || err.status >= 500;
   return false;
 }
 
-async function runOne(client: KubeClient, action: Action, opts: WriteOptions): Promise<WriteResult> {
+async function runOne(client: ApiClient, action: Action, opts: WriteOptions): Promise<WriteResult> {
   const max = opts.maxAttempts ?? 6;
   let current: Action = action;
   for (let attempt = 1; ; attempt++) {
@@ -86,8 +86,8 @@ async function runOne(client: KubeClient, action: Action, opts: WriteOptions): P
     } catch (err) {
       if (attempt < max && retryable(err)) {
         const ra = err instanceof KubeApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 0;
-        const base = (opts.backoffMs ?? 200) * 2 ** (attempt - 1);
-        await sleep(Math.max(ra, base / 2 + Math.random() * base / 2));
+        const policy = { ...WRITE_RETRY_BACKOFF, baseMs: opts.backoffMs ?? WRITE_RETRY_BACKOFF.baseMs };
+        await sleep(Math.max(ra, backoffDelay(attempt - 1, policy)));
         continue;
       }
       return { action, outcome: 'failed', detail: (err as Error).message, attempts: attempt };
@@ -103,7 +103,7 @@ interface AttemptOutcome {
   object?: AnyObject;
 }
 
-async function attemptOnce(client: KubeClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
+async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
   const query = { fieldManager: opts.fieldManager ?? FIELD_MANAGER };
   const kind = action.ref.kind;
   if (action.verb === 'create') {
@@ -183,7 +183,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 /** Applies every action for one destination cluster; never throws for a single failed write. */
-export async function applyActions(client: KubeClient, actions: Action[], opts: WriteOptions): Promise<WriteResult[]> {
+export async function applyActions(client: ApiClient, actions: Action[], opts: WriteOptions): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
   const phases = Map.groupBy(actions, phase);
   for (const p of [...phases.keys()].sort((x, y) => x - y)) {

@@ -10,7 +10,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type ReconcileResult = 'ok' | 'error';
 export type WriteVerb = 'create' | 'update' | 'delete';
 export type WriteKind = 'Service' | 'EndpointSlice' | 'Namespace';
-export type WriteResult = 'done' | 'skipped' | 'failed';
+/** What became of one write (kube/write.ts WriteResult.outcome). */
+export type WriteOutcome = 'done' | 'skipped' | 'failed';
 export type RelistReason = 'gone' | 'resync' | 'error' | 'initial';
 export type ConfigReloadResult = 'ok' | 'rejected';
 

@@ -20,6 +20,7 @@ import { compact, currentRevision, deleteKey, hasKey, putKey, registryKey } from
 import { Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { KubeClient } from '../../src/kube/client.ts';
+import { Store } from '../../src/kube/store.ts';
 import { Reflector, type Listed, type ReflectorEvent } from '../../src/kube/reflector.ts';
 
 const external = process.env.MCSYNC_TEST_KUBECONFIGS
@@ -69,7 +70,7 @@ describe('reflector: 410 Gone after etcd compaction', { skip: external }, () => 
       await k.create('doomed');
       const events: ReflectorEvent<Listed>[] = [];
       const reflector = new Reflector<Listed>({
-        client, path: k.path, labelSelector: selector,
+        listerWatcher: client, store: new Store<Listed>(), path: k.path, labelSelector: selector,
         watchTimeoutSeconds: 2, backoffBaseMs: 100, backoffMaxMs: 1000,
         // No periodic relist: only the 410 may be what makes it list again.
         resyncMs: 0,

@@ -6,6 +6,7 @@ import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.t
 import { Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { KubeClient } from '../../src/kube/client.ts';
+import { Store } from '../../src/kube/store.ts';
 import { Reflector, type ReflectorEvent } from '../../src/kube/reflector.ts';
 import type { Service } from '../../src/vocab/objects.ts';
 
@@ -25,7 +26,7 @@ describe('reflector', () => {
     await pods.core.createNamespacedService({ namespace: 'watched', body: svc('ignored', { watched: 'no' }) });
     client = KubeClient.fromFile('r', set.get('r').kubeconfigPath);
     reflector = new Reflector<Service>({
-      client, path: '/api/v1/namespaces/watched/services', labelSelector: 'watched=yes',
+      listerWatcher: client, store: new Store<Service>(), path: '/api/v1/namespaces/watched/services', labelSelector: 'watched=yes',
       watchTimeoutSeconds: 2, backoffBaseMs: 100, backoffMaxMs: 1000,
       onEvent: (e) => events.push(e),
     });

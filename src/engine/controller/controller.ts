@@ -1,0 +1,194 @@
+// Controller mode: reflectors keep every cluster's relevant objects in memory, events become
+// Service keys on a coalescing queue, and each key is reconciled with the same pure planner
+// `sync` uses — restricted to that key — then written through each destination's budget.
+// This file is the wiring: which stores and watches exist (topology.ts), how healthy each
+// cluster is (health.ts), what one reconcile does (reconciler.ts); here are the queue, the
+// timers and start/stop.
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.ts';
+import type { ServiceKey } from '../../vocab/keys.ts';
+import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
+import { TokenBucket } from '../../kube/ratelimit.ts';
+import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
+import type { Listed } from '../../kube/store.ts';
+import type { Connected } from '../clusters.ts';
+import { WorkQueue } from '../queue.ts';
+import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import { PendingPropagations } from './propagation.ts';
+import { Reconciler, type Destination } from './reconciler.ts';
+import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
+
+export type { ClusterHealth } from './health.ts';
+
+export interface ControllerOptions {
+  config: Config;
+  clusters: Map<string, Connected>;
+  log: Logger;
+  metrics?: ControllerMetricsSink;
+  /** Pull mode: read every cluster, write only this one. */
+  localCluster?: string;
+  /** Writes happen only while this says so (leader election); default always. */
+  isLeader?: () => boolean;
+  fieldManager?: string;
+}
+
+export class Controller {
+  private readonly o: ControllerOptions;
+  private readonly topology: Topology;
+  private readonly reflectors: { cluster: string; r: Reflector<Listed> }[] = [];
+  private readonly healthTracker: ClusterHealthTracker;
+  private readonly propagation = new PendingPropagations();
+  private readonly reconciler: Reconciler;
+  private readonly queue: WorkQueue;
+  private ticker?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
+  private started = false;
+  private stopped = false;
+
+  constructor(opts: ControllerOptions) {
+    this.o = opts;
+    const { config, metrics } = opts;
+    this.queue = new WorkQueue({
+      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
+      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
+      onDone: (_key, info) => {
+        metrics?.queueWait.observe(info.waitMs / 1000);
+        metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
+        metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
+      },
+    });
+    for (const c of config.clusters) {
+      if (!opts.clusters.has(c.name)) throw new Error(`cluster ${c.name} is not connected`);
+      metrics?.addCluster(c.name);
+    }
+    this.topology = topology(config, opts.localCluster);
+    const byCluster = new Map<string, ReflectorStatus[]>();
+    for (const w of this.topology.watches) {
+      const r = this.reflector(w);
+      this.reflectors.push({ cluster: w.cluster, r });
+      byCluster.set(w.cluster, [...(byCluster.get(w.cluster) ?? []), r]);
+    }
+    this.healthTracker = new ClusterHealthTracker(config.clusters, [...this.topology.sources.values()].map((s) => s.config), byCluster);
+    const destinations = new Map<string, Destination>();
+    for (const [cluster, caches] of this.topology.destinations) {
+      destinations.set(cluster, {
+        ...caches,
+        client: opts.clusters.get(cluster)!.client,
+        limiter: new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst }),
+      });
+    }
+    this.reconciler = new Reconciler({
+      config,
+      sources: this.topology.sources,
+      destinations,
+      log: opts.log,
+      metrics,
+      propagation: this.propagation,
+      fieldManager: opts.fieldManager,
+      isStale: (cluster) => this.healthTracker.isStale(cluster),
+      isLeader: () => this.isLeader,
+      isStopping: () => this.stopped,
+      // Queued as the watch events of those writes would have been; they will not be, being no newer.
+      onOwnWrite: (_cluster, keys) => this.enqueue(keys),
+    });
+  }
+
+  private reflector(w: Watch): Reflector<Listed> {
+    const { config, log, metrics } = this.o;
+    const cluster = w.cluster;
+    return new Reflector<Listed>({
+      listerWatcher: this.o.clusters.get(cluster)!.client,
+      store: w.store,
+      path: w.path,
+      labelSelector: w.labelSelector,
+      watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
+      resyncMs: config.controller.resyncMs,
+      onError: (err) => {
+        log.warn({ cluster, resource: w.resource, err: err.message }, 'watch error');
+        metrics?.watchRestarts.inc({ cluster, resource: w.resource });
+        metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
+      },
+      onList: (reason: ListReason) => metrics?.relists.inc({ cluster, resource: w.resource, reason }),
+      onEvent: (e) => {
+        const keys = w.keysOf(e, () => allKeys(this.topology));
+        if (w.role === 'source') this.sourceChanged(cluster, keys);
+        else this.enqueue(keys);
+      },
+    });
+  }
+
+  private get isLeader(): boolean {
+    return this.o.isLeader?.() ?? true;
+  }
+
+  /** Every reflector has listed once: reconciling before that would collect what it has not seen yet. */
+  get synced(): boolean {
+    return this.reflectors.every(({ r }) => r.synced);
+  }
+
+  private enqueue(keys: ServiceKey[]): void {
+    if (!this.started || this.stopped) return;
+    for (const k of keys) this.queue.add(k);
+    this.o.metrics?.queueDepth.set(this.queue.length);
+  }
+
+  private sourceChanged(cluster: string, keys: ServiceKey[]): void {
+    // The initial lists are not changes to propagate; timing them would measure start-up.
+    if (!this.started) return;
+    this.propagation.observed(cluster, keys);
+    this.enqueue(keys);
+  }
+
+  async start(): Promise<void> {
+    for (const { r } of this.reflectors) r.start();
+    await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
+    if (this.stopped) return;
+    this.started = true;
+    this.queue.start((key) => this.reconciler.reconcile(key), this.o.config.concurrency);
+    this.ticker = setInterval(() => this.tick(), 1000);
+    this.resyncTimer = setInterval(() => this.resyncAll(), this.o.config.controller.resyncMs);
+    this.tick();
+    this.resyncAll();
+    const keys = allKeys(this.topology);
+    this.o.log.info({ keys: keys.length, sources: [...this.topology.sources.keys()], destinations: [...this.topology.destinations.keys()] }, 'caches synced; reconciling');
+  }
+
+  /** After this instance becomes leader: everything may have changed while it stood by. */
+  resyncAll(): void {
+    this.enqueue(allKeys(this.topology));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    clearInterval(this.resyncTimer);
+    await this.queue.shutdown();
+    await Promise.all(this.reflectors.map(({ r }) => r.stop()));
+  }
+
+  /** Staleness transitions, and the per-cluster gauges. */
+  private tick(): void {
+    for (const t of this.healthTracker.refresh()) {
+      this.o.log.warn({ cluster: t.cluster, stale: t.stale, policy: t.policy }, t.stale ? 'source cluster is stale' : 'source cluster is back');
+      this.enqueue(sourceKeys(this.topology.sources.get(t.cluster)!));
+    }
+    const m = this.o.metrics;
+    if (!m) return;
+    for (const h of this.health()) {
+      m.clusterConnected.set({ cluster: h.cluster }, h.connected ? 1 : 0);
+      m.clusterSynced.set({ cluster: h.cluster }, h.synced ? 1 : 0);
+      m.clusterStale.set({ cluster: h.cluster }, h.stale ? 1 : 0);
+      if (h.lastSeen) m.clusterLastSeen.set({ cluster: h.cluster }, Date.parse(h.lastSeen) / 1000);
+    }
+    for (const [cluster, d] of this.topology.destinations) {
+      m.managedObjects.set({ cluster, kind: 'Service' }, d.services.size);
+      m.managedObjects.set({ cluster, kind: 'EndpointSlice' }, d.slices.size);
+    }
+    m.queueDepth.set(this.queue.length);
+  }
+
+  health(): ClusterHealth[] {
+    return this.healthTracker.health();
+  }
+}

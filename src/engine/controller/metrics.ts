@@ -1,0 +1,40 @@
+// What the controller records, as the smallest interface that says so. The engine never sees a
+// metrics library: server/metrics.ts's Prometheus instruments satisfy this structurally, and
+// cli/run.ts hands them in. Label values are small fixed sets or cluster names.
+
+export type Labels<L extends string> = Record<L, string>;
+
+export interface CounterSink<L extends string> {
+  inc(labels: Labels<L>): void;
+}
+
+export interface GaugeSink<L extends string> {
+  set(labels: Labels<L>, value: number): void;
+}
+
+export interface HistogramSink<L extends string> {
+  observe(labels: Labels<L>, value: number): void;
+}
+
+export interface ControllerMetricsSink {
+  /** Seconds from a source change being observed to its write in a destination being acknowledged. */
+  propagation: HistogramSink<'source' | 'destination'>;
+  queueDepth: { set(value: number): void };
+  /** Seconds a key waited before a worker took it. */
+  queueWait: { observe(value: number): void };
+  reconcileDuration: HistogramSink<'result'>;
+  reconciles: CounterSink<'result'>;
+  writes: CounterSink<'cluster' | 'verb' | 'kind' | 'result'>;
+  clusterConnected: GaugeSink<'cluster'>;
+  clusterSynced: GaugeSink<'cluster'>;
+  clusterStale: GaugeSink<'cluster'>;
+  /** Unix seconds. */
+  clusterLastError: GaugeSink<'cluster'>;
+  /** Unix seconds. */
+  clusterLastSeen: GaugeSink<'cluster'>;
+  managedObjects: GaugeSink<'cluster' | 'kind'>;
+  watchRestarts: CounterSink<'cluster' | 'resource'>;
+  relists: CounterSink<'cluster' | 'resource' | 'reason'>;
+  /** Creates a cluster's series at their starting values, before anything is known of it. */
+  addCluster(cluster: string): void;
+}

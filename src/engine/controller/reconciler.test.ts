@@ -1,0 +1,145 @@
+// The reconciler against in-memory stores and scripted API clients: no reflectors, no
+// servers. Each test scripts what a destination's apiserver answers and checks what was sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Config } from '../../config/types.ts';
+import { cluster, config, ep, rule, slice, svc } from '../../model/fixtures.test-util.ts';
+import { storeKey } from '../../vocab/keys.ts';
+import { SERVICE_NAME } from '../../vocab/labels.ts';
+import type { EndpointSlice, Service } from '../../vocab/objects.ts';
+import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
+import { Reconciler, type Destination, type ReconcileLog } from './reconciler.ts';
+import { topology } from './topology.ts';
+
+const quiet: ReconcileLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+const SVCS = '/api/v1/namespaces/shop/services';
+const SLICES = '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices';
+
+/** east exports namespace shop to west; west already has the namespace. */
+function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })]), cluster('west')])) {
+  const topo = topology(cfg);
+  const apis = new Map([...topo.destinations.keys()].map((c) => [c, new ScriptedApi(c)]));
+  const destinations = new Map<string, Destination>([...topo.destinations].map(([c, caches]) => [c, { ...caches, client: apis.get(c)! }]));
+  destinations.get('west')!.namespaces.set('shop', { metadata: { name: 'shop' } });
+  const stale = new Set<string>();
+  const ownWrites: string[] = [];
+  const reconciler = new Reconciler({
+    config: cfg, sources: topo.sources, destinations, log: quiet,
+    isStale: (c) => stale.has(c),
+    onOwnWrite: (c, keys) => ownWrites.push(...keys.map((k) => `${c} ${k}`)),
+  });
+  const east = topo.sources.get('east')!;
+  const put = {
+    service: (s: Service) => east.services[0]!.set(storeKey(s), s),
+    slice: (s: EndpointSlice) => east.slices[0]!.set(storeKey(s), s),
+  };
+  return { reconciler, west: destinations.get('west')!, westApi: apis.get('west')!, eastApi: apis.get('east')!, put, stale, ownWrites };
+}
+
+/** Scripts west's answers for a first replication of `name`: not there yet, then created. */
+function scriptCreate(api: ScriptedApi, name: string, rv: number): void {
+  api.on('GET', `${SVCS}/${name}`, apiError(404, 'NotFound')).on('POST', SVCS, stored(String(rv))).on('POST', SLICES, stored(String(rv + 1)));
+}
+
+const exported = (name: string, ip: string) => [svc('shop', name), slice('shop', name, `${name}-abc`, [ep(ip)])] as const;
+
+test('a new export creates the Service, then its slice, and the created objects land in the caches', async () => {
+  const w = world();
+  const [service, sl] = exported('web', '10.1.0.1');
+  w.put.service(service);
+  w.put.slice(sl);
+  scriptCreate(w.westApi, 'web', 100);
+
+  await w.reconciler.reconcile('shop/web');
+
+  assert.deepEqual(w.westApi.requests.map((r) => `${r.method} ${r.path}`), [`GET ${SVCS}/web`, `POST ${SVCS}`, `POST ${SLICES}`]);
+  assert.deepEqual(w.eastApi.requests, [], 'nothing is written back to the source');
+  assert.equal(w.west.services.get('shop/web')?.metadata.resourceVersion, '100');
+  assert.equal(w.west.slices.indexed('shop/web').length, 1);
+  assert.equal(w.west.slices.indexed('shop/web')[0]?.endpoints?.[0]?.addresses[0], '10.1.0.1');
+  assert.ok(w.ownWrites.includes('west shop/web'), 'own writes are reported as changes to their key');
+});
+
+test('reconciling again after its own writes sends nothing: the caches already hold them', async () => {
+  const w = world();
+  const [service, sl] = exported('web', '10.1.0.1');
+  w.put.service(service);
+  w.put.slice(sl);
+  scriptCreate(w.westApi, 'web', 100);
+  await w.reconciler.reconcile('shop/web');
+  const before = w.westApi.requests.length;
+
+  await w.reconciler.reconcile('shop/web');
+
+  assert.equal(w.westApi.requests.length, before);
+});
+
+test('a source change for one key writes only that key', async () => {
+  const w = world();
+  for (const [name, ip, rv] of [['web', '10.1.0.1', 100], ['api', '10.1.0.2', 200]] as const) {
+    const [service, sl] = exported(name, ip);
+    w.put.service(service);
+    w.put.slice(sl);
+    scriptCreate(w.westApi, name, rv);
+    await w.reconciler.reconcile(`shop/${name}`);
+  }
+  const before = w.westApi.requests.length;
+  const [, moved] = exported('web', '10.1.0.9');
+  w.put.slice({ ...moved, metadata: { ...moved.metadata, resourceVersion: '2' } });
+  const replicaSlice = w.west.slices.indexed('shop/web')[0]!;
+  w.westApi.on('PUT', `${SLICES}/${replicaSlice.metadata.name}`, stored('300'));
+
+  await w.reconciler.reconcile('shop/web');
+  await w.reconciler.reconcile('shop/api');
+
+  const sent = w.westApi.requests.slice(before);
+  assert.deepEqual(sent.map((r) => `${r.method} ${r.path}`), [`PUT ${SLICES}/${replicaSlice.metadata.name}`]);
+  assert.equal((sent[0]!.body as EndpointSlice).metadata.labels?.[SERVICE_NAME], 'web');
+  assert.equal(w.west.slices.indexed('shop/web')[0]?.endpoints?.[0]?.addresses[0], '10.1.0.9');
+});
+
+test('a stale (unreachable) source under policy keep writes nothing: its last known state stands', async () => {
+  const w = world();
+  const [service, sl] = exported('web', '10.1.0.1');
+  w.put.service(service);
+  w.put.slice(sl);
+  scriptCreate(w.westApi, 'web', 100);
+  await w.reconciler.reconcile('shop/web');
+  const before = w.westApi.requests.length;
+
+  w.stale.add('east');
+  await w.reconciler.reconcile('shop/web');
+
+  assert.equal(w.westApi.requests.length, before);
+});
+
+test('the same stale source under policy withdraw does take its replica away (so the test above is not vacuous)', async () => {
+  const w = world(config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })], { stalePolicy: 'withdraw' }), cluster('west')]));
+  const [service, sl] = exported('web', '10.1.0.1');
+  w.put.service(service);
+  w.put.slice(sl);
+  scriptCreate(w.westApi, 'web', 100);
+  await w.reconciler.reconcile('shop/web');
+  const before = w.westApi.requests.length;
+  const replicaSlice = w.west.slices.indexed('shop/web')[0]!;
+  w.westApi.on('DELETE', `${SLICES}/${replicaSlice.metadata.name}`, { value: {} }).on('DELETE', `${SVCS}/web`, { value: {} });
+
+  w.stale.add('east');
+  await w.reconciler.reconcile('shop/web');
+
+  assert.ok(w.westApi.requests.slice(before).every((r) => r.method === 'DELETE'));
+  assert.ok(w.westApi.requests.length > before);
+  assert.equal(w.west.services.has('shop/web'), false, 'own deletes leave the caches too');
+});
+
+test('a write that fails makes reconcile throw, so the queue retries the key', async () => {
+  const w = world();
+  const [service, sl] = exported('web', '10.1.0.1');
+  w.put.service(service);
+  w.put.slice(sl);
+  w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, apiError(403, 'Forbidden'));
+
+  await assert.rejects(w.reconciler.reconcile('shop/web'), /reconcile shop\/web: west: .*403/);
+  assert.equal(w.west.services.has('shop/web'), false, 'nothing unwritten enters the cache');
+});

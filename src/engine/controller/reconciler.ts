@@ -1,0 +1,185 @@
+// Reconciles one Service key, level-based: whatever events led here, it reads the current
+// state of that key from the caches and makes every destination match it, so a missed,
+// duplicated or reordered event costs nothing but the run itself. It owns no caches, no queue
+// and no timers; a failure throws, and the queue that called it retries with backoff.
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.ts';
+import { isOwned } from '../../vocab/labels.ts';
+import { splitServiceKey, storeKey, type ServiceKey } from '../../vocab/keys.ts';
+import type { EndpointSlice, Service } from '../../vocab/objects.ts';
+import { planDestination } from '../../model/plan.ts';
+import { selectExports } from '../../model/select.ts';
+import { staleView } from '../../model/stale.ts';
+import type { Action, DestinationSnapshot, Export, SourceSnapshot } from '../../model/types.ts';
+import { KubeApiError, type ApiClient } from '../../kube/client.ts';
+import { PATHS } from '../../kube/read.ts';
+import { remove, upsert } from '../../kube/store.ts';
+import { applyActions, type WriteResult } from '../../kube/write.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import { PendingPropagations } from './propagation.ts';
+import { serviceEventKeys, sliceEventKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
+
+/** A destination as the reconciler writes to it: its caches, a client and its write budget. */
+export interface Destination extends DestinationCaches {
+  client: ApiClient;
+  limiter?: { take(): Promise<void> };
+}
+
+export type ReconcileLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface ReconcilerOptions {
+  config: Config;
+  /** In config order. */
+  sources: ReadonlyMap<string, SourceCaches>;
+  destinations: ReadonlyMap<string, Destination>;
+  log: ReconcileLog;
+  /** Whether a source's cached view is too old to trust; its stale policy then applies. Default never. */
+  isStale?: (cluster: string) => boolean;
+  /** Writes happen only while this says so (leader election); default always. */
+  isLeader?: () => boolean;
+  /** True once the controller is stopping: writes still queued in a reconcile are not sent. */
+  isStopping?: () => boolean;
+  metrics?: Pick<ControllerMetricsSink, 'writes' | 'propagation'>;
+  propagation?: PendingPropagations;
+  fieldManager?: string;
+  /** Service keys our own writes changed in a destination's caches, as their watch events would have. */
+  onOwnWrite?: (cluster: string, keys: ServiceKey[]) => void;
+}
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  readonly #propagation: PendingPropagations;
+  /** The conflict text last logged per destination and key, so a standing conflict is logged once. */
+  readonly #reportedConflicts = new Map<string, string>();
+
+  constructor(opts: ReconcilerOptions) {
+    this.#o = opts;
+    this.#propagation = opts.propagation ?? new PendingPropagations();
+  }
+
+  get #isLeader(): boolean {
+    return this.#o.isLeader?.() ?? true;
+  }
+
+  async reconcile(key: ServiceKey): Promise<void> {
+    if (!this.#isLeader) return;
+    const { config, log } = this.#o;
+    const pending = this.#propagation.take(key);
+    // 1. What the sources export under this key, from their caches, stale policy applied.
+    const { exports } = selectExports(config, this.#sourceSnapshots(key));
+    // 2. Each destination that has or should have a replica: plan, write, take in the writes.
+    const failures: string[] = [];
+    await Promise.all([...this.#o.destinations.values()].map(async (d) => {
+      const outcome = await this.#reconcileDestination(d, key, exports);
+      if (outcome.failure !== undefined) failures.push(`${d.cluster}: ${outcome.failure}`);
+      // 3. Written to this destination: the change propagated, timed from when it was seen.
+      else if (outcome.wrote && pending) this.#o.metrics?.propagation.observe({ source: pending.source, destination: d.cluster }, this.#propagation.secondsSince(pending));
+    }));
+    log.debug({ key, exports: exports.length, failures: failures.length }, 'reconciled');
+    if (failures.length) {
+      if (pending) this.#propagation.restore(key, pending);
+      throw new Error(`reconcile ${key}: ${failures.join('; ')}`);
+    }
+  }
+
+  #sourceSnapshots(key: ServiceKey): SourceSnapshot[] {
+    const out: SourceSnapshot[] = [];
+    for (const [cluster, s] of this.#o.sources) {
+      const services = s.services.map((st) => st.get(key)).filter((x): x is Service => x !== undefined);
+      const slices = new Map([[key, s.slices.flatMap((st) => st.indexed(key))]]);
+      out.push(staleView({ cluster, services, slices }, s.config.stalePolicy, this.#o.isStale?.(cluster) ?? false));
+    }
+    return out;
+  }
+
+  /** Whether anything was written, or why the destination could not be brought in line. */
+  async #reconcileDestination(d: Destination, key: ServiceKey, exports: Export[]): Promise<{ wrote: boolean; failure?: string }> {
+    const { config, log, metrics } = this.#o;
+    const targeted = exports.some((e) => e.sourceCluster !== d.cluster && e.destinations.includes(d.cluster));
+    if (!targeted && !d.services.has(key) && !d.slices.hasIndexed(key)) return { wrote: false };
+    let actions: Action[];
+    try {
+      const snapshot = await this.#destinationSnapshot(d, key, targeted);
+      const plan = planDestination(config, snapshot, exports);
+      actions = plan.actions;
+      const conflictText = plan.conflicts.map((c) => c.message).join('; ');
+      const reported = `${d.cluster}|${key}`;
+      if (conflictText !== (this.#reportedConflicts.get(reported) ?? '')) {
+        if (conflictText) log.warn({ cluster: d.cluster, key, conflicts: plan.conflicts }, 'conflict');
+        this.#reportedConflicts.set(reported, conflictText);
+      }
+    } catch (err) {
+      return { wrote: false, failure: (err as Error).message };
+    }
+    if (actions.length === 0) return { wrote: false };
+    const results = await applyActions(d.client, actions, {
+      instance: config.instance,
+      concurrency: config.concurrency,
+      limiter: d.limiter,
+      fieldManager: this.#o.fieldManager,
+      refuse: () => (this.#isLeader && !this.#o.isStopping?.() ? undefined : 'not the leader any more; write not sent'),
+      onResult: (r) => {
+        const kind = r.action.ref.kind;
+        this.#takeInOwnWrite(d, r);
+        metrics?.writes.inc({ cluster: d.cluster, verb: r.action.verb, kind, result: r.outcome });
+        const fields = { cluster: d.cluster, key, verb: r.action.verb, kind, reason: r.action.reason, outcome: r.outcome };
+        if (r.outcome === 'failed') log.error({ ...fields, error: r.detail }, 'write failed');
+        else log.info(fields, 'replica changed');
+      },
+    });
+    const failed = results.find((r) => r.outcome === 'failed');
+    return failed ? { wrote: true, failure: `${failed.detail}` } : { wrote: true };
+  }
+
+  async #destinationSnapshot(d: Destination, key: ServiceKey, targeted: boolean): Promise<DestinationSnapshot> {
+    const { namespace, name } = splitServiceKey(key);
+    let service = d.services.get(key);
+    if (!service && targeted) {
+      // The owned-only watch cannot see a Service mcsync does not own; ask before creating one.
+      service = await d.client.request<Service>('GET', PATHS.service(namespace, name)).catch((err: unknown) => {
+        if (err instanceof KubeApiError && err.status === 404) return undefined;
+        throw err;
+      });
+    }
+    return {
+      cluster: d.cluster,
+      namespaces: d.namespaces.has(namespace) ? new Set([namespace]) : new Set(),
+      services: service ? [service] : [],
+      ownedSlices: d.slices.indexed(key),
+    };
+  }
+
+  /**
+   * Our own write, as the server answered it, taken into the destination's caches before its
+   * watch event arrives: the next plan then starts from what is really there instead of a
+   * stale copy that would cost a conflict and a needless second write. The watch event, when
+   * it comes, is not newer and changes nothing.
+   */
+  #takeInOwnWrite(d: Destination, r: WriteResult): void {
+    const kind = r.action.ref.kind;
+    if (kind === 'Namespace') return;
+    let keys: ServiceKey[] = [];
+    if (r.action.verb === 'delete') {
+      // Skipped deletes count too: the object is gone, or no longer ours to cache.
+      if (r.outcome === 'failed') return;
+      const k = storeKey({ metadata: r.action.ref });
+      if (kind === 'Service') {
+        const change = remove(d.services, k);
+        if (change) keys = serviceEventKeys(change);
+      } else {
+        const change = remove(d.slices, k);
+        if (change) keys = sliceEventKeys(change);
+      }
+    } else {
+      if (!r.object || !isOwned(r.object.metadata, this.#o.config.instance)) return;
+      if (kind === 'Service') {
+        const change = upsert(d.services, r.object as Service);
+        if (change) keys = serviceEventKeys(change);
+      } else {
+        const change = upsert(d.slices, r.object as EndpointSlice);
+        if (change) keys = sliceEventKeys(change);
+      }
+    }
+    if (keys.length) this.#o.onOwnWrite?.(d.cluster, keys);
+  }
+}
