@@ -7,7 +7,7 @@
 // src/kube/write.ts and the Lease of src/kube/lease.ts. mcsync never patches, applies or
 // deletes collections.
 import type { Config } from '../config/types.ts';
-import { sourceNamespaces } from '../kube/read.ts';
+import { sourceCollections } from '../kube/read.ts';
 
 /** What a need is for: sync covers sync, plan and run; lease only `run --leader-elect`. */
 export type Purpose = 'sync' | 'lease';
@@ -113,8 +113,9 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
   if (readAsDestination) {
     jobs.push({ job: 'read-replicated' }, { job: 'read-namespaces' });
   } else if (c && c.exports.length > 0) {
-    const scope = sourceNamespaces(c);
-    jobs.push(scope === 'all' ? { job: 'read-replicated' } : { job: 'read-replicated', namespaces: scope });
+    const scope = sourceCollections(c);
+    // undefined: a rule names no namespace, so the cluster is read everywhere.
+    jobs.push(scope.includes(undefined) ? { job: 'read-replicated' } : { job: 'read-replicated', namespaces: scope as string[] });
   }
   if (writtenClusters(config, mode).has(cluster)) {
     jobs.push({ job: 'write-replicas' });

@@ -1,7 +1,7 @@
 // `mcsync status`: one row per exported Service and the state of each replica; with
 // --controller, also each cluster as a running `mcsync run` reports it on /status.
 import type { Command } from 'commander';
-import type { ClusterHealth } from '../../engine/controller.ts';
+import type { ClusterHealth } from '../../engine/controller/health.ts';
 import { status } from '../../engine/status.ts';
 import type { StatusRow } from '../../model/status.ts';
 import { EXIT, type Io } from '../io.ts';
