@@ -92,6 +92,9 @@ export class KubeClient {
   private readonly base: URL;
   private agent?: Agent | HttpAgent;
   private readonly opts: ClientOptions;
+  private get userAgent(): string {
+    return this.opts.userAgent ?? 'mcsync';
+  }
   private observers: RequestObserver[] = [];
 
   constructor(name: string, kc: KubeConfig, opts: ClientOptions = {}) {
@@ -153,7 +156,7 @@ export class KubeClient {
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string>),
       Accept: 'application/json',
-      'User-Agent': this.opts.userAgent ?? 'mcsync',
+      'User-Agent': this.userAgent,
     };
     if (payload) {
       headers['Content-Type'] = ro.contentType ?? 'application/json';
@@ -203,7 +206,7 @@ export class KubeClient {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
     const base = await this.requestOptions();
-    const headers = { ...(base.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'mcsync' };
+    const headers = { ...(base.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': this.userAgent };
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     await new Promise<void>((resolve, reject) => {
       const req = send(url, { method: 'GET', headers, agent: base.agent, auth: base.auth, signal }, (res) => {

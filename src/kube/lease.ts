@@ -5,6 +5,7 @@
 // saw the Lease record last change, and the holder stops leading once renewDeadline has passed
 // since it last sent a renew that succeeded. Keep renewDeadline < leaseDuration so the holder
 // gives up before anyone else can consider the lease expired.
+import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS } from '../config/defaults.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LEASE_RETRY_JITTER, jittered } from './backoff.ts';
@@ -110,9 +111,9 @@ export class LeaderElector {
 
   constructor(opts: LeaderElectorOptions) {
     this.o = opts;
-    this.leaseMs = opts.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
-    this.retryMs = opts.retryPeriodMs ?? 2_000;
+    this.leaseMs = opts.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS;
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
+    this.retryMs = opts.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
     if (!(this.leaseMs > this.renewDeadlineMs)) throw new Error(`leaseDurationMs (${this.leaseMs}) must be greater than renewDeadlineMs (${this.renewDeadlineMs})`);
     if (!(this.renewDeadlineMs > this.retryMs)) throw new Error(`renewDeadlineMs (${this.renewDeadlineMs}) must be greater than retryPeriodMs (${this.retryMs})`);
     if (!opts.identity) throw new Error('identity must not be empty');

@@ -1,4 +1,5 @@
 // `mcsync run`: the command definition of the controller; the process itself is ../run.ts.
+import { FIELD_MANAGER } from '../../kube/write.ts';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -29,7 +30,7 @@ export function runCommand(program: Command, io: Io): void {
     .option('--identity <id>', 'this instance\'s name in the Lease (default: host_pid_random)')
     .option('--listen <host:port>', '/metrics, /healthz, /readyz and /status', '127.0.0.1:9090')
     .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for writes in flight', '30')
-    .option('--field-manager <name>', 'field manager recorded on every write (managedFields)', 'mcsync')
+    .option('--field-manager <name>', 'field manager recorded on every write (managedFields)', FIELD_MANAGER)
     .option('--no-watch-config', 'reload only on SIGHUP, not when the config file changes')
     .option('--debug', 'debug logging (same as --log-level debug)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent (logs go to stderr)', 'info')
