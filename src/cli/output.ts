@@ -25,8 +25,13 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/**
+ * YAML that reads back the same under YAML 1.1 (kubectl, Go tools: `y`, `no`, `on` are
+ * booleans there) and 1.2 (where `0o17` is a number): every string value is double-quoted,
+ * and keys are quoted wherever YAML 1.1 would misread them.
+ */
 export function render(data: unknown, format: Exclude<Format, 'table'>): string {
-  return format === 'json' ? JSON.stringify(data, null, 2) : stringify(data);
+  return format === 'json' ? JSON.stringify(data, null, 2) : stringify(data, { version: '1.1', defaultStringType: 'QUOTE_DOUBLE' });
 }
 
 /** A one-line progress bar on stderr, only when stderr is a terminal and the work is large. */
