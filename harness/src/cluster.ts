@@ -6,7 +6,8 @@ import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError, type Component } from './components.ts';
-import { createClusterPki, writeKubeconfig, type ClusterPki } from './pki.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { createClusterPki, type ClusterPki } from './pki.ts';
 import { logTail, startProcess, type Supervised } from './process.ts';
 
 /** Pod and service CIDRs by cluster index: distinct, so overlap is never an accident. */
