@@ -6,7 +6,8 @@ import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError, type Component } from './components.ts';
-import { createClusterPki, writeKubeconfig, type ClusterPki } from './pki.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { createClusterPki, type ClusterPki } from './pki.ts';
 import { logTail, startProcess, type Supervised } from './process.ts';
 
 /** Pod and service CIDRs by cluster index: distinct, so overlap is never an accident. */
@@ -35,6 +36,8 @@ export interface ClusterSpec {
   apiserverFlags?: string[];
   /** Called whenever a component (re)starts, so whoever records process ids can refresh them. */
   onProcessesChanged?: () => void;
+  /** Aborted when the start is no longer wanted (another cluster of the set failed): stop waiting, stop, reject. */
+  signal?: AbortSignal;
 }
 
 export interface ClusterInfo {
@@ -145,23 +148,26 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   // Fixed slots, so a component restarted on its own replaces its entry rather than piling up,
   // and stop() still takes them down in reverse order.
   const ETCD = 0, APISERVER = 1, KCM = 2;
+  // A component that dies while a later one starts fails the start too: the apiserver cannot
+  // become ready without etcd, and waiting out its deadline would only hide why.
+  const watching = (proc: Supervised) => ({ also: processes.filter((p) => p !== proc && p.running()), signal: spec.signal });
   const startEtcd = async () => {
     const etcd = startProcess(`${spec.name}/etcd`, bins.etcd, etcdArgs, join(logDir, 'etcd.log'));
     processes[ETCD] = etcd;
     spec.onProcessesChanged?.();
-    await waitHealthy(etcd, () => httpGet(`${etcdUrl}/health`), 30_000);
+    await waitHealthy(etcd, () => httpGet(`${etcdUrl}/health`), 30_000, watching(etcd));
   };
   const startApiserver = async () => {
     const apiserver = startProcess(`${spec.name}/kube-apiserver`, bins['kube-apiserver'], apiserverArgs, join(logDir, 'kube-apiserver.log'));
     processes[APISERVER] = apiserver;
     spec.onProcessesChanged?.();
-    await waitHealthy(apiserver, () => httpsGet(`${server}/readyz`, clientAuth), 120_000);
+    await waitHealthy(apiserver, () => httpsGet(`${server}/readyz`, clientAuth), 120_000, watching(apiserver));
   };
   const startKcm = async () => {
     const kcm = startProcess(`${spec.name}/kube-controller-manager`, bins['kube-controller-manager'], kcmArgs, join(logDir, 'kube-controller-manager.log'));
     processes[KCM] = kcm;
     spec.onProcessesChanged?.();
-    await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000);
+    await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000, watching(kcm));
   };
 
   const launch = async () => {
@@ -206,27 +212,52 @@ function serviceCidrFirstIp(cidr: string): string {
   return `${a}.${b}.${c}.1`;
 }
 
-async function waitHealthy(proc: Supervised, probe: () => Promise<number>, timeoutMs: number): Promise<void> {
+interface Watch {
+  /** Components already up: one of them exiting fails this wait as well. */
+  also: Supervised[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Probes until `proc` answers 200. A component that exits ends the wait at once with its name
+ * and the tail of its log; so does an abort. Each probe races those, so a probe stuck on a dead
+ * port does not delay the report.
+ */
+async function waitHealthy(proc: Supervised, probe: () => Promise<number>, timeoutMs: number, watch: Watch): Promise<void> {
+  const watched = [proc, ...watch.also];
+  let onAbort = () => {};
+  const aborted = new Promise<void>((r) => {
+    onAbort = () => r();
+    watch.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const interrupted = Promise.race([...watched.map((p) => p.exited), aborted]);
   const deadline = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < deadline) {
-    if (!proc.running()) {
-      const tail = logTail(proc.logPath, 20);
-      if (/address already in use/.test(tail)) {
-        throw new HarnessError(`${proc.name} could not bind its port: address already in use (another process holds it); log ${proc.logPath}`);
-      }
-      throw new HarnessError(`${proc.name} exited during start; last lines of ${proc.logPath}:\n${tail}`);
+  try {
+    while (Date.now() < deadline) {
+      const dead = watched.find((p) => !p.running());
+      if (dead) throw await exitedDuringStart(dead);
+      if (watch.signal?.aborted) throw new HarnessError(`${proc.name}: start abandoned`);
+      // Settles to a value either way, so losing the race leaves no unhandled rejection behind.
+      const attempt = probe().then((status) => (status === 200 ? '' : `HTTP ${status}`), (err: Error) => err.message);
+      const outcome = await Promise.race([attempt, interrupted.then(() => undefined)]);
+      if (outcome === '') return;
+      if (outcome !== undefined) last = outcome;
+      await Promise.race([new Promise((r) => setTimeout(r, 250)), interrupted]);
     }
-    try {
-      const status = await probe();
-      if (status === 200) return;
-      last = `HTTP ${status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  } finally {
+    watch.signal?.removeEventListener('abort', onAbort);
   }
   throw new HarnessError(`${proc.name} not ready after ${timeoutMs / 1000}s (${last}); last lines of ${proc.logPath}:\n${logTail(proc.logPath)}`);
+}
+
+async function exitedDuringStart(proc: Supervised): Promise<HarnessError> {
+  const code = await proc.exited;
+  const tail = logTail(proc.logPath, 20);
+  if (/address already in use/.test(tail)) {
+    return new HarnessError(`${proc.name} could not bind its port: address already in use (another process holds it); log ${proc.logPath}`);
+  }
+  return new HarnessError(`${proc.name} exited during start (${typeof code === 'number' ? `exit ${code}` : code}); last lines of ${proc.logPath}:\n${tail}`);
 }
 
 function httpsGet(url: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean }): Promise<number> {

@@ -43,12 +43,25 @@ export interface ClusterSet {
   down(): Promise<void>;
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
+/**
+ * Dot-separated DNS labels, at most 32 characters: valid as a file name, an etcd member name, a
+ * Node name prefix and an mcsync cluster name (whose rule is wider). Names YAML would read as
+ * something else (`y`, `no`, `null`, `1e3`, `1.5`) are accepted: everything the harness writes
+ * quotes them.
+ */
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAME_MAX = 32;
+
+export function isClusterName(n: string): boolean {
+  return n.length <= NAME_MAX && NAME.test(n);
+}
 
 export function validateNames(names: string[]): void {
   if (names.length === 0) throw new HarnessError('give at least one cluster name');
   for (const n of names) {
-    if (!NAME.test(n)) throw new HarnessError(`cluster name "${n}" must be lower-case letters, digits and '-' (at most 32)`);
+    if (!isClusterName(n)) {
+      throw new HarnessError(`cluster name "${n}" must be lower-case letters, digits and '-', in labels joined by '.' (at most ${NAME_MAX})`);
+    }
   }
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new HarnessError(`cluster name "${dup}" is given twice`);
@@ -177,26 +190,32 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   liveSets.add(set);
   installExitHandlers();
 
-  const results = await Promise.allSettled(opts.names.map(async (name, i) => {
-    const cluster = await startCluster({
-      name, index: i, dir: join(stateDir, name), kubeconfigPath: join(dir, `${name}.kubeconfig`),
-      ports: { etcdClient: ports[i * 4]!, etcdPeer: ports[i * 4 + 1]!, apiserver: ports[i * 4 + 2]!, controllerManager: ports[i * 4 + 3]! },
-      bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags,
-      onProcessesChanged: () => {
-        if (started && !tornDown) recordPids();
-      },
-    }, bins);
-    running.push(cluster);
-    opts.onProgress?.(`cluster ${name} ready at ${cluster.server}`);
-    return cluster;
+  // The first cluster that fails ends the whole start: the others stop waiting and stop, so
+  // the caller hears what failed now rather than after the slowest cluster's deadline.
+  const firstFailure = new AbortController();
+  await Promise.allSettled(opts.names.map(async (name, i) => {
+    try {
+      const cluster = await startCluster({
+        name, index: i, dir: join(stateDir, name), kubeconfigPath: join(dir, `${name}.kubeconfig`),
+        ports: { etcdClient: ports[i * 4]!, etcdPeer: ports[i * 4 + 1]!, apiserver: ports[i * 4 + 2]!, controllerManager: ports[i * 4 + 3]! },
+        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, signal: firstFailure.signal,
+        onProcessesChanged: () => {
+          if (started && !tornDown) recordPids();
+        },
+      }, bins);
+      running.push(cluster);
+      opts.onProgress?.(`cluster ${name} ready at ${cluster.server}`);
+    } catch (err) {
+      if (!firstFailure.signal.aborted) firstFailure.abort(err);
+      throw err;
+    }
   }));
   running.sort((a, b) => opts.names.indexOf(a.name) - opts.names.indexOf(b.name));
   recordPids();
   started = true;
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
+  if (firstFailure.signal.aborted) {
     await set.down();
-    throw failed.reason;
+    throw firstFailure.signal.reason;
   }
   return set;
 }

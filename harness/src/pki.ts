@@ -1,7 +1,6 @@
 // Certificates and keys for one harness cluster, made with the openssl CLI (ECDSA P-256: fast
 // to generate, accepted by every component). Each cluster gets its own CA, as real ones do.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from './components.ts';
 
@@ -71,38 +70,5 @@ export function createClusterPki(dir: string, clusterName: string, hosts: string
   };
 }
 
-export interface KubeconfigUser {
-  name: string;
-  certFile?: string;
-  keyFile?: string;
-  token?: string;
-}
-
-/** A self-contained kubeconfig (certificates embedded), one context named after the cluster. */
-export function writeKubeconfig(path: string, clusterName: string, server: string, caCertFile: string, user: KubeconfigUser): void {
-  const b64 = (f: string) => readFileSync(f).toString('base64');
-  const userLines = user.token
-    ? [`    token: ${user.token}`]
-    : [`    client-certificate-data: ${b64(user.certFile!)}`, `    client-key-data: ${b64(user.keyFile!)}`];
-  const text = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: ${clusterName}`,
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(caCertFile)}`,
-    'users:',
-    `- name: ${user.name}`,
-    '  user:',
-    ...userLines,
-    'contexts:',
-    `- name: ${clusterName}`,
-    '  context:',
-    `    cluster: ${clusterName}`,
-    `    user: ${user.name}`,
-    `current-context: ${clusterName}`,
-    '',
-  ].join('\n');
-  writeFileSync(path, text, { mode: 0o600 });
-}
+// Kubeconfigs are written by kubeconfig.ts; test helpers import them from here too.
+export { writeKubeconfig, type KubeconfigUser } from './kubeconfig.ts';

@@ -3,6 +3,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { ClusterInfo } from '../cluster.ts';
 import { Pods } from '../pods.ts';
+import { yamlString } from '../yaml-text.ts';
 
 export interface ExampleService {
   namespace: string;
@@ -56,16 +57,19 @@ export async function deployExample(
   }
 }
 
-/** The seed's config file as it was written, with the kubeconfig paths of the running clusters. */
+/**
+ * The seed's config file as it was written, with the kubeconfig paths of the running clusters
+ * (quoted: a directory someone chose may hold `#` or `: `).
+ */
 export function starsConfigYaml(onPrem: ClusterInfo, eks: ClusterInfo): string {
   return [
     'clusters:',
     '- name: onPremCluster1',
-    `  kubeconfig: ${onPrem.kubeconfigPath}`,
+    `  kubeconfig: ${yamlString(onPrem.kubeconfigPath)}`,
     '  services:',
     '  - namespace: stars',
     '- name: eksCluster1',
-    `  kubeconfig: ${eks.kubeconfigPath}`,
+    `  kubeconfig: ${yamlString(eks.kubeconfigPath)}`,
     '  services:',
     '  - namespace: management-ui',
     '  - namespace: client',
