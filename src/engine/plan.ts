@@ -35,7 +35,12 @@ export interface PlanReport {
  * command: a configured cluster that is not in `clusters` (it could not be connected), or whose
  * read failed, is unavailable to the planner. `unreachable` says why the missing ones are.
  */
-export async function computePlan(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<PlanReport> {
+export interface PlanScope {
+  /** Pull mode: only this cluster is written to, so only it is read and planned as a destination. */
+  localCluster?: string;
+}
+
+export async function computePlan(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = [], scope: PlanScope = {}): Promise<PlanReport> {
   const failures: ClusterFailure[] = [];
   const sources: SourceSnapshot[] = [];
   const destinations: DestinationSnapshot[] = [];
@@ -49,10 +54,10 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
     try {
       const [src, dst] = await Promise.all([
         c.exports.length > 0 ? readSource(conn.client, c) : Promise.resolve(undefined),
-        readDestination(conn.client, c.name, config.instance),
+        scope.localCluster === undefined || scope.localCluster === c.name ? readDestination(conn.client, c.name, config.instance) : Promise.resolve(undefined),
       ]);
       if (src) sources.push(src);
-      destinations.push(dst);
+      if (dst) destinations.push(dst);
     } catch (err) {
       failures.push({ cluster: c.name, stage: 'read', error: (err as Error).message });
     }

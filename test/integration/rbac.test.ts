@@ -180,6 +180,18 @@ describe('pull mode with the namespaced source-reader template', () => {
       await replicasAre(B, ns, 'backend', { [ip0]: true, [ip1]: true }, 'the new pod in b');
       assert.equal(await ctl.stop('SIGTERM'), 0);
       assert.doesNotMatch(ctl.raw, /forbidden|"status":403/i, 'no request was refused');
+
+      // doctor judges the same credentials by what pull mode needs: reads of a's namespace only.
+      type Checks = { checks: { name: string; scope: string; result: string; message: string }[] };
+      const pull = await runMcsync(['doctor', '--config', cfg, '--local-cluster', 'b', '-o', 'json']);
+      const pullChecks = (JSON.parse(pull.stdout) as Checks).checks;
+      assert.deepEqual(pullChecks.filter((c) => c.result === 'fail'), [], 'nothing fails in pull mode');
+      assert.equal(pull.code, 0, pull.stderr);
+      assert.equal(pullChecks.find((c) => c.name === 'permissions' && c.scope === 'a')!.result, 'pass');
+      assert.deepEqual(pullChecks.filter((c) => c.name === 'orphaned-replicas').map((c) => c.scope), ['b']);
+      const push = await runMcsync(['doctor', '--config', cfg, '-o', 'json']);
+      assert.equal(push.code, 1, 'judged as push mode, the reader lacks the cluster-wide reads');
+      assert.equal((JSON.parse(push.stdout) as Checks).checks.find((c) => c.name === 'permissions' && c.scope === 'a')!.result, 'fail');
     } finally {
       await ctl?.stop('SIGKILL');
     }
@@ -218,6 +230,7 @@ describe('the namespaced leader-election Role instead of the ClusterRole\'s leas
       await replicasAre(B, ns, 'solo', { [ip0]: true }, 'solo in b');
       assert.equal(await ctl.stop('SIGTERM'), 0);
       assert.doesNotMatch(ctl.raw, /forbidden|"status":403/i, 'no request was refused');
+
       const released = await kubeConfigFor(set.get('b')).makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: 'kube-system', name: 'mcsync-default' });
       assert.equal(released.spec?.holderIdentity ?? '', '', 'released with an update by name');
     } finally {

@@ -197,12 +197,13 @@ test('a cluster whose objects cannot be read warns in the checks that need them'
   assert.match(get(r.checks, 'pod-cidrs', 'b').message, /pod IPs unknown \(GET \/api\/v1\/services on b: 403 Forbidden\)/);
 });
 
-test('pull mode (--local-cluster b): writes are asked of b only, b holds the Lease, namespaces are judged only there', () => {
+test('pull mode (--local-cluster b): writes are asked of b only, b holds the Lease, namespaces and orphans are judged only there', () => {
   const mode = { localCluster: 'b' };
   const pullHealthy = (name: string) => ({ ...healthy(cfg, name, []), access: requiredAccess(cfg, name, mode).map((need) => ({ need, allowed: ok(true) })) });
   const r = evaluate({ config: cfg, facts: [pullHealthy('a'), pullHealthy('b')], plan: planReport(), mode });
   assert.deepEqual(r.checks.filter((c) => c.name === 'lease-permissions').map((c) => c.scope), ['b']);
   assert.deepEqual(r.checks.filter((c) => c.name === 'namespaces').map((c) => c.scope), ['b']);
+  assert.deepEqual(r.checks.filter((c) => c.name === 'orphaned-replicas').map((c) => c.scope), ['b'], 'only b is read for replicas to collect');
   assert.equal(get(r.checks, 'api-leases', 'a').result, 'pass');
   assert.match(get(r.checks, 'permissions', 'a').message, /^all 6 permission\(s\)/, 'a is only read, in the namespace it exports');
   assert.ok(!requiredAccess(cfg, 'a', mode).some((n) => ['create', 'update', 'delete'].includes(n.verb)));

@@ -15,8 +15,13 @@ function clusterCheckNames(config: Config, cluster: string, mode: Mode): string[
   if (leaseCluster(config, mode) === cluster) names.push('lease-permissions');
   names.push('mcs-crds', 'pod-cidrs', 'service-cidr');
   if (writtenClusters(config, mode).has(cluster)) names.push('namespaces');
-  names.push('orphaned-replicas');
+  if (readAsDestination(cluster, mode)) names.push('orphaned-replicas');
   return names;
+}
+
+/** Push mode reads every cluster for replicas to collect; pull mode only its own. */
+function readAsDestination(cluster: string, mode: Mode): boolean {
+  return mode.localCluster === undefined || mode.localCluster === cluster;
 }
 
 export function summarize(checks: Check[]): DoctorReport['summary'] {
@@ -52,7 +57,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
     checks.push(podCidrCheck(f, view, readErrors.get(f.cluster)));
     checks.push(serviceCidrCheck(f));
     if (written.has(f.cluster)) checks.push(namespaceCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
-    checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
+    if (readAsDestination(f.cluster, mode)) checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
   }
   checks.push(...podOverlapChecks(views, facts));
   checks.push(serviceCidrOverlap(facts));

@@ -21,7 +21,7 @@ export { FLEET, type Check, type CheckResult, type ClusterFacts, type DoctorInpu
 export async function doctor(config: Config, clusters: Map<string, Connected>, unavailable: readonly ConnectFailure[] = [], mode: Mode = {}): Promise<DoctorReport> {
   checkLocalCluster(config, mode.localCluster);
   const [plan, facts] = await Promise.all([
-    computePlan(config, clusters, unavailable),
+    computePlan(config, clusters, unavailable, { localCluster: mode.localCluster }),
     Promise.all(config.clusters.map((c) => gather(config, c, clusters.get(c.name), mode))),
   ]);
   return evaluate({ config, facts, plan, mode });
