@@ -3,6 +3,7 @@
 // initial sync (sync and run), propagation latency under churn, write amplification, cost, the
 // kubectl-per-object baseline and, with --scaling, how cost grows. Prints one JSON document and
 // a short table, and writes bench/results/<name>.json. Nothing here passes or fails.
+import { yamlString } from '../harness/src/yaml-text.ts';
 import { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -47,11 +48,11 @@ function configFor(clusters: ClusterInfo[], o: Options, resync = '10m'): string 
     `  writeBurst: ${o.writeQps}`,
     `  resyncInterval: ${resync}`,
     'clusters:',
-    `- name: ${source!.name}`,
-    `  kubeconfig: ${source!.kubeconfigPath}`,
+    `- name: ${yamlString(source!.name)}`,
+    `  kubeconfig: ${yamlString(source!.kubeconfigPath)}`,
     '  services:',
     `  - namespace: ${NS}`,
-    ...rest.flatMap((c) => [`- name: ${c.name}`, `  kubeconfig: ${c.kubeconfigPath}`]),
+    ...rest.flatMap((c) => [`- name: ${yamlString(c.name)}`, `  kubeconfig: ${yamlString(c.kubeconfigPath)}`]),
   ].join('\n') + '\n');
 }
 

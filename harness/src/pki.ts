@@ -71,4 +71,3 @@ export function createClusterPki(dir: string, clusterName: string, hosts: string
 }
 
 // Kubeconfigs are written by kubeconfig.ts; test helpers import them from here too.
-export { writeKubeconfig, type KubeconfigUser } from './kubeconfig.ts';

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { ClusterInfo } from '../../harness/src/cluster.ts';
 import { kubeConfigFor, type Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
-import { writeKubeconfig } from '../../harness/src/pki.ts';
+import { writeKubeconfig } from '../../harness/src/kubeconfig.ts';
 import { writeConfig } from '../../harness/src/mcsync-cli.ts';
 
 export interface Apis {
