@@ -70,4 +70,3 @@ export function createClusterPki(dir: string, clusterName: string, hosts: string
   };
 }
 
-// Kubeconfigs are written by kubeconfig.ts; test helpers import them from here too.
