@@ -44,11 +44,16 @@ function scriptCreate(api: ScriptedApi, name: string, rv: number): void {
 
 const exported = (name: string, ip: string) => [svc('shop', name), slice('shop', name, `${name}-abc`, [ep(ip)])] as const;
 
-test('a new export creates the Service, then its slice, and the created objects land in the caches', async () => {
-  const w = world();
-  const [service, sl] = exported('web', '10.1.0.1');
+/** east exports shop/`name` with one pod at `ip`; put into east's caches. */
+function putExport(w: ReturnType<typeof world>, name: string, ip: string): void {
+  const [service, sl] = exported(name, ip);
   w.put.service(service);
   w.put.slice(sl);
+}
+
+test('a new export creates the Service, then its slice, and the created objects land in the caches', async () => {
+  const w = world();
+  putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
 
   await w.reconciler.reconcile('shop/web');
@@ -63,9 +68,7 @@ test('a new export creates the Service, then its slice, and the created objects 
 
 test('reconciling again after its own writes sends nothing: the caches already hold them', async () => {
   const w = world();
-  const [service, sl] = exported('web', '10.1.0.1');
-  w.put.service(service);
-  w.put.slice(sl);
+  putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
   await w.reconciler.reconcile('shop/web');
   const before = w.westApi.requests.length;
@@ -78,9 +81,7 @@ test('reconciling again after its own writes sends nothing: the caches already h
 test('a source change for one key writes only that key', async () => {
   const w = world();
   for (const [name, ip, rv] of [['web', '10.1.0.1', 100], ['api', '10.1.0.2', 200]] as const) {
-    const [service, sl] = exported(name, ip);
-    w.put.service(service);
-    w.put.slice(sl);
+    putExport(w, name, ip);
     scriptCreate(w.westApi, name, rv);
     await w.reconciler.reconcile(`shop/${name}`);
   }
@@ -101,9 +102,7 @@ test('a source change for one key writes only that key', async () => {
 
 test('a stale (unreachable) source under policy keep writes nothing: its last known state stands', async () => {
   const w = world();
-  const [service, sl] = exported('web', '10.1.0.1');
-  w.put.service(service);
-  w.put.slice(sl);
+  putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
   await w.reconciler.reconcile('shop/web');
   const before = w.westApi.requests.length;
@@ -116,9 +115,7 @@ test('a stale (unreachable) source under policy keep writes nothing: its last kn
 
 test('the same stale source under policy withdraw does take its replica away (so the test above is not vacuous)', async () => {
   const w = world(config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })], { stalePolicy: 'withdraw' }), cluster('west')]));
-  const [service, sl] = exported('web', '10.1.0.1');
-  w.put.service(service);
-  w.put.slice(sl);
+  putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
   await w.reconciler.reconcile('shop/web');
   const before = w.westApi.requests.length;
@@ -135,9 +132,7 @@ test('the same stale source under policy withdraw does take its replica away (so
 
 test('a write that fails makes reconcile throw, so the queue retries the key', async () => {
   const w = world();
-  const [service, sl] = exported('web', '10.1.0.1');
-  w.put.service(service);
-  w.put.slice(sl);
+  putExport(w, 'web', '10.1.0.1');
   w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, apiError(403, 'Forbidden'));
 
   await assert.rejects(w.reconciler.reconcile('shop/web'), /reconcile shop\/web: west: .*403/);
