@@ -5,9 +5,11 @@ import { watchFile, unwatchFile } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
-import { closeAll, connectAll, type Connected } from '../engine/clusters.ts';
+import { clientFor, closeAll, connectAll, type Connected } from '../engine/clusters.ts';
 import { Controller } from '../engine/controller/controller.ts';
-import { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { leaseCluster } from '../engine/requirements.ts';
+import { checkLocalCluster } from '../engine/local-cluster.ts';
 import { LeaderElector, leaseIdentity } from '../kube/lease.ts';
 import { startHttpServer } from '../server/http.ts';
 import { ControllerMetrics } from '../server/metrics.ts';
@@ -32,17 +34,11 @@ export function parseListen(v: string): { host: string; port: number } {
   return { host: (m[1] || '0.0.0.0').replace(/^\[(.*)\]$/, '$1'), port };
 }
 
-function checkLocal(config: Config, local: string | undefined): void {
-  if (local !== undefined && !config.clusters.some((c) => c.name === local)) {
-    throw new ConfigError([{ file: config.file, line: 1, field: 'clusters', message: `--local-cluster ${local} is not one of the clusters (${config.clusters.map((c) => c.name).join(', ')})` }]);
-  }
-}
-
 /** Resolves with the process exit code once the controller has stopped. */
 export async function runController(o: RunOptions): Promise<number> {
   const { log } = o;
   let config = loadConfig(o.file);
-  checkLocal(config, o.localCluster);
+  checkLocalCluster(config, o.localCluster);
   let clusters: Map<string, Connected> = await connectAll(config);
   const metrics = new ControllerMetrics();
   const identity = o.identity ?? leaseIdentity();
@@ -67,17 +63,17 @@ export async function runController(o: RunOptions): Promise<number> {
   let electorClient: KubeClient | undefined;
   if (o.leaderElect) {
     const le = config.leaderElection;
-    const leaseCluster = le.cluster ?? o.localCluster ?? config.clusters[0]!.name;
-    const c = config.clusters.find((x) => x.name === leaseCluster)!;
+    const leaseHolder = leaseCluster(config, { localCluster: o.localCluster });
+    const c = config.clusters.find((x) => x.name === leaseHolder)!;
     // Its own connection, so a config reload never interrupts lease renewal.
-    electorClient = c.inCluster ? KubeClient.inCluster(c.name) : KubeClient.fromFile(c.name, c.kubeconfig, c.context);
+    electorClient = clientFor(c);
     elector = new LeaderElector({
       client: electorClient, namespace: le.namespace, name: le.name, identity,
       leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs,
       onStartedLeading: () => {
         leading = true;
         metrics.leader.set(1);
-        log.info({ identity, lease: `${leaseCluster}/${le.namespace}/${le.name}` }, 'became leader');
+        log.info({ identity, lease: `${leaseHolder}/${le.namespace}/${le.name}` }, 'became leader');
         controller.resyncAll();
       },
       onStoppedLeading: () => {
@@ -99,7 +95,7 @@ export async function runController(o: RunOptions): Promise<number> {
       let nextClusters: Map<string, Connected>;
       try {
         next = loadConfig(o.file);
-        checkLocal(next, o.localCluster);
+        checkLocalCluster(next, o.localCluster);
         nextClusters = await connectAll(next);
       } catch (err) {
         metrics.configReloads.inc({ result: 'rejected' });

@@ -105,7 +105,5 @@ export const configSchema = z
   })
   .describe('mcsync configuration');
 
-export type ServiceEntry = z.infer<typeof serviceEntry>;
-export type ClusterEntry = z.infer<typeof clusterEntry>;
 export type RawConfig = z.infer<typeof configSchema>;
 export type ConflictPolicy = z.infer<typeof conflictPolicy>;

@@ -7,14 +7,6 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type ReconcileResult = 'ok' | 'error';
-export type WriteVerb = 'create' | 'update' | 'delete';
-export type WriteKind = 'Service' | 'EndpointSlice' | 'Namespace';
-/** What became of one write (kube/write.ts WriteResult.outcome). */
-export type WriteOutcome = 'done' | 'skipped' | 'failed';
-export type RelistReason = 'gone' | 'resync' | 'error' | 'initial';
-export type ConfigReloadResult = 'ok' | 'rejected';
-
 // 1 ms to 60 s: a propagation inside one watch round trip is milliseconds, while one that waits
 // on rate limits, retries or a relist can take tens of seconds — both ends must stay resolvable.
 export const PROPAGATION_BUCKETS: readonly number[] = [
