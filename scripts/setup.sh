@@ -3,7 +3,9 @@
 # and is cheap to repeat: each step is skipped when its result is already there.
 #   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
 #     with their parent), and for the data-plane tests iproute2 (network namespaces, veths,
-#     routes), nftables and iptables (kube-proxy programs them), conntrack
+#     routes), nftables and iptables (kube-proxy programs them), conntrack; for the operator
+#     tooling tests prometheus (promtool and the server), chromium (the status page), and
+#     buildah, podman, crun, umoci, skopeo, mmdebstrap (the image, built and run daemonless)
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
 #   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS (and helm,
 #     for the chart tests)
@@ -23,6 +25,16 @@ have ip || missing+=(iproute2)
 have nft || missing+=(nftables)
 have iptables || missing+=(iptables)
 have conntrack || missing+=(conntrack)
+# Operator tooling tests: alert rules checked and run by the real Prometheus, the status page in
+# a headless browser, and the container image built and run without a daemon.
+have promtool || missing+=(prometheus)
+have chromium || missing+=(chromium)
+have buildah || missing+=(buildah)
+have podman || missing+=(podman)
+have crun || missing+=(crun)
+have umoci || missing+=(umoci)
+have skopeo || missing+=(skopeo)
+have mmdebstrap || missing+=(mmdebstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${missing[*]}; install them (sudo apt-get install ${missing[*]}) and run again"

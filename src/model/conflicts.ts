@@ -6,11 +6,15 @@ import { serviceKey, namespaceOf } from '../vocab/keys.ts';
 import { cmp, cmpTuple } from './canonical.ts';
 import { serviceKind, type ServiceKind } from './service-kind.ts';
 
-export type ConflictKind =
-  | 'not-owned'          // destination has a Service of that name mcsync does not own (policy skip)
-  | 'port-mismatch'      // several sources export the name with different ports; the oldest wins
-  | 'type-mismatch'      // several sources disagree on headless / ExternalName; the oldest wins
-  | 'missing-namespace'; // destination lacks the namespace and createNamespaces is off
+/** Every kind of conflict. */
+export const CONFLICT_KINDS = [
+  'not-owned', //         destination has a Service of that name mcsync does not own (policy skip)
+  'port-mismatch', //     several sources export the name with different ports; the oldest wins
+  'type-mismatch', //     several sources disagree on headless / ExternalName; the oldest wins
+  'missing-namespace', // destination lacks the namespace and createNamespaces is off
+] as const;
+
+export type ConflictKind = (typeof CONFLICT_KINDS)[number];
 
 export interface Conflict {
   kind: ConflictKind;

@@ -37,6 +37,7 @@ export class ControllerMetrics {
   readonly clusterLastError: Gauge<'cluster'>;
   readonly clusterLastSeen: Gauge<'cluster'>;
   readonly managedObjects: Gauge<'cluster' | 'kind'>;
+  readonly conflicts: Gauge<'cluster' | 'kind'>;
   readonly watchRestarts: Counter<'cluster' | 'resource'>;
   readonly relists: Counter<'cluster' | 'resource' | 'reason'>;
   readonly leader: Gauge;
@@ -121,6 +122,12 @@ export class ControllerMetrics {
       labelNames: ['cluster', 'kind'] as const,
       registers,
     });
+    this.conflicts = new Gauge({
+      name: 'mcsync_conflicts',
+      help: 'Exported Services whose replica in the cluster is blocked or partly ignored by a conflict, by kind (not-owned, missing-namespace, port-mismatch, type-mismatch).',
+      labelNames: ['cluster', 'kind'] as const,
+      registers,
+    });
     this.watchRestarts = new Counter({
       name: 'mcsync_watch_restarts_total',
       help: 'Watch streams re-opened (ended, errored or quiet for too long).',
@@ -180,6 +187,7 @@ export class ControllerMetrics {
       g.remove({ cluster });
     }
     await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
+    await removeMatching(this.conflicts, ['cluster', 'kind'], { cluster });
     await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result'], { cluster });
     await removeMatching(this.watchRestarts, ['cluster', 'resource'], { cluster });
     await removeMatching(this.relists, ['cluster', 'resource', 'reason'], { cluster });

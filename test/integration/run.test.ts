@@ -108,6 +108,9 @@ describe('replicas follow the source while mcsync run watches', () => {
     assert.equal(now.metadata!.resourceVersion, before.metadata!.resourceVersion);
     assert.deepEqual(await slicesOf(C, ns, 'api', REPLICA_SLICES), []);
     assert.ok(ctl.count('conflict', (l) => l.cluster === 'c') >= 1, 'the conflict is logged');
+    // The gauge is set once a second, from the last plan of every key.
+    await waitFor(async () => /mcsync_conflicts\{cluster="c",kind="not-owned"\} 1/.test((await ctl.get('/metrics')).text), { what: 'the conflict counted in /metrics' });
+    assert.match((await ctl.get('/metrics')).text, /mcsync_conflicts\{cluster="b",kind="not-owned"\} 0/);
   });
 
   test('/metrics reports writes, propagation latency and per-cluster state', async () => {

@@ -6,7 +6,8 @@
 // timers and start/stop.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
-import type { ServiceKey } from '../../vocab/keys.ts';
+import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
+import { CONFLICT_KINDS } from '../../model/conflicts.ts';
 import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
 import { TokenBucket } from '../../kube/ratelimit.ts';
 import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
@@ -181,9 +182,14 @@ export class Controller {
       m.clusterStale.set({ cluster: h.cluster }, h.stale ? 1 : 0);
       if (h.lastSeen) m.clusterLastSeen.set({ cluster: h.cluster }, Date.parse(h.lastSeen) / 1000);
     }
+    const conflicts = this.reconciler.conflicts();
     for (const [cluster, d] of this.topology.destinations) {
       m.managedObjects.set({ cluster, kind: 'Service' }, d.services.size);
       m.managedObjects.set({ cluster, kind: 'EndpointSlice' }, d.slices.size);
+      for (const kind of CONFLICT_KINDS) {
+        const keys = new Set(conflicts.filter((c) => c.cluster === cluster && c.kind === kind).map((c) => serviceKey(c.namespace, c.name)));
+        m.conflicts.set({ cluster, kind }, keys.size);
+      }
     }
     m.queueDepth.set(this.queue.length);
   }

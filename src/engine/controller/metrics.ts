@@ -33,6 +33,8 @@ export interface ControllerMetricsSink {
   /** Unix seconds. */
   clusterLastSeen: GaugeSink<'cluster'>;
   managedObjects: GaugeSink<'cluster' | 'kind'>;
+  /** Service keys whose last plan in a destination found a conflict of this kind. */
+  conflicts: GaugeSink<'cluster' | 'kind'>;
   watchRestarts: CounterSink<'cluster' | 'resource'>;
   relists: CounterSink<'cluster' | 'resource' | 'reason'>;
   /** Creates a cluster's series at their starting values, before anything is known of it. */

@@ -11,6 +11,7 @@ import { planDestination } from '../../model/plan.ts';
 import { selectExports } from '../../model/select.ts';
 import { staleView } from '../../model/stale.ts';
 import type { Action, DestinationSnapshot, Export, SourceSnapshot } from '../../model/types.ts';
+import type { Conflict } from '../../model/conflicts.ts';
 import { KubeApiError, type ApiClient } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
 import { remove, upsert } from '../../kube/store.ts';
@@ -51,10 +52,17 @@ export class Reconciler {
   readonly #propagation: PendingPropagations;
   /** The conflict text last logged per destination and key, so a standing conflict is logged once. */
   readonly #reportedConflicts = new Map<string, string>();
+  /** destination|key → the conflicts its last plan found; a key with none has no entry. */
+  readonly #conflicts = new Map<string, Conflict[]>();
 
   constructor(opts: ReconcilerOptions) {
     this.#o = opts;
     this.#propagation = opts.propagation ?? new PendingPropagations();
+  }
+
+  /** The conflicts the last reconcile of each key found, per destination. */
+  conflicts(): Conflict[] {
+    return [...this.#conflicts.values()].flat();
   }
 
   get #isLeader(): boolean {
@@ -96,7 +104,10 @@ export class Reconciler {
   async #reconcileDestination(d: Destination, key: ServiceKey, exports: Export[]): Promise<{ wrote: boolean; failure?: string }> {
     const { config, log, metrics } = this.#o;
     const targeted = exports.some((e) => e.sourceCluster !== d.cluster && e.destinations.includes(d.cluster));
-    if (!targeted && !d.services.has(key) && !d.slices.hasIndexed(key)) return { wrote: false };
+    if (!targeted && !d.services.has(key) && !d.slices.hasIndexed(key)) {
+      this.#conflicts.delete(`${d.cluster}|${key}`);
+      return { wrote: false };
+    }
     let actions: Action[];
     try {
       const snapshot = await this.#destinationSnapshot(d, key, targeted);
@@ -108,6 +119,8 @@ export class Reconciler {
         if (conflictText) log.warn({ cluster: d.cluster, key, conflicts: plan.conflicts }, 'conflict');
         this.#reportedConflicts.set(reported, conflictText);
       }
+      if (plan.conflicts.length > 0) this.#conflicts.set(reported, plan.conflicts);
+      else this.#conflicts.delete(reported);
     } catch (err) {
       return { wrote: false, failure: (err as Error).message };
     }
