@@ -4,8 +4,10 @@
 #   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
 #     with their parent), and for the data-plane tests iproute2 (network namespaces, veths,
 #     routes), nftables and iptables (kube-proxy programs them), conntrack; for the operator
-#     tooling tests prometheus (promtool and the server), chromium (the status page), and
-#     buildah, podman, crun, umoci, skopeo, mmdebstrap (the image, built and run daemonless)
+#     tooling tests chromium (the status page), and buildah, podman, crun, umoci, skopeo,
+#     mmdebstrap (the image, built and run daemonless)
+#   - Debian's prometheus package unpacked (not installed: that would start a server on :9090)
+#     into ~/.cache/mcsync/prometheus, for promtool and a real Prometheus in the tests
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
 #   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS (and helm,
 #     for the chart tests)
@@ -27,7 +29,6 @@ have iptables || missing+=(iptables)
 have conntrack || missing+=(conntrack)
 # Operator tooling tests: alert rules checked and run by the real Prometheus, the status page in
 # a headless browser, and the container image built and run without a daemon.
-have promtool || missing+=(prometheus)
 have chromium || missing+=(chromium)
 have buildah || missing+=(buildah)
 have podman || missing+=(podman)
@@ -42,6 +43,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   say "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cache="${MCSYNC_CACHE_DIR:-$HOME/.cache/mcsync}"
+if [ ! -x "$cache/prometheus/usr/bin/promtool" ]; then
+  say "unpacking Debian's prometheus package into $cache/prometheus"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; }; })
+  mkdir -p "$cache/prometheus"
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$cache/prometheus"
+  rm -rf "$tmp"
 fi
 
 if ! command -v npm >/dev/null; then
