@@ -130,7 +130,7 @@ export class ControllerMetrics {
     });
     this.watchRestarts = new Counter({
       name: 'mcsync_watch_restarts_total',
-      help: 'Watch streams re-opened (ended, errored or quiet for too long).',
+      help: 'Failed lists or watches of a resource; each is retried with backoff (a watch the server ends on time, or that goes quiet, is re-opened without counting here).',
       labelNames: ['cluster', 'resource'] as const,
       registers,
     });
