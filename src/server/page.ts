@@ -30,7 +30,8 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4em .7em .4em 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: .9em; }
 td.num { font-variant-numeric: tabular-nums; }
-.badge { display: inline-block; margin: 0 .35em .2em 0; padding: 0 .5em; border-radius: 999px; color: #fff; font-size: .9em; white-space: nowrap; }
+.badge { display: inline-block; margin: 0 .35em .2em 0; padding: 0 .5em; border-radius: 999px; font-size: .9em; white-space: nowrap; }
+span.badge { color: #fff; }
 .badge.in-sync { background: var(--in-sync); } .badge.stale { background: var(--stale); } .badge.conflict { background: var(--conflict); }
 .badge.failing { background: var(--failing); } .badge.pending { background: var(--pending); }
 .badge.up { background: var(--in-sync); } .badge.down { background: var(--failing); } .badge.syncing { background: var(--pending); }
@@ -125,7 +126,7 @@ const SCRIPT = `
       var state = worst(p.items.map(function (i) { return i.state; }));
       var dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy) || 1, ux = dx / len, uy = dy / len;
       // Bent to the right of its direction, so a->b and b->a do not lie on each other.
-      var mx = (a.x + b.x) / 2 - uy * 28, my = (a.y + b.y) / 2 + ux * 28;
+      var mx = (a.x + b.x) / 2 - uy * 44, my = (a.y + b.y) / 2 + ux * 44;
       var sx = a.x + ux * (R + 2), sy = a.y + uy * (R + 2), ex = b.x - ux * (R + 6), ey = b.y - uy * (R + 6);
       var label = p.items.length === 1 ? p.items[0].key : p.items.length + ' exports';
       var tip = p.source + ' \\u2192 ' + p.destination + '\\n' + p.items.map(function (i) {
@@ -148,6 +149,15 @@ const SCRIPT = `
       ]);
     });
     svg.replaceChildren(defs, s('g', {}, edges), s('g', {}, nodes));
+    // Fit the view to the nodes: three on a circle leave its lower part empty.
+    var xs = [], ys = [];
+    for (var name in at) { xs.push(at[name].x); ys.push(at[name].y); }
+    if (xs.length) {
+      var x0 = Math.min.apply(null, xs) - 110, x1 = Math.max.apply(null, xs) + 110;
+      var y0 = Math.min.apply(null, ys) - 50, y1 = Math.max.apply(null, ys) + 70;
+      var pad = Math.max(0, 200 - (y1 - y0)) / 2;
+      svg.setAttribute('viewBox', x0 + ' ' + (y0 - pad) + ' ' + (x1 - x0) + ' ' + (y1 - y0 + 2 * pad));
+    }
   }
 
   function badge(state, text, attrs) {
