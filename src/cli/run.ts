@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Reload when the file changes on disk, as well as on SIGHUP. */
   watchConfig: boolean;
   fieldManager?: string;
+  /** Serve the read-only status page at / and its data at /fleet. */
+  statusPage?: boolean;
 }
 
 export function parseListen(v: string): { host: string; port: number } {
@@ -56,8 +58,9 @@ export async function runController(o: RunOptions): Promise<number> {
     health: () => ({ ok: !stopping }),
     ready: () => ({ ok: !stopping && controller.synced, detail: { leader: leading, synced: controller.synced } }),
     status: () => ({ identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health() }),
+    ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...controller.fleet() }) } : {}),
   });
-  log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster }, 'mcsync run started');
+  log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster, statusPage: o.statusPage ?? false }, 'mcsync run started');
 
   let elector: LeaderElector | undefined;
   let electorClient: KubeClient | undefined;

@@ -16,7 +16,8 @@ export interface StatusRow {
   destinations: { cluster: string; state: ReplicaState; detail?: string }[];
 }
 
-function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
+/** Endpoints of these exports, each address of each source counted once; ready unless a slice says not. */
+export function endpointCounts(exports: readonly Export[]): { ready: number; total: number } {
   const seen = new Map<string, boolean>();
   for (const e of exports) {
     for (const s of e.slices) {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { ControllerMetrics } from './metrics.ts';
 import { startHttpServer, type ProbeResult } from './http.ts';
@@ -27,7 +28,7 @@ function call(port: number, path: string, method = 'GET', agent?: import('node:h
 }
 
 async function withServer(
-  opts: { health?: () => ProbeResult; ready?: () => ProbeResult; status?: () => unknown },
+  opts: { health?: () => ProbeResult; ready?: () => ProbeResult; status?: () => unknown; fleet?: () => unknown },
   fn: (port: number, metrics: ControllerMetrics) => Promise<void>,
 ): Promise<void> {
   const metrics = new ControllerMetrics();
@@ -38,6 +39,7 @@ async function withServer(
     health: opts.health ?? (() => ({ ok: true })),
     ready: opts.ready ?? (() => ({ ok: true })),
     ...(opts.status ? { status: opts.status } : {}),
+    ...(opts.fleet ? { fleet: opts.fleet } : {}),
   });
   try {
     await fn(server.port, metrics);
@@ -115,6 +117,25 @@ test('/status returns the callback as JSON, and 404 without one', async () => {
   });
   await withServer({}, async (port) => {
     assert.equal((await call(port, '/status')).status, 404);
+  });
+});
+
+test('with a fleet view, / serves the status page under a CSP that admits only its own script, and /fleet the view', async () => {
+  await withServer({ fleet: () => ({ clusters: [{ name: 'east' }], exports: [] }) }, async (port) => {
+    const page = await call(port, '/');
+    assert.equal(page.status, 200);
+    assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+    const script = /<script>([\s\S]*)<\/script>/.exec(page.body)![1]!;
+    const hash = createHash('sha256').update(script).digest('base64');
+    assert.match(String(page.headers['content-security-policy']), new RegExp(`default-src 'none'; script-src 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`));
+    assert.match(String(page.headers['content-security-policy']), /connect-src 'self'/);
+    const fleet = await call(port, '/fleet');
+    assert.match(String(fleet.headers['content-type']), /^application\/json/);
+    assert.deepEqual(JSON.parse(fleet.body), { clusters: [{ name: 'east' }], exports: [] });
+    assert.equal((await call(port, '/', 'POST')).status, 405);
+  });
+  await withServer({ status: () => ({}) }, async (port) => {
+    assert.equal((await call(port, '/fleet')).status, 404, 'no page unless enabled');
   });
 });
 

@@ -1,10 +1,12 @@
-// The controller's HTTP endpoint: Prometheus scrapes and Kubernetes probes. node:http only — four
-// read-only routes do not justify a framework, and probes must keep answering while the event
+// The controller's HTTP endpoint: Prometheus scrapes, Kubernetes probes and, when enabled, the
+// status page (page.ts) with its data. node:http only — a handful of read-only routes do not
+// justify a framework, and probes must keep answering while the event
 // loop is busy with a relist, which favours the least code on the path.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ControllerMetrics } from './metrics.ts';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './page.ts';
 
 /** What /healthz or /readyz answers: 200 when ok, else 503, with the detail as JSON. */
 export interface ProbeResult {
@@ -21,6 +23,8 @@ export interface HttpServerOptions {
   /** Leader with synced caches, or a standby with synced caches. */
   ready: () => ProbeResult;
   status?: () => unknown;
+  /** The status page's data; given, `/` serves the page and `/fleet` this, as JSON. */
+  fleet?: () => unknown;
 }
 
 export interface HttpServer {
@@ -68,7 +72,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 async function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // Probes and scrapers may add query strings (`/readyz?verbose`); routing ignores them.
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const route = ROUTES.has(path) || (path === '/status' && opts.status) ? path : undefined;
+  const route = ROUTES.has(path) || (path === '/status' && opts.status) || ((path === '/' || path === '/fleet') && opts.fleet) ? path : undefined;
   if (!route) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET');
@@ -89,16 +93,26 @@ async function handle(opts: HttpServerOptions, req: IncomingMessage, res: Server
       return sendProbe(res, opts.health);
     case '/readyz':
       return sendProbe(res, opts.ready);
-    case '/status': {
-      let body: string;
-      try {
-        body = JSON.stringify(opts.status!() ?? null);
-      } catch (err) {
-        return sendJson(res, 500, { error: message(err) });
-      }
-      return send(res, 200, JSON_TYPE, body + '\n');
-    }
+    case '/status':
+      return sendView(res, opts.status!);
+    case '/fleet':
+      return sendView(res, opts.fleet!);
+    case '/':
+      res.setHeader('Content-Security-Policy', STATUS_PAGE_CSP);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      return send(res, 200, 'text/html; charset=utf-8', STATUS_PAGE_HTML);
   }
+}
+
+function sendView(res: ServerResponse, view: () => unknown): void {
+  let body: string;
+  try {
+    body = JSON.stringify(view() ?? null);
+  } catch (err) {
+    return sendJson(res, 500, { error: message(err) });
+  }
+  send(res, 200, JSON_TYPE, body + '\n');
 }
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);

@@ -16,6 +16,7 @@ interface RunOpts {
   shutdownTimeout: string;
   watchConfig: boolean;
   fieldManager: string;
+  statusPage?: boolean;
   debug?: boolean;
   logLevel: string;
 }
@@ -31,6 +32,7 @@ export function runCommand(program: Command, io: Io): void {
     .option('--listen <host:port>', '/metrics, /healthz, /readyz and /status', '127.0.0.1:9090')
     .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for writes in flight', '30')
     .option('--field-manager <name>', 'field manager recorded on every write (managedFields)', FIELD_MANAGER)
+    .option('--status-page', 'serve a read-only status page at / on --listen (its data at /fleet)')
     .option('--no-watch-config', 'reload only on SIGHUP, not when the config file changes')
     .option('--debug', 'debug logging (same as --log-level debug)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent (logs go to stderr)', 'info')
@@ -49,6 +51,7 @@ export function runCommand(program: Command, io: Io): void {
         const code = await runController({
           file, log, localCluster: opts.localCluster, leaderElect: opts.leaderElect ?? false, identity: opts.identity,
           listen: opts.listen, shutdownTimeoutMs: timeout * 1000, watchConfig: opts.watchConfig, fieldManager: opts.fieldManager,
+          statusPage: opts.statusPage ?? false,
         });
         io.setExitCode(code);
       } catch (err) {

@@ -14,6 +14,7 @@ import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/ref
 import type { Listed } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
 import { WorkQueue } from '../queue.ts';
+import { fleetView, type FleetView } from './fleet-view.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { PendingPropagations } from './propagation.ts';
@@ -21,6 +22,7 @@ import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
 
 export type { ClusterHealth } from './health.ts';
+export type { FleetView } from './fleet-view.ts';
 
 export interface ControllerOptions {
   config: Config;
@@ -196,5 +198,11 @@ export class Controller {
 
   health(): ClusterHealth[] {
     return this.healthTracker.health();
+  }
+
+  /** Every export and the state of each of its edges, for the status page. */
+  fleet(): FleetView {
+    const { sources, destinations } = this.topology;
+    return fleetView({ config: this.o.config, sources, destinations, health: this.health(), record: this.reconciler });
   }
 }

@@ -8,6 +8,7 @@ import { storeKey } from '../../vocab/keys.ts';
 import { SERVICE_NAME } from '../../vocab/labels.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
+import { PendingPropagations } from './propagation.ts';
 import { Reconciler, type Destination, type ReconcileLog } from './reconciler.ts';
 import { topology } from './topology.ts';
 
@@ -17,7 +18,7 @@ const SVCS = '/api/v1/namespaces/shop/services';
 const SLICES = '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices';
 
 /** east exports namespace shop to west; west already has the namespace. */
-function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })]), cluster('west')])) {
+function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })]), cluster('west')]), propagation?: PendingPropagations) {
   const topo = topology(cfg);
   const apis = new Map([...topo.destinations.keys()].map((c) => [c, new ScriptedApi(c)]));
   const destinations = new Map<string, Destination>([...topo.destinations].map(([c, caches]) => [c, { ...caches, client: apis.get(c)! }]));
@@ -25,7 +26,7 @@ function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', 
   const stale = new Set<string>();
   const ownWrites: string[] = [];
   const reconciler = new Reconciler({
-    config: cfg, sources: topo.sources, destinations, log: quiet,
+    config: cfg, sources: topo.sources, destinations, log: quiet, propagation,
     isStale: (c) => stale.has(c),
     onOwnWrite: (c, keys) => ownWrites.push(...keys.map((k) => `${c} ${k}`)),
   });
@@ -137,4 +138,27 @@ test('a write that fails makes reconcile throw, so the queue retries the key', a
 
   await assert.rejects(w.reconciler.reconcile('shop/web'), /reconcile shop\/web: west: .*403/);
   assert.equal(w.west.services.has('shop/web'), false, 'nothing unwritten enters the cache');
+});
+
+test('what the last reconcile did in each destination is remembered, with the latency of what it propagated', async () => {
+  let clock = 1000;
+  const propagation = new PendingPropagations(() => clock);
+  const w = world(undefined, propagation);
+  putExport(w, 'web', '10.1.0.1');
+  w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, apiError(403, 'Forbidden'));
+  propagation.observed('east', ['shop/web']);
+  assert.equal(w.reconciler.lastOutcome('west', 'shop/web'), undefined, 'nothing before the first reconcile');
+
+  await assert.rejects(w.reconciler.reconcile('shop/web'));
+  assert.match(w.reconciler.lastOutcome('west', 'shop/web')?.error ?? '', /403/);
+  assert.equal(w.reconciler.lastPropagation('east', 'west', 'shop/web'), undefined, 'a failed write propagated nothing');
+
+  const fixed = new ScriptedApi('west');
+  w.west.client = fixed;
+  scriptCreate(fixed, 'web', 100);
+  clock = 1250;
+  await w.reconciler.reconcile('shop/web');
+  assert.equal(w.reconciler.lastOutcome('west', 'shop/web')?.ok, true);
+  assert.equal(w.reconciler.lastPropagation('east', 'west', 'shop/web')?.seconds, 0.25, 'timed from the first observation, across the retry');
+  assert.equal(w.reconciler.lastOutcome('east', 'shop/web'), undefined, 'a cluster the key does not go to keeps no record of it');
 });

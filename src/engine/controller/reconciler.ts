@@ -26,6 +26,22 @@ export interface Destination extends DestinationCaches {
   limiter?: { take(): Promise<void> };
 }
 
+/** What the last reconcile of a key did in one destination. */
+export interface DestinationOutcome {
+  ok: boolean;
+  /** Why the destination could not be brought in line, when not ok. */
+  error?: string;
+  /** ms since epoch. */
+  at: number;
+}
+
+/** The last propagation of a key from one source to one destination. */
+export interface LastPropagation {
+  seconds: number;
+  /** ms since epoch, when the write was acknowledged. */
+  at: number;
+}
+
 export type ReconcileLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 export interface ReconcilerOptions {
@@ -54,6 +70,10 @@ export class Reconciler {
   readonly #reportedConflicts = new Map<string, string>();
   /** destination|key → the conflicts its last plan found; a key with none has no entry. */
   readonly #conflicts = new Map<string, Conflict[]>();
+  /** destination|key → what its last reconcile there did; kept for the status page. */
+  readonly #outcomes = new Map<string, DestinationOutcome>();
+  /** destination|key → source → its last propagation there. */
+  readonly #latencies = new Map<string, Map<string, LastPropagation>>();
 
   constructor(opts: ReconcilerOptions) {
     this.#o = opts;
@@ -63,6 +83,21 @@ export class Reconciler {
   /** The conflicts the last reconcile of each key found, per destination. */
   conflicts(): Conflict[] {
     return [...this.#conflicts.values()].flat();
+  }
+
+  /** The conflicts the last plan of `key` found in `destination`. */
+  conflictsOf(destination: string, key: ServiceKey): readonly Conflict[] {
+    return this.#conflicts.get(`${destination}|${key}`) ?? [];
+  }
+
+  /** What the last reconcile of `key` did in `destination`; none before the first, or once nothing of it belongs there. */
+  lastOutcome(destination: string, key: ServiceKey): DestinationOutcome | undefined {
+    return this.#outcomes.get(`${destination}|${key}`);
+  }
+
+  /** How long the last change of `key` from `source` took to be written in `destination`. */
+  lastPropagation(source: string, destination: string, key: ServiceKey): LastPropagation | undefined {
+    return this.#latencies.get(`${destination}|${key}`)?.get(source);
   }
 
   get #isLeader(): boolean {
@@ -79,9 +114,15 @@ export class Reconciler {
     const failures: string[] = [];
     await Promise.all([...this.#o.destinations.values()].map(async (d) => {
       const outcome = await this.#reconcileDestination(d, key, exports);
+      const at = Date.now();
+      if (!outcome.idle) this.#outcomes.set(`${d.cluster}|${key}`, outcome.failure === undefined ? { ok: true, at } : { ok: false, error: outcome.failure, at });
       if (outcome.failure !== undefined) failures.push(`${d.cluster}: ${outcome.failure}`);
       // 3. Written to this destination: the change propagated, timed from when it was seen.
-      else if (outcome.wrote && pending) this.#o.metrics?.propagation.observe({ source: pending.source, destination: d.cluster }, this.#propagation.secondsSince(pending));
+      else if (outcome.wrote && pending) {
+        const seconds = this.#propagation.secondsSince(pending);
+        this.#o.metrics?.propagation.observe({ source: pending.source, destination: d.cluster }, seconds);
+        this.#rememberLatency(d.cluster, key, pending.source, { seconds, at });
+      }
     }));
     log.debug({ key, exports: exports.length, failures: failures.length }, 'reconciled');
     if (failures.length) {
@@ -100,13 +141,24 @@ export class Reconciler {
     return out;
   }
 
-  /** Whether anything was written, or why the destination could not be brought in line. */
-  async #reconcileDestination(d: Destination, key: ServiceKey, exports: Export[]): Promise<{ wrote: boolean; failure?: string }> {
+  #rememberLatency(destination: string, key: ServiceKey, source: string, p: LastPropagation): void {
+    const k = `${destination}|${key}`;
+    const bySource = this.#latencies.get(k) ?? new Map<string, LastPropagation>();
+    bySource.set(source, p);
+    this.#latencies.set(k, bySource);
+  }
+
+  /**
+   * Whether anything was written, or why the destination could not be brought in line; idle
+   * when nothing of the key belongs in the destination or is there.
+   */
+  async #reconcileDestination(d: Destination, key: ServiceKey, exports: Export[]): Promise<{ wrote: boolean; failure?: string; idle?: true }> {
     const { config, log, metrics } = this.#o;
     const targeted = exports.some((e) => e.sourceCluster !== d.cluster && e.destinations.includes(d.cluster));
     if (!targeted && !d.services.has(key) && !d.slices.hasIndexed(key)) {
-      this.#conflicts.delete(`${d.cluster}|${key}`);
-      return { wrote: false };
+      // Nothing of it here any more: what was kept about it would only grow.
+      for (const m of [this.#conflicts, this.#outcomes, this.#latencies]) m.delete(`${d.cluster}|${key}`);
+      return { wrote: false, idle: true };
     }
     let actions: Action[];
     try {

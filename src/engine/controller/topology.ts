@@ -91,7 +91,7 @@ export function sourceKeys(s: SourceCaches): ServiceKey[] {
 }
 
 /** Every Service key any cache holds, sorted: what a full resync reconciles. */
-export function allKeys(t: Pick<Topology, 'sources' | 'destinations'>): ServiceKey[] {
+export function allKeys(t: { sources: ReadonlyMap<string, SourceCaches>; destinations: ReadonlyMap<string, DestinationCaches> }): ServiceKey[] {
   const keys = new Set<ServiceKey>();
   for (const s of t.sources.values()) for (const k of sourceKeys(s)) keys.add(k);
   for (const d of t.destinations.values()) {
