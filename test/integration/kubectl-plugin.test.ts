@@ -94,3 +94,12 @@ test('kubectl completes `kubectl mcsync` through kubectl_complete-mcsync', async
   assert.deepEqual(lines(await viaKubectl(['__complete', 'mcsync', 'status', '-o', ''])), ['table', 'wide', 'json', 'yaml', ':4']);
   assert.deepEqual(lines(await viaKubectl(['__complete', 'mcsync', 'sync', '--config', ''])), [':0'], 'a file name: the shell completes paths');
 });
+
+test('--cluster limits status to the replicas in that cluster; a name not in the config is exit 2', async () => {
+  const services = async (cluster: string) => (JSON.parse(ok(await viaKubectl(['mcsync', 'status', '--config', cfg, '--cluster', cluster, '-o', 'json'])).stdout) as { services: { name: string }[] }).services.map((s) => s.name);
+  assert.deepEqual(await services('b'), ['cart'], 'b receives cart');
+  assert.deepEqual(await services('a'), [], 'a is cart\'s source and receives nothing');
+  const unknown = await viaKubectl(['mcsync', 'status', '--config', cfg, '--cluster', 'z']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--cluster z is not in /);
+});
