@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 import { nodeTooOld } from './node-version.ts';
+import { invocation } from './invocation.ts';
 
 const tooOld = nodeTooOld(process.versions.node);
 if (tooOld) {
@@ -8,9 +9,16 @@ if (tooOld) {
 }
 // Loaded only once the runtime is known to be new enough for its dependencies.
 const { buildProgram } = await import('./program.ts');
+// mcsync, kubectl-mcsync and kubectl_complete-mcsync are all this file.
+const how = invocation(process.argv[1]);
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  if (how.mode === 'complete') {
+    const { completeArgs } = await import('./completion/complete.ts');
+    completeArgs(buildProgram(undefined, how.name), process.argv.slice(2));
+  } else {
+    await buildProgram(undefined, how.name).parseAsync(process.argv);
+  }
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n`);
   process.exitCode = 1;

@@ -1,5 +1,9 @@
-// The options every one-shot command shares (config file, logging, output format).
+// The options every one-shot command shares (config file, logging, output format), and the
+// --cluster filter of the commands whose output can be limited to one cluster.
 import { Option, type Command } from 'commander';
+import type { Config } from '../config/types.ts';
+import { EXIT, type Io } from './io.ts';
+import { LOG_LEVELS } from './log.ts';
 import type { Format } from './output.ts';
 
 export interface CommonOpts {
@@ -10,11 +14,28 @@ export interface CommonOpts {
   output: string;
 }
 
+// The value lists are commander choices, so a wrong value is a usage error naming the right
+// ones, and shell completion offers exactly these.
 export function withCommon(cmd: Command, formats: Format[]): Command {
   return cmd
     .option('-c, --config <file>', 'mcsync config file (YAML)')
     .addOption(new Option('--clusterSvcCfgFile <file>', 'the original automation\'s name for --config').hideHelp())
     .option('--debug', 'debug logging (same as --log-level debug)')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (logs go to stderr)', 'warn')
-    .option('-o, --output <format>', `output format: ${formats.join(', ')}`, 'table');
+    .addOption(new Option('--log-level <level>', 'logs go to stderr').choices(LOG_LEVELS).default('warn'))
+    .addOption(new Option('-o, --output <format>', formats.includes('wide') ? 'output format (wide: the table with more columns)' : 'output format').choices(formats).default('table'));
+}
+
+export function withClusterFilter(cmd: Command, what: string): Command {
+  return cmd.option('--cluster <name>', what);
+}
+
+/**
+ * Whether --cluster, when given, names a configured cluster; when it does not, says so and
+ * sets the config exit code, before anything is written.
+ */
+export function clusterKnown(name: string | undefined, config: Config, io: Io): boolean {
+  if (!name || config.clusters.some((c) => c.name === name)) return true;
+  io.err(`error: --cluster ${name} is not in ${config.file}`);
+  io.setExitCode(EXIT.config);
+  return false;
 }

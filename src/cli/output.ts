@@ -2,12 +2,20 @@
 // on a terminal; machines get JSON or YAML of the same data.
 import { stringify } from 'yaml';
 
-export type Format = 'table' | 'json' | 'yaml';
+/** `table` is the default; `wide` is the table with more columns, as `kubectl get -o wide`. */
+export type Format = 'table' | 'wide' | 'json' | 'yaml';
 
-export function parseFormat(v: string, allowed: Format[] = ['table', 'json', 'yaml']): Format {
+/** The formats of a command whose table has no wider form. */
+export const DATA_FORMATS: Format[] = ['table', 'json', 'yaml'];
+/** The formats of a command whose table has a wide form. */
+export const TABLE_FORMATS: Format[] = ['table', 'wide', 'json', 'yaml'];
+
+export function parseFormat(v: string, allowed: Format[] = DATA_FORMATS): Format {
   if (!(allowed as string[]).includes(v)) throw new Error(`--output must be one of ${allowed.join(', ')}, not "${v}"`);
   return v as Format;
 }
+
+export const isData = (f: Format): f is 'json' | 'yaml' => f === 'json' || f === 'yaml';
 
 const useColour = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColour() ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -30,7 +38,7 @@ export function table(headers: string[], rows: string[][]): string {
  * booleans there) and 1.2 (where `0o17` is a number): every string value is double-quoted,
  * and keys are quoted wherever YAML 1.1 would misread them.
  */
-export function render(data: unknown, format: Exclude<Format, 'table'>): string {
+export function render(data: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? JSON.stringify(data, null, 2) : stringify(data, { version: '1.1', defaultStringType: 'QUOTE_DOUBLE' });
 }
 

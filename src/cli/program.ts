@@ -1,6 +1,7 @@
 // The mcsync command tree; each command lives in commands/, main.ts owns the process.
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
+import { completionCommand } from './commands/completion.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { planCommand } from './commands/plan.ts';
 import { pruneCommand } from './commands/prune.ts';
@@ -9,8 +10,9 @@ import { statusCommand } from './commands/status.ts';
 import { syncCommand } from './commands/sync.ts';
 import { processIo, type Io } from './io.ts';
 
-export function buildProgram(io: Io = processIo): Command {
-  const program = new Command('mcsync')
+/** `name`: what help and errors call the program, `kubectl mcsync` when kubectl runs it as its plugin. */
+export function buildProgram(io: Io = processIo, name = 'mcsync'): Command {
+  const program = new Command(name)
     .description('Make Services of one Kubernetes cluster usable from every other cluster of a flat, NAT-less network')
     .version(VERSION, '-v, --version', 'print the mcsync version')
     .showHelpAfterError();
@@ -21,5 +23,6 @@ export function buildProgram(io: Io = processIo): Command {
   pruneCommand(program, io);
   doctorCommand(program, io);
   runCommand(program, io);
+  completionCommand(program, io);
   return program;
 }

@@ -1,25 +1,42 @@
-// `mcsync doctor`: the engine's checklist as a table or JSON; exit 1 on any failed check.
+// `mcsync doctor`: the engine's checklist as a table, JSON or YAML; exit 1 on any failed check.
 import type { Command } from 'commander';
-import { doctor, type CheckResult } from '../../engine/doctor/index.ts';
+import { doctor, FLEET, summarize, type CheckResult, type DoctorReport } from '../../engine/doctor/index.ts';
 import { EXIT, type Io } from '../io.ts';
-import { withCommon, type CommonOpts } from '../options.ts';
-import { dim, green, parseFormat, red, render, table, yellow } from '../output.ts';
+import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { dim, green, isData, parseFormat, red, render, table, TABLE_FORMATS, yellow } from '../output.ts';
 import { withClusters } from '../with-clusters.ts';
 
 const paint: Record<CheckResult, (s: string) => string> = { pass: green, warn: yellow, fail: red, info: dim };
 
+/** --cluster NAME: NAME's checks and the fleet's (which are about every cluster), counted again. */
+function inCluster(report: DoctorReport, cluster: string | undefined): DoctorReport {
+  if (!cluster) return report;
+  const checks = report.checks.filter((c) => c.scope === cluster || c.scope === FLEET);
+  return { checks, summary: summarize(checks) };
+}
+
+/** The wide table adds DETAIL: what a check found, as one line of JSON. */
+function checksTable(report: DoctorReport, wide: boolean): string {
+  return table(
+    ['CHECK', 'SCOPE', 'RESULT', 'MESSAGE', ...(wide ? ['DETAIL'] : [])],
+    report.checks.map((c) => [c.name, c.scope, paint[c.result](c.result), c.message, ...(wide ? [c.detail === undefined ? '' : JSON.stringify(c.detail)] : [])]),
+  );
+}
+
 export function doctorCommand(program: Command, io: Io): void {
-  withCommon(program.command('doctor'), ['table', 'json'])
+  const cmd = withCommon(program.command('doctor'), TABLE_FORMATS)
     .description('check each cluster and the fleet for what mcsync needs: reachability, APIs, permissions, pod CIDR overlap, namespaces, orphaned replicas')
-    .option('--local-cluster <name>', 'pull mode, as `run --local-cluster`: write permissions are needed only in this cluster, which also holds the Lease unless leaderElection.cluster says otherwise')
-    .action(async (opts: CommonOpts & { localCluster?: string }) => {
-      const format = parseFormat(opts.output, ['table', 'json']);
+    .option('--local-cluster <name>', 'pull mode, as `run --local-cluster`: write permissions are needed only in this cluster, which also holds the Lease unless leaderElection.cluster says otherwise');
+  withClusterFilter(cmd, 'only this cluster\'s checks and the fleet\'s')
+    .action(async (opts: CommonOpts & { localCluster?: string; cluster?: string }) => {
+      const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
-        const report = await doctor(config, clusters, unavailable, { localCluster: opts.localCluster });
-        if (format === 'json') {
-          io.out(render(report, 'json'));
+        if (!clusterKnown(opts.cluster, config, io)) return;
+        const report = inCluster(await doctor(config, clusters, unavailable, { localCluster: opts.localCluster }), opts.cluster);
+        if (isData(format)) {
+          io.out(render(report, format));
         } else {
-          io.out(table(['CHECK', 'SCOPE', 'RESULT', 'MESSAGE'], report.checks.map((c) => [c.name, c.scope, paint[c.result](c.result), c.message])));
+          io.out(checksTable(report, format === 'wide'));
           const s = report.summary;
           io.out(`${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.info} info`);
         }

@@ -1,27 +1,37 @@
 // `mcsync plan`: what sync would do, changing nothing.
 import type { Command } from 'commander';
-import { computePlan } from '../../engine/plan.ts';
+import { computePlan, type PlanReport } from '../../engine/plan.ts';
 import { EXIT, type Io } from '../io.ts';
-import { withCommon, type CommonOpts } from '../options.ts';
-import { parseFormat, render } from '../output.ts';
+import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { isData, parseFormat, render, TABLE_FORMATS } from '../output.ts';
 import { actionsTable, conflictLines, failureLines, planJson } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
 
+/**
+ * --cluster NAME: the writes into NAME and the conflicts there. Read failures and excluded
+ * Services stay: they are about sources, and they shape what NAME receives.
+ */
+function inCluster(report: PlanReport, cluster: string | undefined): PlanReport {
+  if (!cluster) return report;
+  const plan = { actions: report.plan.actions.filter((a) => a.cluster === cluster), conflicts: report.plan.conflicts.filter((c) => c.cluster === cluster) };
+  return { ...report, plan };
+}
+
 export function planCommand(program: Command, io: Io): void {
-  withCommon(program.command('plan'), ['table', 'json'])
-    .description('show what sync would create, update and delete in each cluster, changing nothing')
-    .action(async (opts: CommonOpts) => {
-      const format = parseFormat(opts.output, ['table', 'json']);
+  const cmd = withCommon(program.command('plan'), TABLE_FORMATS)
+    .description('show what sync would create, update and delete in each cluster, changing nothing');
+  withClusterFilter(cmd, 'only the writes into this cluster (every cluster is still read: its sources are elsewhere)')
+    .action(async (opts: CommonOpts & { cluster?: string }) => {
+      const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters }) => {
-        const report = await computePlan(config, clusters);
-        if (format === 'json') {
-          io.out(render(planJson(report), 'json'));
-        } else if (report.plan.actions.length === 0) {
-          io.out('nothing to do: every replica is in sync');
+        if (!clusterKnown(opts.cluster, config, io)) return;
+        const report = inCluster(await computePlan(config, clusters), opts.cluster);
+        if (isData(format)) {
+          io.out(render(planJson(report), format));
         } else {
-          io.out(actionsTable(report.plan.actions));
+          io.out(report.plan.actions.length === 0 ? 'nothing to do: every replica is in sync' : actionsTable(report.plan.actions, format === 'wide'));
+          for (const l of [...conflictLines(report), ...failureLines(report.failures)]) io.out(l);
         }
-        if (format === 'table') for (const l of [...conflictLines(report), ...failureLines(report.failures)]) io.out(l);
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
       });
     });

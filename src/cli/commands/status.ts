@@ -3,10 +3,12 @@
 import type { Command } from 'commander';
 import type { ClusterHealth } from '../../engine/controller/health.ts';
 import { status } from '../../engine/status.ts';
+import type { Conflict } from '../../model/conflicts.ts';
 import type { StatusRow } from '../../model/status.ts';
+import { serviceKey } from '../../vocab/keys.ts';
 import { EXIT, type Io } from '../io.ts';
-import { withCommon, type CommonOpts } from '../options.ts';
-import { dim, green, parseFormat, red, render, table, yellow } from '../output.ts';
+import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { dim, green, isData, parseFormat, red, render, table, TABLE_FORMATS, yellow } from '../output.ts';
 import { failureLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
 
@@ -16,14 +18,34 @@ function stateCell(state: string): string {
   return yellow(state);
 }
 
-function statusTable(rows: StatusRow[]): string {
+/**
+ * The wide table adds CONFLICTS: every conflict of the Service in that destination, by kind
+ * (DETAIL words only the one that decides the state).
+ */
+function statusTable(rows: StatusRow[], conflicts: readonly Conflict[], wide: boolean): string {
+  const kinds = Map.groupBy(conflicts, (c) => `${c.cluster}|${serviceKey(c.namespace, c.name)}`);
   const lines: string[][] = [];
   for (const r of rows) {
     const base = [r.namespace, r.name, r.sources.join(','), `${r.endpoints.ready}/${r.endpoints.total}`];
-    if (r.destinations.length === 0) lines.push([...base, dim('(none)'), '', '']);
-    for (const d of r.destinations) lines.push([...base, d.cluster, stateCell(d.state), d.detail ?? '']);
+    if (r.destinations.length === 0) lines.push([...base, dim('(none)'), '', ...(wide ? [''] : []), '']);
+    for (const d of r.destinations) {
+      const here = kinds.get(`${d.cluster}|${serviceKey(r.namespace, r.name)}`) ?? [];
+      lines.push([...base, d.cluster, stateCell(d.state), ...(wide ? [[...new Set(here.map((c) => c.kind))].join(',')] : []), d.detail ?? '']);
+    }
   }
-  return table(['NAMESPACE', 'SERVICE', 'SOURCES', 'READY/TOTAL', 'DESTINATION', 'STATE', 'DETAIL'], lines);
+  return table(['NAMESPACE', 'SERVICE', 'SOURCES', 'READY/TOTAL', 'DESTINATION', 'STATE', ...(wide ? ['CONFLICTS'] : []), 'DETAIL'], lines);
+}
+
+/** --cluster NAME: the replicas in NAME, i.e. the exports it receives, and its conflicts. */
+function inCluster(services: StatusRow[], conflicts: Conflict[], cluster: string | undefined): { services: StatusRow[]; conflicts: Conflict[] } {
+  if (!cluster) return { services, conflicts };
+  return {
+    services: services.flatMap((r) => {
+      const destinations = r.destinations.filter((d) => d.cluster === cluster);
+      return destinations.length > 0 ? [{ ...r, destinations }] : [];
+    }),
+    conflicts: conflicts.filter((c) => c.cluster === cluster),
+  };
 }
 
 interface ControllerView {
@@ -44,29 +66,37 @@ async function controllerStatus(url: string): Promise<ControllerView> {
   return (await res.json()) as ControllerView;
 }
 
-function controllerTable(v: ControllerView): string {
+/** The wide table adds UNHEALTHY SINCE: when the cluster's current trouble began. */
+function controllerTable(v: ControllerView, wide: boolean): string {
   const yes = (b: boolean, good = true) => (b === good ? green(String(b)) : red(String(b)));
   return `controller ${v.identity} (${v.leader ? 'leader' : 'standby'}):\n` + table(
-    ['CLUSTER', 'CONNECTED', 'SYNCED', 'STALE', 'LAST SEEN', 'LAST ERROR'],
-    v.clusters.map((c) => [c.cluster, yes(c.connected), yes(c.synced), yes(c.stale, false), c.lastSeen ?? '', c.lastError ?? '']),
+    ['CLUSTER', 'CONNECTED', 'SYNCED', 'STALE', ...(wide ? ['UNHEALTHY SINCE'] : []), 'LAST SEEN', 'LAST ERROR'],
+    v.clusters.map((c) => [c.cluster, yes(c.connected), yes(c.synced), yes(c.stale, false), ...(wide ? [c.unhealthySince ?? ''] : []), c.lastSeen ?? '', c.lastError ?? '']),
   );
 }
 
+const onlyCluster = (v: ControllerView, cluster: string | undefined): ControllerView =>
+  cluster ? { ...v, clusters: v.clusters.filter((c) => c.cluster === cluster) } : v;
+
 export function statusCommand(program: Command, io: Io): void {
-  withCommon(program.command('status'), ['table', 'json', 'yaml'])
+  const cmd = withCommon(program.command('status'), TABLE_FORMATS)
     .description('per exported Service: sources, ready endpoints and the state of each replica; with --controller, each cluster as a running `mcsync run` sees it')
-    .option('--controller <url>', 'a running controller\'s address (its --listen), e.g. http://127.0.0.1:9090: adds connected / synced / stale per cluster')
-    .action(async (opts: CommonOpts & { controller?: string }) => {
-      const format = parseFormat(opts.output);
+    .option('--controller <url>', 'a running controller\'s address (its --listen), e.g. http://127.0.0.1:9090: adds connected / synced / stale per cluster');
+  withClusterFilter(cmd, 'only the replicas in this cluster (every cluster is still read: its sources are elsewhere)')
+    .action(async (opts: CommonOpts & { controller?: string; cluster?: string }) => {
+      const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
+        if (!clusterKnown(opts.cluster, config, io)) return;
         const report = await status(config, clusters, unavailable);
-        const controller = opts.controller ? await controllerStatus(opts.controller) : undefined;
-        if (format === 'table') {
-          io.out(report.services.length ? statusTable(report.services) : 'no exported services');
-          if (controller) io.out(`\n${controllerTable(controller)}`);
-          for (const l of failureLines(report.failures)) io.out(l);
+        const { services, conflicts } = inCluster(report.services, report.conflicts, opts.cluster);
+        const controller = opts.controller ? onlyCluster(await controllerStatus(opts.controller), opts.cluster) : undefined;
+        if (isData(format)) {
+          io.out(render({ services, conflicts, failures: report.failures, ...(controller ? { controller } : {}) }, format));
         } else {
-          io.out(render({ services: report.services, conflicts: report.conflicts, failures: report.failures, ...(controller ? { controller } : {}) }, format));
+          const wide = format === 'wide';
+          io.out(services.length ? statusTable(services, conflicts, wide) : 'no exported services');
+          if (controller) io.out(`\n${controllerTable(controller, wide)}`);
+          for (const l of failureLines(report.failures)) io.out(l);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
       }, { allowUnreachable: true });

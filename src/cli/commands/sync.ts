@@ -4,7 +4,7 @@ import { actionTarget } from '../../model/actions.ts';
 import { sync } from '../../engine/sync.ts';
 import { EXIT, type Io } from '../io.ts';
 import { withCommon, type CommonOpts } from '../options.ts';
-import { parseFormat, progress, render } from '../output.ts';
+import { DATA_FORMATS, isData, parseFormat, progress, render } from '../output.ts';
 import { conflictLines, failureLines, planJson } from '../render/plan.ts';
 import { countWrites, pickColumns, writesTable, type WriteColumn } from '../render/writes.ts';
 import { withClusters } from '../with-clusters.ts';
@@ -12,10 +12,11 @@ import { withClusters } from '../with-clusters.ts';
 const COLUMNS: WriteColumn[] = ['created', 'updated', 'deleted', 'skipped', 'failed'];
 
 export function syncCommand(program: Command, io: Io): void {
-  withCommon(program.command('sync'), ['table', 'json'])
+  // No --cluster: a sync applies the fleet's whole plan; `plan --cluster` shows one cluster's part.
+  withCommon(program.command('sync'), DATA_FORMATS)
     .description('replicate every exported Service into its destination clusters once, and collect replicas whose source is gone')
     .action(async (opts: CommonOpts) => {
-      const format = parseFormat(opts.output, ['table', 'json']);
+      const format = parseFormat(opts.output, DATA_FORMATS);
       await withClusters(opts, io, async ({ config, clusters, log }) => {
         let bar: ReturnType<typeof progress> | undefined;
         const report = await sync(config, clusters, {
@@ -32,8 +33,8 @@ export function syncCommand(program: Command, io: Io): void {
         });
         bar?.done();
         const counts = countWrites(report.results, config.clusters.map((c) => c.name));
-        if (format === 'json') {
-          io.out(render({ ...planJson(report), results: pickColumns(counts, COLUMNS) }, 'json'));
+        if (isData(format)) {
+          io.out(render({ ...planJson(report), results: pickColumns(counts, COLUMNS) }, format));
         } else {
           io.out(writesTable(counts, COLUMNS));
           for (const l of [...conflictLines(report), ...failureLines(report.failures)]) io.out(l);

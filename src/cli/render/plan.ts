@@ -13,8 +13,12 @@ export function planJson(report: PlanReport) {
   };
 }
 
-export function actionsTable(actions: readonly Action[]): string {
-  return table(['CLUSTER', 'ACTION', 'KIND', 'NAME', 'REASON'], actions.map((a) => [a.cluster, a.verb, a.ref.kind, actionTarget(a), a.reason]));
+/** The wide table adds SERVICE, the exported Service key an action serves (a slice's name does not say). */
+export function actionsTable(actions: readonly Action[], wide = false): string {
+  return table(
+    ['CLUSTER', 'ACTION', 'KIND', 'NAME', ...(wide ? ['SERVICE'] : []), 'REASON'],
+    actions.map((a) => [a.cluster, a.verb, a.ref.kind, actionTarget(a), ...(wide ? [a.key] : []), a.reason]),
+  );
 }
 
 export function conflictLines(report: PlanReport): string[] {
