@@ -1,9 +1,9 @@
 // `mcsync run`: the command definition of the controller; the process itself is ../run.ts.
-import { FIELD_MANAGER } from '../../kube/write.ts';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
+import { FIELD_MANAGER } from '../../kube/write.ts';
 import { EXIT, type Io } from '../io.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, LOG_LEVELS } from '../log.ts';
 import { parseListen, runController } from '../run.ts';
 
 interface RunOpts {
@@ -35,7 +35,7 @@ export function runCommand(program: Command, io: Io): void {
     .option('--status-page', 'serve a read-only status page at / on --listen (its data at /fleet)')
     .option('--no-watch-config', 'reload only on SIGHUP, not when the config file changes')
     .option('--debug', 'debug logging (same as --log-level debug)')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (logs go to stderr)', 'info')
+    .addOption(new Option('--log-level <level>', 'logs go to stderr').choices(LOG_LEVELS).default('info'))
     .action(async (opts: RunOpts) => {
       const file = opts.config ?? opts.clusterSvcCfgFile;
       if (!file) {
