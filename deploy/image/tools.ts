@@ -49,11 +49,12 @@ function hardLimit(name: string): number | undefined {
 export function podmanRunArgs(): string[] {
   const args: string[] = [];
   if (process.env.MCSYNC_PODMAN_RUNTIME) args.push('--runtime', process.env.MCSYNC_PODMAN_RUNTIME);
-  else if (hybridCgroupsWithV2Controllers()) args.push('--runtime', 'runc');
-  // podman asks for 1048576 open files and as many processes as it can; where the caller lacks
-  // CAP_SYS_RESOURCE (a sandbox) the runtime cannot raise its limits that far and fails with
-  // "error setting rlimit … operation not permitted". The caller's own limits always work;
-  // processes are also capped at kernel.pid_max, above which conmon's own limit sits below.
+  // Without runc, crun is left to fail, so its error says what is wrong with the host.
+  else if (hybridCgroupsWithV2Controllers() && ['/usr/sbin/runc', '/usr/bin/runc'].some(existsSync)) args.push('--runtime', 'runc');
+  // podman asks for 1048576 open files and more processes than a sandbox that withholds
+  // CAP_SYS_RESOURCE lets the runtime set ("error setting rlimit … operation not permitted").
+  // The caller's own limits can always be kept; for processes, kernel.pid_max is the most
+  // conmon is left with here (32768, below this shell's 96365).
   const files = hardLimit('Max open files');
   if (files !== undefined) args.push('--ulimit', `nofile=${files}:${files}`);
   const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
