@@ -5,12 +5,13 @@
 // node_modules and the two base layers are cached by their inputs; a build whose inputs are all
 // unchanged reuses the last image.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cmp } from '../../src/model/canonical.ts';
 import { ensureRootfs, rootfsKey } from './rootfs.ts';
+import { cached } from './cache.ts';
 import { cacheDir, podman, tool, ImageToolError } from './tools.ts';
 import { APP_DIR, ARCHIVE, CMD, ENV, IMAGE_NAME, NODE_IN_IMAGE, PORT, REPO_ROOT, USER, VERSION, entrypoint } from './spec.ts';
 
@@ -74,37 +75,27 @@ function dropUnusedAtRunTime(dir: string): void {
 /** node_modules with the production dependencies only, from package.json and package-lock.json. */
 function ensureDeps(log: (s: string) => void): { dir: string; key: string } {
   const key = sha256(UNUSED_AT_RUN_TIME.source, readFileSync(`${REPO_ROOT}package.json`), readFileSync(`${REPO_ROOT}package-lock.json`)).slice(0, 16);
-  const dir = join(cacheDir(), `image-deps-${key}`);
-  if (existsSync(`${dir}.complete`)) return { dir, key };
-  log('deps: npm ci --omit=dev --ignore-scripts');
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const f of ['package.json', 'package-lock.json']) cpSync(`${REPO_ROOT}${f}`, join(tmp, f));
-  // --ignore-scripts: no install script runs, so what is copied is exactly what the lock names.
-  tool('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp });
-  dropUnusedAtRunTime(join(tmp, 'node_modules'));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  writeFileSync(`${dir}.complete`, '');
+  const { dir } = cached('deps', key, (tmp) => {
+    log('deps: npm ci --omit=dev --ignore-scripts');
+    for (const f of ['package.json', 'package-lock.json']) cpSync(`${REPO_ROOT}${f}`, join(tmp, f));
+    // --ignore-scripts: no install script runs, so what is copied is exactly what the lock names.
+    tool('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp });
+    dropUnusedAtRunTime(join(tmp, 'node_modules'));
+  });
   return { dir, key };
 }
 
 /** An OCI layout holding the rootfs and Node layers, tagged `base`: what changes least, cached. */
 function ensureBase(rootfs: string, node: string, log: (s: string) => void): { dir: string; key: string } {
   const key = sha256(rootfsKey(), readFileSync(node)).slice(0, 16);
-  const dir = join(cacheDir(), `image-base-${key}`);
-  if (existsSync(`${dir}.complete`)) return { dir, key };
-  log('base: umoci layers for the rootfs and node');
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  tool('umoci', ['init', '--layout', tmp]);
-  tool('umoci', ['new', '--image', `${tmp}:base`]);
-  tool('umoci', ['insert', '--image', `${tmp}:base`, '--history.comment', 'Debian rootfs (deploy/image/rootfs.ts)', rootfs, '/']);
-  tool('umoci', ['insert', '--image', `${tmp}:base`, '--history.comment', `Node ${tool(node, ['--version']).trim()} from the node npm package`, node, NODE_IN_IMAGE]);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  writeFileSync(`${dir}.complete`, '');
+  const { dir } = cached('base', key, (tmp) => {
+    log('base: umoci layers for the rootfs and node');
+    rmSync(tmp, { recursive: true });
+    tool('umoci', ['init', '--layout', tmp]);
+    tool('umoci', ['new', '--image', `${tmp}:base`]);
+    tool('umoci', ['insert', '--image', `${tmp}:base`, '--history.comment', 'Debian rootfs (deploy/image/rootfs.ts)', rootfs, '/']);
+    tool('umoci', ['insert', '--image', `${tmp}:base`, '--history.comment', `Node ${tool(node, ['--version']).trim()} from the node npm package`, node, NODE_IN_IMAGE]);
+  });
   return { dir, key };
 }
 
@@ -142,7 +133,7 @@ export function buildImage(log: (s: string) => void = (s) => process.stderr.writ
   const deps = timed('deps', () => ensureDeps(log));
   const base = timed('base', () => ensureBase(rootfs.dir, node, log));
   // The modules whose code decides what goes into the image.
-  const sources = ['build.ts', 'rootfs.ts', 'spec.ts'];
+  const sources = ['build.ts', 'cache.ts', 'rootfs.ts', 'spec.ts'];
   const inputs = timed('inputs', () => sha256(base.key, deps.key, treeHash(dist), readFileSync(`${REPO_ROOT}package.json`),
     JSON.stringify({ entrypoint: entrypoint(), CMD, ENV, USER }),
     ...sources.map((f) => readFileSync(fileURLToPath(new URL(f, import.meta.url))))));

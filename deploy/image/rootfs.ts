@@ -2,16 +2,17 @@
 // from Debian's packages (mmdebstrap's extract variant runs no maintainer scripts, so no shell
 // is needed to make it and none ends up in it). Cached by its inputs outside the repository.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chownSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cacheDir, tool } from './tools.ts';
+import { cached } from './cache.ts';
+import { tool } from './tools.ts';
 import { DEBIAN_SUITE, DROPPED_PACKAGES, GID, HOME, PACKAGES, UID } from './spec.ts';
 
 /** The host's apt sources (deb822), so the rootfs comes from the mirror this machine trusts. */
 const SOURCES = '/etc/apt/sources.list.d/debian.sources';
 // Bump when the steps below change what they make.
-const RECIPE = 3;
+const RECIPE = 4;
 
 export function rootfsKey(): string {
   const h = createHash('sha256');
@@ -21,22 +22,14 @@ export function rootfsKey(): string {
 }
 
 /** The rootfs directory for the current inputs, made if missing. */
-export function ensureRootfs(log: (s: string) => void): { dir: string; cached: boolean } {
-  const dir = join(cacheDir(), `image-rootfs-${rootfsKey()}`);
-  if (existsSync(`${dir}.complete`)) return { dir, cached: true };
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  log(`rootfs: mmdebstrap ${DEBIAN_SUITE} ${PACKAGES.join(' ')}`);
-  // The downloaded .debs stay in the tree (skip cleanup) for the dpkg database below, then go.
-  tool('mmdebstrap', ['--quiet', '--mode=root', '--variant=extract', `--include=${PACKAGES.join(',')}`,
-    '--skip=cleanup/apt/cache', '--skip=cleanup/apt/lists', DEBIAN_SUITE, tmp, SOURCES], { input: '' });
-  prune(tmp);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  // Beside the tree, not in it: everything inside the directory goes into the image.
-  writeFileSync(`${dir}.complete`, '');
-  return { dir, cached: false };
+export function ensureRootfs(log: (s: string) => void): { dir: string; hit: boolean } {
+  return cached('rootfs', rootfsKey(), (dir) => {
+    log(`rootfs: mmdebstrap ${DEBIAN_SUITE} ${PACKAGES.join(' ')}`);
+    // The downloaded .debs stay in the tree (skip cleanup) for the dpkg database below, then go.
+    tool('mmdebstrap', ['--quiet', '--mode=root', '--variant=extract', `--include=${PACKAGES.join(',')}`,
+      '--skip=cleanup/apt/cache', '--skip=cleanup/apt/lists', DEBIAN_SUITE, dir, SOURCES], { input: '' });
+    prune(dir);
+  });
 }
 
 /** The files (not directories, which packages share) a .deb installs. */
@@ -71,7 +64,10 @@ function prune(root: string): void {
   // The runtime mounts /dev; device nodes in a layer are noise.
   for (const f of readdirSync(join(root, 'dev'))) rmSync(join(root, 'dev', f), { recursive: true, force: true });
   // Files the runtime bind-mounts over; they must exist on a read-only root.
-  for (const f of ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']) writeFileSync(join(root, f), '');
+  for (const f of ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']) {
+    writeFileSync(join(root, f), '');
+    chmodSync(join(root, f), 0o644);
+  }
   writeFileSync(join(root, 'etc/ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
   tool('ldconfig', ['-r', root]);
   writeFileSync(join(root, 'etc/passwd'), `root:x:0:0:root:/root:/usr/sbin/nologin\nmcsync:x:${UID}:${GID}:mcsync:${HOME}:/usr/sbin/nologin\n`);
