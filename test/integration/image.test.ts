@@ -1,0 +1,126 @@
+// The mcsync image, built daemonless from packages (deploy/image/build.ts, as `npm run image`
+// does; a rerun with unchanged inputs reuses the last build) and run with podman as a hardened
+// pod runs it — read-only root with no tmpfs, uid 1000, no capabilities — against real
+// clusters on the host's loopback: `sync` makes a replica, `run` answers its probes and metrics
+// and stops cleanly on SIGTERM.
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { chownSync, copyFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
+import { Pods } from '../../harness/src/pods.ts';
+import { freePorts } from '../../harness/src/ports.ts';
+import { scratchDir } from '../../harness/src/tempdir.ts';
+import { waitFor } from '../../harness/src/wait.ts';
+import { yamlString } from '../../harness/src/yaml-text.ts';
+import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { buildImage, type BuildResult } from '../../deploy/image/build.ts';
+import { runImage, startImage, stopContainer, type Mount } from '../../deploy/image/run.ts';
+import { CMD, GID, IMAGE_NAME, UID, USER, VERSION, entrypoint } from '../../deploy/image/spec.ts';
+import { podman } from '../../deploy/image/tools.ts';
+import { apis, replicasAre, serviceWithPod, type Apis } from '../support/kube.ts';
+
+let built: BuildResult;
+let set: ClusterSet;
+let B: Apis;
+let podsA: Pods;
+/** Why podman cannot start a container on this machine, word for word; undefined when it can. */
+let cannotRun: string | undefined;
+const mounts: Mount[] = [];
+
+/** A config naming the clusters by their paths inside the container. */
+function containerConfig(instance: string, ns: string): string {
+  const cluster = (name: string, exports: string[]) => [`- name: ${yamlString(name)}`, `  kubeconfig: /etc/mcsync/kubeconfigs/${name}.kubeconfig`, ...exports];
+  return writeConfig([`instance: ${instance}`, 'controller:', '  watchTimeout: 2s', 'clusters:',
+    ...cluster('a', ['  services:', `  - namespace: ${ns}`]), ...cluster('b', [])].join('\n') + '\n');
+}
+
+function skipUnlessRunnable(t: TestContext): boolean {
+  if (cannotRun) t.skip(`podman cannot start a container on this machine: ${cannotRun}`);
+  return cannotRun === undefined;
+}
+
+before(async () => {
+  built = buildImage(() => {});
+  const probe = runImage(['--version']);
+  if (probe.code !== 0) cannotRun = probe.stderr.trim() || `exit ${probe.code}`;
+  set = await startClusterSet({ names: ['a', 'b'] });
+  B = apis(set.get('b'));
+  podsA = new Pods(set.get('a'));
+  // Kubeconfigs as a Secret volume gives them to the pod's user: owned by it, read-only.
+  const dir = scratchDir('mcsync-image-kubeconfigs-');
+  for (const name of ['a', 'b']) {
+    const copy = join(dir, `${name}.kubeconfig`);
+    copyFileSync(set.get(name).kubeconfigPath, copy);
+    chownSync(copy, UID, GID);
+    chmodSync(copy, 0o400);
+    mounts.push({ host: copy, container: `/etc/mcsync/kubeconfigs/${name}.kubeconfig` });
+  }
+});
+
+after(() => set?.down());
+
+describe('the image as built', () => {
+  test('runs the compiled CLI with the shebang\'s node flags as uid 1000, and defaults to `run` on :9090', () => {
+    const [config] = JSON.parse(podman(['image', 'inspect', IMAGE_NAME])) as { Config: { User: string; Entrypoint: string[]; Cmd: string[]; Labels: Record<string, string> } }[];
+    assert.equal(config!.Config.User, USER);
+    assert.deepEqual(config!.Config.Entrypoint, entrypoint());
+    assert.deepEqual(config!.Config.Cmd, CMD);
+    assert.equal(config!.Config.Labels['org.opencontainers.image.version'], VERSION);
+  });
+
+  test('starts read-only as a non-root user and prints its version', (t) => {
+    if (!skipUnlessRunnable(t)) return;
+    const r = runImage(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), VERSION);
+  });
+
+  test('holds no shell', (t) => {
+    if (!skipUnlessRunnable(t)) return;
+    for (const sh of ['/bin/sh', '/usr/bin/sh', '/bin/bash']) {
+      const r = runImage(['-c', 'true'], { entrypoint: sh });
+      assert.equal(r.code, 127, `${sh}: ${r.stderr}`);
+      assert.match(r.stderr, /no such file or directory/);
+    }
+  });
+});
+
+describe('against real clusters', () => {
+  test('`sync` replicates a Service from a to b', async (t) => {
+    if (!skipUnlessRunnable(t)) return;
+    const ns = 'image-sync';
+    const ip = await serviceWithPod(podsA, ns, 'web');
+    const r = runImage(['sync', '--config', '/etc/mcsync/config.yaml'], { mounts: [...mounts, { host: containerConfig('image-sync', ns), container: '/etc/mcsync/config.yaml' }] });
+    assert.equal(r.code, 0, r.stderr);
+    await replicasAre(B, ns, 'web', { [ip]: true }, 'web replicated to b by the container');
+  });
+
+  test('`run` keeps a replica, answers /healthz, /readyz and /metrics, and exits 0 on SIGTERM', async (t) => {
+    if (!skipUnlessRunnable(t)) return;
+    const ns = 'image-run';
+    const ip = await serviceWithPod(podsA, ns, 'api', 8080);
+    const [port] = await freePorts(1);
+    const name = `mcsync-image-test-${process.pid}`;
+    const started = performance.now();
+    const ctl = startImage(name, ['run', '--config', '/etc/mcsync/config.yaml', '--listen', `127.0.0.1:${port}`],
+      [...mounts, { host: containerConfig('image-run', ns), container: '/etc/mcsync/config.yaml' }]);
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: res.status, text: await res.text() };
+    };
+    try {
+      await waitFor(async () => {
+        if (ctl.child.exitCode !== null) throw new Error(`the container exited ${ctl.child.exitCode}:\n${ctl.output()}`);
+        return (await get('/readyz').catch(() => ({ status: 0 }))).status === 200;
+      }, { what: 'the container ready', timeoutMs: 60_000 });
+      t.diagnostic(`podman run to /readyz 200: ${Math.round(performance.now() - started)} ms`);
+      assert.equal((await get('/healthz')).status, 200);
+      await waitFor(async () => /mcsync_cluster_connected\{cluster="a"\} 1/.test((await get('/metrics')).text), { what: 'a connected in /metrics' });
+      await replicasAre(B, ns, 'api', { [ip]: true }, 'api replicated to b by the running container');
+    } finally {
+      stopContainer(name);
+    }
+    assert.equal(await ctl.exited, 0, `SIGTERM stops it cleanly:\n${ctl.output()}`);
+  });
+});
