@@ -4,8 +4,8 @@
 #   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
 #     with their parent), and for the data-plane tests iproute2 (network namespaces, veths,
 #     routes), nftables and iptables (kube-proxy programs them), conntrack; for the operator
-#     tooling tests chromium (the status page), and buildah, podman, crun, umoci, skopeo,
-#     mmdebstrap (the image, built and run daemonless)
+#     tooling tests chromium (the status page), buildah, podman, crun, runc, umoci, skopeo,
+#     mmdebstrap (the image, built and run daemonless), zsh (the completion script)
 #   - Debian's prometheus package unpacked (not installed: that would start a server on :9090)
 #     into ~/.cache/mcsync/prometheus, for promtool and a real Prometheus in the tests
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
@@ -33,9 +33,13 @@ have chromium || missing+=(chromium)
 have buildah || missing+=(buildah)
 have podman || missing+=(podman)
 have crun || missing+=(crun)
+# crun refuses hosts with cgroup v1 controllers on the v2 hierarchy; the image test falls back to runc there.
+have runc || missing+=(runc)
 have umoci || missing+=(umoci)
 have skopeo || missing+=(skopeo)
 have mmdebstrap || missing+=(mmdebstrap)
+# The completion test checks the zsh script with zsh itself.
+have zsh || missing+=(zsh)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${missing[*]}; install them (sudo apt-get install ${missing[*]}) and run again"
