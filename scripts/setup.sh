@@ -21,25 +21,15 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # Network tools live in sbin, which a non-root PATH may lack.
 have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 missing=()
-have openssl || missing+=(openssl)
-have setpriv || missing+=(util-linux)
-have ip || missing+=(iproute2)
-have nft || missing+=(nftables)
-have iptables || missing+=(iptables)
-have conntrack || missing+=(conntrack)
-# Operator tooling tests: alert rules checked and run by the real Prometheus, the status page in
-# a headless browser, and the container image built and run without a daemon.
-have chromium || missing+=(chromium)
-have buildah || missing+=(buildah)
-have podman || missing+=(podman)
-have crun || missing+=(crun)
-# crun refuses hosts with cgroup v1 controllers on the v2 hierarchy; the image test falls back to runc there.
-have runc || missing+=(runc)
-have umoci || missing+=(umoci)
-have skopeo || missing+=(skopeo)
-have mmdebstrap || missing+=(mmdebstrap)
-# The completion test checks the zsh script with zsh itself.
-have zsh || missing+=(zsh)
+# command:package. The network tools are for the data-plane tests; the rest for the operator
+# tooling tests: the status page in a headless browser, the image built and run without a
+# daemon (crun refuses hosts with cgroup v1 controllers on the v2 hierarchy, so runc too), and
+# the zsh completion script checked by zsh itself.
+for need in openssl:openssl setpriv:util-linux ip:iproute2 nft:nftables iptables:iptables \
+    conntrack:conntrack chromium:chromium buildah:buildah podman:podman crun:crun runc:runc \
+    umoci:umoci skopeo:skopeo mmdebstrap:mmdebstrap zsh:zsh; do
+  have "${need%%:*}" || missing+=("${need#*:}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${missing[*]}; install them (sudo apt-get install ${missing[*]}) and run again"

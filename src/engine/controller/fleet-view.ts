@@ -25,18 +25,12 @@ import { allKeys, type DestinationCaches, type SourceCaches } from './topology.t
 export const EDGE_STATES = ['failing', 'conflict', 'stale', 'pending', 'in-sync'] as const;
 export type EdgeState = (typeof EDGE_STATES)[number];
 
-export interface FleetCluster {
+export interface FleetCluster extends Omit<ClusterHealth, 'cluster'> {
   name: string;
   /** Has export rules: its Services are watched. */
   source: boolean;
   /** This instance writes replicas into it. */
   destination: boolean;
-  connected: boolean;
-  synced: boolean;
-  stale: boolean;
-  unhealthySince?: string;
-  lastSeen?: string;
-  lastError?: string;
 }
 
 export interface FleetSource {
