@@ -148,8 +148,8 @@ test('every shipped RBAC role grants what the requirements table needs of its cl
   assert.deepEqual(added('written'), added('written', pull), 'a written cluster needs the same in push and pull mode');
   assert.ok(added('written').some((n) => n.resource === 'networkpolicies') && added('wide', pull).some((n) => n.resource === 'pods'));
   found.push(
-    ...mismatches('deploy/rbac/network-policies.yaml mcsync-network-policy-writer', role('deploy/rbac/network-policies.yaml', 'mcsync-network-policy-writer'), added('written'), { leaseName }),
-    ...mismatches('deploy/rbac/network-policies.yaml mcsync-pod-reader', role('deploy/rbac/network-policies.yaml', 'mcsync-pod-reader'), added('wide', pull), { leaseName }),
+    ...mismatches('deploy/rbac/network-policies/roles.yaml mcsync-network-policy-writer', role('deploy/rbac/network-policies/roles.yaml', 'mcsync-network-policy-writer'), added('written'), { leaseName }),
+    ...mismatches('deploy/rbac/network-policies/roles.yaml mcsync-pod-reader', role('deploy/rbac/network-policies/roles.yaml', 'mcsync-pod-reader'), added('wide', pull), { leaseName }),
     ...mismatches(`${HELM} TPL-network-policy-writer`, role(HELM, `${TPL}-network-policy-writer`), added('written', pull), { leaseName }),
     ...mismatches(`${HELM} TPL-pod-reader`, role(HELM, `${TPL}-pod-reader`), added('wide', pull), { leaseName }),
   );
