@@ -16,6 +16,10 @@ export const PATHS = {
   slice: (ns: string, name: string) => `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices/${name}`,
   namespaces: () => '/api/v1/namespaces',
   namespace: (name: string) => `/api/v1/namespaces/${name}`,
+  networkPolicies: (ns?: string) => (ns ? `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies` : '/apis/networking.k8s.io/v1/networkpolicies'),
+  networkPolicy: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${name}`,
+  pods: () => '/api/v1/pods',
+  events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
 };
 
 /**
