@@ -113,6 +113,11 @@ export interface Pod {
   apiVersion?: 'v1';
   kind?: 'Pod';
   metadata: ObjectMeta;
+  spec?: {
+    /** A host-network pod's IP is its node's: never a peer (it would admit the whole node). */
+    hostNetwork?: boolean;
+    nodeName?: string;
+  };
   status?: {
     phase?: string;
     podIP?: string;
