@@ -143,6 +143,8 @@ describe('companions follow the remote pods while mcsync run watches', () => {
     assert.match(text, /^mcsync_writes_total\{cluster="a",verb="update",kind="NetworkPolicy",result="done"\} [1-9]/m);
     const sum = Number(/^mcsync_policy_propagation_seconds_sum\{source="b",destination="a"\} (\S+)$/m.exec(text)?.[1]);
     const count = Number(/^mcsync_policy_propagation_seconds_count\{source="b",destination="a"\} (\S+)$/m.exec(text)?.[1]);
+    const { policies } = JSON.parse((await ctl.get('/status')).text) as { policies: { spanned: { name: string; remotes: string[]; peers: number; companions: string[] }[] } };
+    assert.deepEqual(policies.spanned.map((p) => [p.name, p.remotes, p.peers, p.companions.length]), [[POLICY, ['b'], 1, 1]], '/status lists the spanned policy');
     t.diagnostic(`policy propagation b → a: ${count} changes, mean ${(1000 * sum / count).toFixed(1)} ms`);
   });
 

@@ -20,7 +20,7 @@ import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { PendingPropagations } from './propagation.ts';
 import { isPolicyKey } from './policy-keys.ts';
-import { PolicyReconciler, type PolicyCluster, type ProblemReporter } from './policy-reconciler.ts';
+import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
 import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
@@ -38,8 +38,6 @@ export interface ControllerOptions {
   /** Writes happen only while this says so (leader election); default always. */
   isLeader?: () => boolean;
   fieldManager?: string;
-  /** Posts an Event on a user's NetworkPolicy for a problem that keeps it from being spanned. */
-  reportPolicyProblem?: ProblemReporter;
 }
 
 export class Controller {
@@ -121,7 +119,6 @@ export class Controller {
       isStale: (cluster) => this.healthTracker.isStale(cluster),
       isLeader: () => this.isLeader,
       isStopping: () => this.stopped,
-      reportProblem: opts.reportPolicyProblem,
     });
   }
 

@@ -21,7 +21,7 @@ const KEY = policyKey('west', 'shop', 'allow-client');
 interface Logged { msg: string; fields: unknown }
 
 /** west holds the user's policy, spanning east; east holds the pods. */
-function world(cfg: Config = config([cluster('east'), cluster('west')], { networkPolicies: true })) {
+function world(cfg: Config = config([cluster('east'), cluster('west')], { networkPolicies: true }), events: 'recorded' | 'posted' = 'recorded') {
   const topo = topology(cfg);
   const api = new ScriptedApi('west');
   const west: PolicyCluster = { ...topo.policies.get('west')!, client: api };
@@ -35,7 +35,7 @@ function world(cfg: Config = config([cluster('east'), cluster('west')], { networ
   const reconciler = new PolicyReconciler({
     config: cfg, clusters: new Map([['west', west]]), remotes: topo.remotes, log, propagation,
     isStale: (c) => stale.has(c),
-    reportProblem: async (_client, p) => { posted.push(p); },
+    ...(events === 'recorded' ? { reportProblem: async (_client: unknown, problems: readonly PolicyProblem[]) => { posted.push(...problems); return []; } } : {}),
     metrics: { writes: { inc() {} }, policyPropagation: { observe: (labels, seconds) => observed.push({ labels, seconds }) } },
   });
   const east = topo.remotes.get('east')!;
@@ -154,6 +154,17 @@ test('bad input: nothing written, logged and posted once however often it is rec
   assert.equal(w.posted.length, 1);
   assert.match(w.posted[0]!.message, /nowhere/);
   assert.deepEqual(w.reconciler.problems().map((p) => p.name), ['allow-client']);
+});
+
+test('bad input posts a Warning Event on the user\'s policy, through the same events.ts as sync', async () => {
+  const w = world(undefined, 'posted');
+  w.putPolicy({ ...userPolicy('nowhere'), metadata: { ...userPolicy('nowhere').metadata, uid: 'u-1' } });
+  w.api.on('POST', '/api/v1/namespaces/shop/events', stored('7'));
+  await w.reconciler.reconcile(KEY);
+  await w.reconciler.reconcile(KEY);
+  assert.deepEqual(sent(w.api), ['POST /api/v1/namespaces/shop/events'], 'once, not once per reconcile');
+  const event = w.api.requests[0]!.body as { reason: string; type: string; involvedObject: { kind: string; name: string; uid: string } };
+  assert.deepEqual([event.reason, event.type, event.involvedObject.kind, event.involvedObject.name, event.involvedObject.uid], ['McsyncInvalid', 'Warning', 'NetworkPolicy', 'allow-client', 'u-1']);
 });
 
 test('a write that fails makes reconcile throw (the queue retries), and the pending change is kept for the retry', async () => {

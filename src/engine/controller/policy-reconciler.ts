@@ -12,6 +12,7 @@ import type { NetworkPolicy } from '../../vocab/objects.ts';
 import type { ApiClient } from '../../kube/client.ts';
 import { remove, upsert } from '../../kube/store.ts';
 import { applyActions, type WriteResult } from '../../kube/write.ts';
+import { postProblemEvents, type EventResult } from '../events.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { splitPolicyKey, type PolicyKey } from './policy-keys.ts';
 import { userPolicy, type PolicyCaches, type RemoteCaches } from './policy-topology.ts';
@@ -24,8 +25,14 @@ export interface PolicyCluster extends PolicyCaches {
   limiter?: { take(): Promise<void> };
 }
 
-/** Posts a Kubernetes Event about a problem on the user's policy; never throws. */
-export type ProblemReporter = (client: ApiClient, problem: PolicyProblem) => Promise<void>;
+/** Posts Kubernetes Events about problems on the user's policy; never throws. */
+export type ProblemReporter = (client: ApiClient, problems: readonly PolicyProblem[], policy: NetworkPolicy | undefined) => Promise<EventResult[]>;
+
+/** Events through engine/events.ts, the same ones `mcsync sync` posts (a repeat is a 409, skipped). */
+export const postEvents: ProblemReporter = (client, problems, policy) => {
+  const cluster = problems[0]?.cluster ?? '';
+  return postProblemEvents(new Map([[cluster, client]]), problems, new Map([[cluster, policy ? [policy] : []]]));
+};
 
 export interface PolicyReconcilerOptions {
   config: Config;
@@ -40,7 +47,7 @@ export interface PolicyReconcilerOptions {
   /** Remote pod and namespace changes observed per policy key, for the propagation histogram. */
   propagation?: PendingPropagations;
   fieldManager?: string;
-  /** Posts an Event on the user's policy for a new problem. */
+  /** Posts an Event on the user's policy for a new problem; default postEvents. */
   reportProblem?: ProblemReporter;
 }
 
@@ -82,7 +89,7 @@ export class PolicyReconciler {
     const companions = c.policies.indexed(`${namespace}/${name}`);
     const { remotes, unavailable, withdrawn } = this.#remoteView(cluster, policy);
     const plan = planPolicies(config, cluster, policy ? [policy] : [], companions, remotes, { unavailable, withdrawn });
-    await this.#report(key, c, plan.problems);
+    await this.#report(key, c, plan.problems, policy);
     const spanned = plan.spanned.find((s) => s.namespace === namespace && s.name === name);
     if (spanned) this.#spanned.set(key, spanned);
     else this.#spanned.delete(key);
@@ -134,7 +141,7 @@ export class PolicyReconciler {
   }
 
   /** Logs a change of the key's problems once, and posts an Event for each new one. */
-  async #report(key: PolicyKey, c: PolicyCluster, problems: PolicyProblem[]): Promise<void> {
+  async #report(key: PolicyKey, c: PolicyCluster, problems: PolicyProblem[], policy: NetworkPolicy | undefined): Promise<void> {
     const text = problems.map((p) => p.message).join('; ');
     if (problems.length) this.#problems.set(key, problems);
     else this.#problems.delete(key);
@@ -142,7 +149,11 @@ export class PolicyReconciler {
     this.#reported.set(key, text);
     if (!text) return;
     this.#o.log.warn({ cluster: c.cluster, key, problems: problems.map((p) => p.message) }, 'policy not spanned');
-    if (this.#isLeader && this.#o.reportProblem) for (const p of problems) await this.#o.reportProblem(c.client, p);
+    // Only the leader speaks to the cluster; a standby that takes over reposts, and the 409 makes it once.
+    if (!this.#isLeader) return;
+    for (const r of await (this.#o.reportProblem ?? postEvents)(c.client, problems, policy)) {
+      if (r.outcome === 'failed') this.#o.log.warn({ cluster: c.cluster, key, error: r.detail }, 'event not posted');
+    }
   }
 
   /** Our own write, as the server answered it, in the store before its watch event arrives (as reconciler.ts does). */
