@@ -57,7 +57,11 @@ export async function runController(o: RunOptions): Promise<number> {
     host, port, metrics,
     health: () => ({ ok: !stopping }),
     ready: () => ({ ok: !stopping && controller.synced, detail: { leader: leading, synced: controller.synced } }),
-    status: () => ({ identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health() }),
+    status: () => ({
+      identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health(),
+      // Spanned NetworkPolicies, their companions and remote peers, and the problems of those that are not.
+      ...(config.networkPolicies ? { policies: controller.policies() } : {}),
+    }),
     ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...controller.fleet() }) } : {}),
   });
   log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster, statusPage: o.statusPage ?? false }, 'mcsync run started');
