@@ -45,6 +45,8 @@ export interface RealPodSpec {
   ports: number[];
   hostname?: string;
   subdomain?: string;
+  /** Its address; by default the next free one of the cluster's pod CIDR (a freed one is handed out again only when asked). */
+  ip?: string;
 }
 
 export interface RealPod {
@@ -128,7 +130,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       await api.ensureNamespace(spec.namespace);
       // Not ready until its process listens, as a kubelet would report it.
       const created = await api.create({
-        namespace: spec.namespace, name: spec.name, labels: spec.labels, ready: false,
+        namespace: spec.namespace, name: spec.name, labels: spec.labels, ready: false, ip: spec.ip,
         hostname: spec.hostname, subdomain: spec.subdomain,
         ports: spec.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })),
       });

@@ -77,7 +77,10 @@ export function parseBoundQueues(text: string): number[] {
 export function verdictLines(logPath: string | undefined, lines = 30): string {
   if (!logPath) return '(no kube-network-policies runs there)';
   try {
-    return readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes('verdict')).slice(-lines).join('\n');
+    // At --v 2 a verdict is logged as the packet's tuple ("\t[id] src:port dst:port TCP"), the
+    // evaluator's reason ("Packet denied by ingress policy") and the verdict itself.
+    const wanted = (l: string) => /^\s*\[\d+\] /.test(l) || l.includes('"Packet ') || l.includes('verdict=');
+    return readFileSync(logPath, 'utf8').split('\n').filter(wanted).slice(-lines).join('\n');
   } catch (err) {
     return `(cannot read ${logPath}: ${(err as Error).message})`;
   }
