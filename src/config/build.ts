@@ -70,6 +70,7 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
     copyLabels: copyFilter(data.copyLabels),
     copyAnnotations: copyFilter(data.copyAnnotations),
     concurrency: data.concurrency ?? DEFAULTS.concurrency,
+    networkPolicies: data.networkPolicies ?? DEFAULTS.networkPolicies,
     controller: {
       writeQps: data.controller?.writeQps ?? DEFAULTS.controller.writeQps,
       writeBurst: data.controller?.writeBurst ?? DEFAULTS.controller.writeBurst,

@@ -50,6 +50,7 @@ test('a config that sets nothing builds to the table\'s values', () => {
   assert.equal(cfg.instance, DEFAULTS.instance);
   assert.equal(cfg.createNamespaces, DEFAULTS.createNamespaces);
   assert.equal(cfg.concurrency, DEFAULTS.concurrency);
+  assert.equal(cfg.networkPolicies, DEFAULTS.networkPolicies);
   assert.equal(cfg.clusters[0]!.exports[0]!.conflictPolicy, DEFAULTS.conflictPolicy);
   assert.deepEqual(cfg.controller, {
     writeQps: DEFAULTS.controller.writeQps,

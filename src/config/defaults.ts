@@ -9,6 +9,7 @@ export const DEFAULTS = {
   createNamespaces: true,
   conflictPolicy: 'skip' as ConflictPolicy,
   concurrency: 8,
+  networkPolicies: false,
   controller: {
     writeQps: 20,
     writeBurst: 40,

@@ -99,6 +99,7 @@ export const configSchema = z
     copyLabels: copyFilter.optional().describe('Which source Service labels replicas carry.'),
     copyAnnotations: copyFilter.optional().describe('Which source Service annotations replicas carry.'),
     concurrency: z.number().int().min(1).max(64).optional().describe(`Write requests in flight per destination cluster. ${defaultIs(DEFAULTS.concurrency)}.`),
+    networkPolicies: z.boolean().optional().describe(`Keep companion NetworkPolicies for every NetworkPolicy annotated mcsync.io/remote-clusters: its peers matched against the pods of those clusters, written as ipBlocks. ${defaultIs(DEFAULTS.networkPolicies)}.`),
     controller: controller.optional(),
     leaderElection: leaderElection.optional(),
     clusters: z.array(clusterEntry).min(1).describe('Every cluster of the flat network, with what each exports.'),

@@ -62,6 +62,8 @@ export interface Config {
   copyLabels: CopyFilter;
   copyAnnotations: CopyFilter;
   concurrency: number;
+  /** Companion NetworkPolicies for policies annotated mcsync.io/remote-clusters (docs/policies.md). */
+  networkPolicies: boolean;
   controller: {
     writeQps: number;
     writeBurst: number;

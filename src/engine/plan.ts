@@ -5,7 +5,10 @@ import type { Config } from '../config/types.ts';
 import { planAll } from '../model/plan.ts';
 import { selectExports } from '../model/select.ts';
 import type { DestinationSnapshot, Export, Plan, SourceSnapshot } from '../model/types.ts';
-import { readDestination, readSource } from '../kube/read.ts';
+import { planPolicies } from '../model/policy/plan.ts';
+import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/types.ts';
+import type { NetworkPolicy } from '../vocab/objects.ts';
+import { readDestination, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 
 export interface ClusterFailure {
@@ -27,6 +30,15 @@ export interface PlanReport {
    */
   unavailable: Set<string>;
   failures: ClusterFailure[];
+  /** Companion NetworkPolicies, with config.networkPolicies only: their actions are in plan.actions, after the Services'. */
+  policies?: PolicyReport;
+}
+
+export interface PolicyReport {
+  problems: PolicyProblem[];
+  spanned: SpannedPolicy[];
+  /** The user policies of each cluster policies are planned in, for Events on the ones with problems. */
+  read: Map<string, NetworkPolicy[]>;
 }
 
 
@@ -44,6 +56,8 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   const failures: ClusterFailure[] = [];
   const sources: SourceSnapshot[] = [];
   const destinations: DestinationSnapshot[] = [];
+  const policyReads = new Map<string, { policies: NetworkPolicy[]; companions: NetworkPolicy[] }>();
+  const remotes = new Map<string, RemotePods>();
   await Promise.all(config.clusters.map(async (c) => {
     const conn = clusters.get(c.name);
     if (!conn) {
@@ -51,13 +65,19 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
       failures.push({ cluster: c.name, stage: 'connect', error: why?.issue.message ?? `cluster ${c.name} is not connected` });
       return;
     }
+    const written = scope.localCluster === undefined || scope.localCluster === c.name;
     try {
-      const [src, dst] = await Promise.all([
+      const [src, dst, pol, pods] = await Promise.all([
         c.exports.length > 0 ? readSource(conn.client, c) : Promise.resolve(undefined),
-        scope.localCluster === undefined || scope.localCluster === c.name ? readDestination(conn.client, c.name, config.instance) : Promise.resolve(undefined),
+        written ? readDestination(conn.client, c.name, config.instance) : Promise.resolve(undefined),
+        // Only with the switch on: without it not one request more than replicas need.
+        config.networkPolicies && written ? readPolicies(conn.client, config.instance) : Promise.resolve(undefined),
+        config.networkPolicies ? readRemotePods(conn.client, c.name) : Promise.resolve(undefined),
       ]);
       if (src) sources.push(src);
       if (dst) destinations.push(dst);
+      if (pol) policyReads.set(c.name, pol);
+      if (pods) remotes.set(c.name, pods);
     } catch (err) {
       failures.push({ cluster: c.name, stage: 'read', error: (err as Error).message });
     }
@@ -69,5 +89,35 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   const unavailable = new Set(failures.map((f) => f.cluster));
   const { exports, excluded } = selectExports(config, sources);
   const plan = planAll(config, exports, destinations, { unavailableSources: unavailable });
-  return { plan, exports, excluded, sources, destinations, unavailable, failures };
+  const report: PlanReport = { plan, exports, excluded, sources, destinations, unavailable, failures };
+  if (config.networkPolicies) {
+    const { actions, ...policies } = planAllPolicies(config, policyReads, remotes, unavailable);
+    plan.actions.push(...actions);
+    report.policies = policies;
+  }
+  return report;
+}
+
+/**
+ * The companion plan of every cluster policies were read in, in config order. A cluster that
+ * could not be read is unavailable as a remote too: its companions stay as last written.
+ * (sync never applies stalePolicy, so nothing is withdrawn here; the controller does that.)
+ */
+function planAllPolicies(
+  config: Config,
+  reads: ReadonlyMap<string, { policies: NetworkPolicy[]; companions: NetworkPolicy[] }>,
+  remotes: ReadonlyMap<string, RemotePods>,
+  unavailable: ReadonlySet<string>,
+): { actions: Plan['actions'] } & PolicyReport {
+  const out: { actions: Plan['actions'] } & PolicyReport = { actions: [], problems: [], spanned: [], read: new Map() };
+  for (const c of config.clusters) {
+    const r = reads.get(c.name);
+    if (!r || unavailable.has(c.name)) continue;
+    const p = planPolicies(config, c.name, r.policies, r.companions, remotes, { unavailable });
+    out.actions.push(...p.actions);
+    out.problems.push(...p.problems);
+    out.spanned.push(...p.spanned);
+    out.read.set(c.name, r.policies);
+  }
+  return out;
 }

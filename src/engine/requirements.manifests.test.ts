@@ -139,6 +139,20 @@ test('every shipped RBAC role grants what the requirements table needs of its cl
     ...mismatches(`${HELM} TPL-source-reader`, helmReader, readerNeeds, { leaseName }),
     ...mismatches(`${HELM} TPL-leader-election`, role(HELM, `${TPL}-leader-election`), lease(localNeeds), { leaseName, namespace: leaseNs }),
   ];
+  // networkPolicies: true adds roles of their own, so that without the switch nothing reaches Pods or NetworkPolicies.
+  const on = { ...fleet, networkPolicies: true };
+  const added = (name: string, mode = {}) => {
+    const before = requiredAccess(fleet, name, mode);
+    return sync(requiredAccess(on, name, mode)).filter((n) => !before.some((b) => b.verb === n.verb && b.group === n.group && b.resource === n.resource && b.namespace === n.namespace));
+  };
+  assert.deepEqual(added('written'), added('written', pull), 'a written cluster needs the same in push and pull mode');
+  assert.ok(added('written').some((n) => n.resource === 'networkpolicies') && added('wide', pull).some((n) => n.resource === 'pods'));
+  found.push(
+    ...mismatches('deploy/rbac/network-policies.yaml mcsync-network-policy-writer', role('deploy/rbac/network-policies.yaml', 'mcsync-network-policy-writer'), added('written'), { leaseName }),
+    ...mismatches('deploy/rbac/network-policies.yaml mcsync-pod-reader', role('deploy/rbac/network-policies.yaml', 'mcsync-pod-reader'), added('wide', pull), { leaseName }),
+    ...mismatches(`${HELM} TPL-network-policy-writer`, role(HELM, `${TPL}-network-policy-writer`), added('written', pull), { leaseName }),
+    ...mismatches(`${HELM} TPL-pod-reader`, role(HELM, `${TPL}-pod-reader`), added('wide', pull), { leaseName }),
+  );
   assert.deepEqual(found.filter((m) => !KNOWN.has(m)), [], 'mismatches between the manifests and src/engine/requirements.ts');
   assert.deepEqual([...KNOWN].filter((m) => !found.includes(m)), [], 'known differences no longer found: drop them from KNOWN');
 });

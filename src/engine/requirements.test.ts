@@ -55,3 +55,14 @@ test('an unknown --local-cluster is a config error naming the clusters', () => {
   assert.doesNotThrow(() => checkLocalCluster(fleet, 'b'));
   assert.throws(() => checkLocalCluster(fleet, 'd'), (err: unknown) => err instanceof ConfigError && /--local-cluster d is not one of the clusters \(a, b, c\)/.test(err.message));
 });
+
+test('networkPolicies: every cluster\'s pods and namespaces are read; NetworkPolicies and Events are written where companions are rendered', () => {
+  const on = { ...fleet, networkPolicies: true };
+  const pull = { localCluster: 'c' };
+  const companions = ['get networkpolicies (sync)', 'list networkpolicies (sync)', 'watch networkpolicies (sync)', 'create networkpolicies (sync)', 'update networkpolicies (sync)', 'delete networkpolicies (sync)', 'create events (sync)'];
+  const pods = ['list pods (sync)', 'watch pods (sync)'];
+  assert.deepEqual(fmt('c', pull, on), [...clusterWideReads, ...writes, ...pods, ...companions, ...lease], 'the local cluster renders companions');
+  assert.deepEqual(fmt('b', pull, on), [...clusterWideReads.slice(0, 6), ...pods, 'list namespaces (sync)', 'watch namespaces (sync)'], 'another cluster is only a remote: its pods and namespaces');
+  assert.deepEqual(fmt('c', {}, on).filter((n) => !fmt('c', {}).includes(n)), [...pods, ...companions], 'push mode: every cluster renders companions');
+  assert.ok(!fmt('b', pull).some((n) => n.includes('pods')), 'without the switch no Pod is read');
+});

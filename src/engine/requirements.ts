@@ -30,7 +30,7 @@ export interface ApiRule {
 }
 
 /** A job a cluster can do for mcsync, and the API access it takes. */
-export type Job = 'read-replicated' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'lease' | 'self-review';
+export type Job = 'read-replicated' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'post-events' | 'lease' | 'self-review';
 
 export interface Requirement {
   rules: readonly ApiRule[];
@@ -61,6 +61,21 @@ export const REQUIREMENTS: Readonly<Record<Job, Requirement>> = {
     rules: [{ group: '', resource: 'namespaces', verbs: ['create'] }],
     purpose: 'sync',
     why: 'createNamespaces: true; a namespace mcsync made is never updated or deleted',
+  },
+  'read-pods': {
+    rules: [{ group: '', resource: 'pods', verbs: ['list', 'watch'] }],
+    purpose: 'sync',
+    why: 'networkPolicies: true; the pods of every cluster a spanned NetworkPolicy may name, matched against its peers (with the namespaces\' labels)',
+  },
+  'write-companions': {
+    rules: [{ group: 'networking.k8s.io', resource: 'networkpolicies', verbs: [...READ, ...WRITE] }],
+    purpose: 'sync',
+    why: 'networkPolicies: true; list + watch of the user\'s NetworkPolicies, POST, PUT and DELETE of companions, get after a 409',
+  },
+  'post-events': {
+    rules: [{ group: '', resource: 'events', verbs: ['create'] }],
+    purpose: 'sync',
+    why: 'networkPolicies: true; a Warning Event on a spanned NetworkPolicy that is bad input',
   },
   lease: {
     rules: [{ group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'] }],
@@ -120,6 +135,13 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
   if (writtenClusters(config, mode).has(cluster)) {
     jobs.push({ job: 'write-replicas' });
     if (config.createNamespaces) jobs.push({ job: 'create-namespaces' });
+  }
+  if (config.networkPolicies && c) {
+    // Every cluster may be a remote of some spanned policy: its pods and namespaces are read.
+    jobs.push({ job: 'read-pods' });
+    if (!readAsDestination) jobs.push({ job: 'read-namespaces' });
+    // Companions are rendered next to the user's policies, in every cluster mcsync writes to.
+    if (readAsDestination) jobs.push({ job: 'write-companions' }, { job: 'post-events' });
   }
   if (leaseCluster(config, mode) === cluster) jobs.push({ job: 'lease', namespaces: [config.leaderElection.namespace] });
   return jobs;

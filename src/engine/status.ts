@@ -4,6 +4,7 @@
 import type { Config } from '../config/types.ts';
 import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Conflict } from '../model/conflicts.ts';
+import type { SpannedPolicy } from '../model/policy/types.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 import { computePlan, type ClusterFailure } from './plan.ts';
 
@@ -11,10 +12,14 @@ export interface StatusReport {
   services: StatusRow[];
   conflicts: Conflict[];
   failures: ClusterFailure[];
+  /** Every spanned NetworkPolicy, with config.networkPolicies only. */
+  policies?: SpannedPolicy[];
 }
 
 export async function status(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<StatusReport> {
   const report = await computePlan(config, clusters, unreachable);
   const { exports, plan, destinations, unavailable } = report;
-  return { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures };
+  const out: StatusReport = { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures };
+  if (report.policies) out.policies = report.policies.spanned;
+  return out;
 }

@@ -6,9 +6,12 @@ import type { Action } from '../model/types.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
 import type { Connected } from './clusters.ts';
 import { computePlan, type PlanReport } from './plan.ts';
+import { postProblemEvents, type EventResult } from './events.ts';
 
 export interface SyncReport extends PlanReport {
   results: WriteResult[];
+  /** Events posted on user NetworkPolicies that are bad input (config.networkPolicies only). */
+  events: EventResult[];
 }
 
 export function actionsByCluster(actions: Action[]): Map<string, Action[]> {
@@ -31,5 +34,12 @@ export async function sync(
     const failed = r.filter((x) => x.outcome === 'failed');
     if (failed.length > 0) report.failures.push({ cluster, stage: 'write', error: `${failed.length} of ${r.length} writes failed; first: ${failed[0]!.detail}` });
   }));
-  return { ...report, results };
+  const policies = report.policies;
+  const events = policies && policies.problems.length > 0
+    ? await postProblemEvents(new Map([...clusters].map(([name, c]) => [name, c.client])), policies.problems, policies.read)
+    : [];
+  for (const [cluster, list] of Map.groupBy(events.filter((e) => e.outcome === 'failed'), (e) => e.problem.cluster)) {
+    report.failures.push({ cluster, stage: 'write', error: `${list.length} Event(s) on invalid NetworkPolicies could not be posted; first: ${list[0]!.detail}` });
+  }
+  return { ...report, results, events };
 }

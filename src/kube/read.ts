@@ -3,10 +3,11 @@
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
 import { cmp } from '../model/canonical.ts';
-import { NOT_A_REPLICA_SELECTOR, ownershipSelector } from '../vocab/labels.ts';
+import { NOT_A_REPLICA_SELECTOR, isOwned, ownershipSelector } from '../vocab/labels.ts';
 import { serviceKeyOfSlice } from '../vocab/keys.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
-import type { EndpointSlice, Namespace, Service } from '../vocab/objects.ts';
+import type { RemotePods } from '../model/policy/types.ts';
+import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../vocab/objects.ts';
 import type { KubeClient } from './client.ts';
 
 export const PATHS = {
@@ -16,6 +17,10 @@ export const PATHS = {
   slice: (ns: string, name: string) => `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices/${name}`,
   namespaces: () => '/api/v1/namespaces',
   namespace: (name: string) => `/api/v1/namespaces/${name}`,
+  networkPolicies: (ns?: string) => (ns ? `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies` : '/apis/networking.k8s.io/v1/networkpolicies'),
+  networkPolicy: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${name}`,
+  pods: () => '/api/v1/pods',
+  events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
 };
 
 /**
@@ -60,4 +65,20 @@ export async function readDestination(client: KubeClient, cluster: string, insta
     services: svc.items,
     ownedSlices: owned.items,
   };
+}
+
+/** A cluster's NetworkPolicies (every one: a user's policy may sit in any namespace) and this instance's companions among them. */
+export async function readPolicies(client: KubeClient, instance: string): Promise<{ policies: NetworkPolicy[]; companions: NetworkPolicy[] }> {
+  // One list serves both: companions are the owned part of it.
+  const all = await client.list<NetworkPolicy>(PATHS.networkPolicies());
+  return { policies: all.items, companions: all.items.filter((p) => isOwned(p.metadata, instance)) };
+}
+
+/** What a remote cluster holds that spanned policies' peers can match: all its pods and namespaces. */
+export async function readRemotePods(client: KubeClient, cluster: string): Promise<RemotePods> {
+  const [pods, namespaces] = await Promise.all([
+    client.list<Pod>(PATHS.pods()),
+    client.list<Namespace>(PATHS.namespaces()),
+  ]);
+  return { cluster, pods: pods.items, namespaces: namespaces.items };
 }

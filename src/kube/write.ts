@@ -3,9 +3,9 @@
 // lost connections, and the ownership guard re-checked on every conflict: an object that is
 // no longer mcsync's by the time we write is left alone, never overwritten.
 import { isOwned } from '../vocab/labels.ts';
-import { overlayService, replicaMatches } from '../model/projection.ts';
+import { overlayService, replicaMatches, type ReplicaKind, type Replica } from '../model/projection.ts';
 import type { Action } from '../model/types.ts';
-import type { EndpointSlice, Namespace, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
+import type { EndpointSlice, Namespace, NetworkPolicy, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
 import { KubeApiError, KubeConnectionError, type ApiClient } from './client.ts';
 import { WRITE_RETRY_BACKOFF, backoffDelay } from './backoff.ts';
 import { PATHS } from './read.ts';
@@ -37,28 +37,35 @@ export interface WriteOptions {
   fieldManager?: string;
 }
 
-type AnyObject = Service | EndpointSlice | Namespace;
+type AnyObject = Service | EndpointSlice | Namespace | NetworkPolicy;
 
 const TYPE: Record<ResourceKind, { apiVersion: string; kind: string }> = {
   Service: { apiVersion: 'v1', kind: 'Service' },
   EndpointSlice: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
   Namespace: { apiVersion: 'v1', kind: 'Namespace' },
+  NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
 };
 
 function collectionPath(kind: ResourceKind, ns?: string): string {
   if (kind === 'Namespace') return PATHS.namespaces();
+  if (kind === 'NetworkPolicy') return PATHS.networkPolicies(ns!);
   return kind === 'Service' ? PATHS.services(ns!) : PATHS.slices(ns!);
 }
 
 function objectPath(kind: ResourceKind, ns: string | undefined, name: string): string {
   if (kind === 'Namespace') return PATHS.namespace(name);
+  if (kind === 'NetworkPolicy') return PATHS.networkPolicy(ns!, name);
   return kind === 'Service' ? PATHS.service(ns!, name) : PATHS.slice(ns!, name);
 }
 
-/** Order in which actions may run: a slice needs its namespace; deletions come last. */
+/**
+ * Order in which actions may run: a slice needs its namespace; companion NetworkPolicies come
+ * after the Service phases (they are a plan of their own); deletions come last.
+ */
 function phase(a: Action): number {
-  if (a.verb === 'delete') return a.ref.kind === 'EndpointSlice' ? 3 : 4;
+  if (a.verb === 'delete') return a.ref.kind === 'EndpointSlice' || a.ref.kind === 'NetworkPolicy' ? 4 : 5;
   if (a.ref.kind === 'Namespace') return 0;
+  if (a.ref.kind === 'NetworkPolicy') return 3;
   return a.ref.kind === 'Service' ? 1 : 2;
 }
 
@@ -117,7 +124,7 @@ async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions
       // Someone made it between our read and this write: ours (an earlier run) → update it; not ours → leave it.
       const live = await client.request<AnyObject>('GET', objectPath(kind, meta.namespace, meta.name));
       if (!isOwned(live.metadata, opts.instance)) return { skipped: `${kind} ${meta.namespace}/${meta.name} appeared and is not owned by mcsync; left alone` };
-      if (replicaMatches(kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object as Service | EndpointSlice)) return { skipped: 'already as wanted', object: live };
+      if (replicaMatches(kind as ReplicaKind, live as Replica, action.object as Replica)) return { skipped: 'already as wanted', object: live };
       return { next: { ...action, verb: 'update', object: refreshed(kind, live, action.object) } as Action };
     }
   }
@@ -134,7 +141,7 @@ async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions
       const live = await client.request<AnyObject>('GET', objectPath(kind, meta.namespace, meta.name));
       if (!isOwned(live.metadata, opts.instance)) return { skipped: `${kind} ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
       // Planned against a stale copy, but the live object may already be what we want: then a write would change nothing.
-      if (replicaMatches(kind as 'Service' | 'EndpointSlice', live as Service | EndpointSlice, action.object)) return { skipped: 'already as wanted', object: live };
+      if (replicaMatches(kind as ReplicaKind, live as Replica, action.object as Replica)) return { skipped: 'already as wanted', object: live };
       return { next: { ...action, object: refreshed(kind, live, action.object) } as Action };
     }
   }

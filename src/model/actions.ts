@@ -2,7 +2,7 @@
 // a create, an update and a delete of the same object always agree.
 import type { ServiceKey } from '../vocab/keys.ts';
 import { namespaceOf } from '../vocab/keys.ts';
-import type { EndpointSlice, Namespace, ObjectMeta, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
+import type { EndpointSlice, Namespace, NetworkPolicy, ObjectMeta, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
 import type { Action } from './types.ts';
 
 /** The ref of an object as it is (uid and resourceVersion included when the server set them). */
@@ -14,11 +14,11 @@ function refOf(kind: ResourceKind, obj: { metadata: ObjectMeta }): ObjectRef {
   return ref;
 }
 
-export function createAction(cluster: string, key: ServiceKey, kind: ResourceKind, object: Service | EndpointSlice | Namespace, reason: string): Action {
+export function createAction(cluster: string, key: ServiceKey, kind: ResourceKind, object: Service | EndpointSlice | Namespace | NetworkPolicy, reason: string): Action {
   return { verb: 'create', cluster, key, ref: refOf(kind, object), object, reason };
 }
 
-export function updateAction(cluster: string, key: ServiceKey, kind: 'Service' | 'EndpointSlice', object: Service | EndpointSlice, reason: string): Action {
+export function updateAction(cluster: string, key: ServiceKey, kind: 'Service' | 'EndpointSlice' | 'NetworkPolicy', object: Service | EndpointSlice | NetworkPolicy, reason: string): Action {
   return { verb: 'update', cluster, key, ref: refOf(kind, object), object, reason };
 }
 

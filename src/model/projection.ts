@@ -3,7 +3,7 @@
 // decide whether to write, the writer to decide whether a conflicting live object is already
 // right, and overlayService to build an update that keeps what the server set. Rendering
 // writes slice ports in the same normal form, so a slice read back compares equal to its render.
-import type { Endpoint, EndpointPort, EndpointSlice, Service } from '../vocab/objects.ts';
+import type { Endpoint, EndpointPort, EndpointSlice, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule, Service } from '../vocab/objects.ts';
 import { canonicalJson, cmp } from './canonical.ts';
 
 /** Ports normalized as the apiserver returns them (name "" and protocol TCP by default), in a fixed order. */
@@ -87,9 +87,42 @@ export function overlayService(existing: Service, desired: Service): Service {
   return { ...existing, apiVersion: 'v1', kind: 'Service', metadata, spec };
 }
 
+/** The policyTypes the apiserver fills in when a policy has none: Ingress, plus Egress when it has egress rules. */
+export function effectivePolicyTypes(policy: NetworkPolicy): ('Ingress' | 'Egress')[] {
+  if (policy.spec.policyTypes && policy.spec.policyTypes.length > 0) return [...policy.spec.policyTypes];
+  return policy.spec.egress && policy.spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
+
+function peerProjection(p: NetworkPolicyPeer): unknown {
+  return { podSelector: p.podSelector, namespaceSelector: p.namespaceSelector, ipBlock: p.ipBlock && { cidr: p.ipBlock.cidr, except: p.ipBlock.except ?? [] } };
+}
+
+function ruleProjection(r: NetworkPolicyRule, peers: 'from' | 'to'): unknown {
+  return {
+    ports: (r.ports ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', port: p.port, endPort: p.endPort })),
+    peers: (r[peers] ?? []).map(peerProjection),
+  };
+}
+
+/** What mcsync controls in a companion NetworkPolicy: labels, annotations and the spec, as the apiserver defaults it. */
+export function networkPolicyProjection(policy: NetworkPolicy): string {
+  return canonicalJson({
+    labels: policy.metadata.labels ?? {},
+    annotations: policy.metadata.annotations ?? {},
+    podSelector: { matchLabels: policy.spec.podSelector.matchLabels ?? {}, matchExpressions: policy.spec.podSelector.matchExpressions ?? [] },
+    policyTypes: effectivePolicyTypes(policy),
+    ingress: (policy.spec.ingress ?? []).map((r) => ruleProjection(r, 'from')),
+    egress: (policy.spec.egress ?? []).map((r) => ruleProjection(r, 'to')),
+  });
+}
+
+export type ReplicaKind = 'Service' | 'EndpointSlice' | 'NetworkPolicy';
+export type Replica = Service | EndpointSlice | NetworkPolicy;
+
 /** Whether a live replica already holds everything mcsync wants in it (a write would change nothing it controls). */
-export function replicaMatches(kind: 'Service' | 'EndpointSlice', live: Service | EndpointSlice, wanted: Service | EndpointSlice): boolean {
+export function replicaMatches(kind: ReplicaKind, live: Replica, wanted: Replica): boolean {
   if (kind === 'Service') return serviceProjection(live as Service) === serviceProjection(wanted as Service);
+  if (kind === 'NetworkPolicy') return networkPolicyProjection(live as NetworkPolicy) === networkPolicyProjection(wanted as NetworkPolicy);
   return sliceProjection(live as EndpointSlice) === sliceProjection(wanted as EndpointSlice);
 }
 

@@ -2,7 +2,7 @@
 // to exist (desired objects) and the difference (a plan). No I/O, no client types.
 import type { ServiceKey } from '../vocab/keys.ts';
 import type { Conflict } from './conflicts.ts';
-import type { EndpointSlice, Namespace, ObjectRef, Service } from '../vocab/objects.ts';
+import type { EndpointSlice, Namespace, NetworkPolicy, ObjectRef, Service } from '../vocab/objects.ts';
 
 /** What mcsync read from one source cluster: the Services its export rules can select and their slices. */
 export interface SourceSnapshot {
@@ -44,14 +44,15 @@ export interface ExcludedService {
 }
 
 /**
- * One write the plan asks for. Every action names the Service key it serves (a Namespace is
+ * One write the plan asks for. Every action names the Service key it serves (a companion
+ * NetworkPolicy: "namespace/name" of the user's policy it belongs to) (a Namespace is
  * created on behalf of the first key, in order, that needs it), the one object it touches and
  * why. create and update carry the object to send; delete carries only the ref, whose uid and
  * resourceVersion become the delete's preconditions.
  */
 export type Action =
-  | { verb: 'create'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | Namespace; reason: string }
-  | { verb: 'update'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice; reason: string }
+  | { verb: 'create'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | Namespace | NetworkPolicy; reason: string }
+  | { verb: 'update'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | NetworkPolicy; reason: string }
   | { verb: 'delete'; cluster: string; key: ServiceKey; ref: ObjectRef; reason: string };
 
 export interface Plan {

@@ -20,6 +20,14 @@ export const SOURCES = 'mcsync.io/sources'; // on replica Services: comma-separa
 export const ENDPOINT_ORIGINS = 'mcsync.io/endpoint-origins'; // on slices: address -> pod and node in the source
 export const CREATED_NAMESPACE = 'mcsync.io/created-namespace'; // label on namespaces mcsync created
 
+/** On a user's NetworkPolicy: the clusters (comma-separated config names, or `*`) whose pods its peers also match. */
+export const REMOTE_CLUSTERS = 'mcsync.io/remote-clusters';
+/**
+ * On a companion NetworkPolicy: as an annotation `<namespace>/<name>` of the user's policy; as a
+ * label its name (or hash8 of it when longer than a label value may be), for selecting them.
+ */
+export const COMPANION_OF = 'mcsync.io/companion-of';
+
 /** Kept out of replicas unless a copy filter's include names them explicitly. */
 export const DEFAULT_COPY_EXCLUDES = [
   'kubectl.kubernetes.io/*',

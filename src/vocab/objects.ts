@@ -92,7 +92,76 @@ export interface Namespace {
   metadata: ObjectMeta;
 }
 
-export type ResourceKind = 'Service' | 'EndpointSlice' | 'Namespace';
+/** A Kubernetes label selector as an API object (not the text form of vocab/selector.ts). */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelectorObject {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface PodIP {
+  ip: string;
+}
+
+/** What mcsync reads of a Pod: its labels, whether it is going away, and its addresses. */
+export interface Pod {
+  apiVersion?: 'v1';
+  kind?: 'Pod';
+  metadata: ObjectMeta;
+  spec?: {
+    /** A host-network pod's IP is its node's: never a peer (it would admit the whole node). */
+    hostNetwork?: boolean;
+    nodeName?: string;
+  };
+  status?: {
+    phase?: string;
+    podIP?: string;
+    podIPs?: PodIP[];
+  };
+}
+
+export interface NetworkPolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+
+export interface IPBlock {
+  cidr: string;
+  except?: string[];
+}
+
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelectorObject;
+  namespaceSelector?: LabelSelectorObject;
+  ipBlock?: IPBlock;
+}
+
+/** An ingress rule has `from`, an egress rule `to`; the same shape otherwise. */
+export interface NetworkPolicyRule {
+  ports?: NetworkPolicyPort[];
+  from?: NetworkPolicyPeer[];
+  to?: NetworkPolicyPeer[];
+}
+
+export interface NetworkPolicy {
+  apiVersion?: 'networking.k8s.io/v1';
+  kind?: 'NetworkPolicy';
+  metadata: ObjectMeta;
+  spec: {
+    podSelector: LabelSelectorObject;
+    policyTypes?: ('Ingress' | 'Egress')[];
+    ingress?: NetworkPolicyRule[];
+    egress?: NetworkPolicyRule[];
+  };
+}
+
+export type ResourceKind = 'Service' | 'EndpointSlice' | 'Namespace' | 'NetworkPolicy';
 
 export interface ObjectRef {
   kind: ResourceKind;

@@ -4,7 +4,7 @@ import { computePlan, type PlanReport } from '../../engine/plan.ts';
 import { EXIT, type Io } from '../io.ts';
 import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { isData, parseFormat, render, TABLE_FORMATS } from '../output.ts';
-import { actionsTable, conflictLines, failureLines, planJson } from '../render/plan.ts';
+import { actionsTable, conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
 
 /**
@@ -30,7 +30,7 @@ export function planCommand(program: Command, io: Io): void {
           io.out(render(planJson(report), format));
         } else {
           io.out(report.plan.actions.length === 0 ? 'nothing to do: every replica is in sync' : actionsTable(report.plan.actions, format === 'wide'));
-          for (const l of [...conflictLines(report), ...failureLines(report.failures)]) io.out(l);
+          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
       });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { ClusterHealth } from '../../engine/controller/health.ts';
 import { status } from '../../engine/status.ts';
 import type { Conflict } from '../../model/conflicts.ts';
+import type { SpannedPolicy } from '../../model/policy/types.ts';
 import type { StatusRow } from '../../model/status.ts';
 import { serviceKey } from '../../vocab/keys.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -34,6 +35,26 @@ function statusTable(rows: StatusRow[], conflicts: readonly Conflict[], wide: bo
     }
   }
   return table(['NAMESPACE', 'SERVICE', 'SOURCES', 'READY/TOTAL', 'DESTINATION', 'STATE', ...(wide ? ['CONFLICTS'] : []), 'DETAIL'], lines);
+}
+
+/** A spanned policy's state: invalid (nothing written), stale (a remote could not be read: as last written) or in-sync. */
+function policyState(p: SpannedPolicy): { state: string; detail: string } {
+  if (p.problem !== undefined) return { state: 'invalid', detail: p.problem };
+  if (p.unavailable && p.unavailable.length > 0) return { state: 'stale', detail: `${p.unavailable.join(',')} unavailable: companions kept as last written` };
+  return { state: 'in-sync', detail: '' };
+}
+
+function policyCell(state: string): string {
+  if (state === 'in-sync') return green(state);
+  return state === 'invalid' ? red(state) : yellow(state);
+}
+
+/** One row per spanned NetworkPolicy: where it is, the clusters it spans, remote peers and companions. */
+function policiesTable(policies: readonly SpannedPolicy[]): string {
+  return table(['CLUSTER', 'NAMESPACE', 'POLICY', 'REMOTES', 'PEERS', 'COMPANIONS', 'STATE', 'DETAIL'], policies.map((p) => {
+    const { state, detail } = policyState(p);
+    return [p.cluster, p.namespace, p.name, p.remotes.join(','), String(p.peers), p.companions.join(',') || dim('(none)'), policyCell(state), detail];
+  }));
 }
 
 /** --cluster NAME: the replicas in NAME, i.e. the exports it receives, and its conflicts. */
@@ -89,12 +110,14 @@ export function statusCommand(program: Command, io: Io): void {
         if (!clusterKnown(opts.cluster, config, io)) return;
         const report = await status(config, clusters, unavailable);
         const { services, conflicts } = inCluster(report.services, report.conflicts, opts.cluster);
+        const policies = report.policies?.filter((p) => !opts.cluster || p.cluster === opts.cluster).map((p) => ({ ...p, ...policyState(p) }));
         const controller = opts.controller ? onlyCluster(await controllerStatus(opts.controller), opts.cluster) : undefined;
         if (isData(format)) {
-          io.out(render({ services, conflicts, failures: report.failures, ...(controller ? { controller } : {}) }, format));
+          io.out(render({ services, conflicts, failures: report.failures, ...(policies ? { policies } : {}), ...(controller ? { controller } : {}) }, format));
         } else {
           const wide = format === 'wide';
           io.out(services.length ? statusTable(services, conflicts, wide) : 'no exported services');
+          if (policies) io.out(`\n${policies.length ? policiesTable(policies) : 'no NetworkPolicy names remote clusters'}`);
           if (controller) io.out(`\n${controllerTable(controller, wide)}`);
           for (const l of failureLines(report.failures)) io.out(l);
         }

@@ -5,7 +5,7 @@ import { sync } from '../../engine/sync.ts';
 import { EXIT, type Io } from '../io.ts';
 import { withCommon, type CommonOpts } from '../options.ts';
 import { DATA_FORMATS, isData, parseFormat, progress, render } from '../output.ts';
-import { conflictLines, failureLines, planJson } from '../render/plan.ts';
+import { conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
 import { countWrites, pickColumns, writesTable, type WriteColumn } from '../render/writes.ts';
 import { withClusters } from '../with-clusters.ts';
 
@@ -37,7 +37,7 @@ export function syncCommand(program: Command, io: Io): void {
           io.out(render({ ...planJson(report), results: pickColumns(counts, COLUMNS) }, format));
         } else {
           io.out(writesTable(counts, COLUMNS));
-          for (const l of [...conflictLines(report), ...failureLines(report.failures)]) io.out(l);
+          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
           io.out(`${report.exports.length} export(s), ${report.results.filter((r) => r.outcome === 'done').length} write(s)`);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);

@@ -10,6 +10,7 @@ export function planJson(report: PlanReport) {
     conflicts: report.plan.conflicts,
     excluded: report.excluded,
     failures: report.failures,
+    ...(report.policies ? { policyProblems: report.policies.problems } : {}),
   };
 }
 
@@ -23,6 +24,11 @@ export function actionsTable(actions: readonly Action[], wide = false): string {
 
 export function conflictLines(report: PlanReport): string[] {
   return report.plan.conflicts.map((c) => yellow(`conflict: ${c.cluster}: ${c.namespace}/${c.name}: ${c.message}`));
+}
+
+/** Spanned NetworkPolicies that are bad input: nothing is written for them. */
+export function policyProblemLines(report: PlanReport): string[] {
+  return (report.policies?.problems ?? []).map((p) => yellow(`invalid policy: ${p.cluster}: ${p.namespace}/${p.name}: ${p.message}`));
 }
 
 export function failureLines(failures: readonly ClusterFailure[]): string[] {

@@ -1,0 +1,71 @@
+// Kubernetes Events on user NetworkPolicies that are bad input (an unknown cluster in the
+// annotation, a selector that does not parse), so `kubectl describe networkpolicy` says why
+// no companion is written. Posted by `mcsync sync` (and the controller), never by plan or
+// status. The name is derived from the problem, so the same problem posted again is a 409
+// and skipped: one Event per distinct problem, not one per run.
+import { hash8 } from '../model/canonical.ts';
+import type { PolicyProblem } from '../model/policy/types.ts';
+import { KubeApiError, type ApiClient } from '../kube/client.ts';
+import { PATHS } from '../kube/read.ts';
+import type { NetworkPolicy } from '../vocab/objects.ts';
+
+export const INVALID_REASON = 'McsyncInvalid';
+
+/** Event names are DNS subdomains of at most 253 characters. */
+function eventName(problem: PolicyProblem, uid: string | undefined): string {
+  const suffix = `.mcsync-${hash8(`${uid ?? ''}|${problem.message}`)}`;
+  return `${problem.name.slice(0, 253 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
+}
+
+export function problemEvent(problem: PolicyProblem, policy: NetworkPolicy | undefined, now: Date): Record<string, unknown> {
+  const at = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: eventName(problem, policy?.metadata.uid), namespace: problem.namespace },
+    involvedObject: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      namespace: problem.namespace,
+      name: problem.name,
+      ...(policy?.metadata.uid !== undefined ? { uid: policy.metadata.uid } : {}),
+      ...(policy?.metadata.resourceVersion !== undefined ? { resourceVersion: policy.metadata.resourceVersion } : {}),
+    },
+    reason: INVALID_REASON,
+    type: 'Warning',
+    message: `mcsync writes no companion for this policy: ${problem.message}`,
+    source: { component: 'mcsync' },
+    reportingComponent: 'mcsync',
+    reportingInstance: 'mcsync',
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+  };
+}
+
+export interface EventResult {
+  problem: PolicyProblem;
+  outcome: 'posted' | 'exists' | 'failed';
+  detail?: string;
+}
+
+/** Posts one Event per problem into the cluster of the policy; a failure is reported, never thrown. */
+export async function postProblemEvents(
+  clients: ReadonlyMap<string, ApiClient>,
+  problems: readonly PolicyProblem[],
+  policies: ReadonlyMap<string, readonly NetworkPolicy[]>,
+  now: Date = new Date(),
+): Promise<EventResult[]> {
+  return Promise.all(problems.map(async (problem): Promise<EventResult> => {
+    const client = clients.get(problem.cluster);
+    if (!client) return { problem, outcome: 'failed', detail: `cluster ${problem.cluster} is not connected` };
+    const policy = policies.get(problem.cluster)?.find((p) => p.metadata.namespace === problem.namespace && p.metadata.name === problem.name);
+    try {
+      await client.request('POST', PATHS.events(problem.namespace), { body: problemEvent(problem, policy, now) });
+      return { problem, outcome: 'posted' };
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409) return { problem, outcome: 'exists' };
+      return { problem, outcome: 'failed', detail: (err as Error).message };
+    }
+  }));
+}
