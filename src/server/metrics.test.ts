@@ -19,6 +19,8 @@ const NAMES = [
   'mcsync_relists_total',
   'mcsync_leader',
   'mcsync_config_reloads_total',
+  'mcsync_companions',
+  'mcsync_policy_propagation_seconds',
 ];
 
 test('every instrument and the default process metrics are registered', async () => {
@@ -83,6 +85,9 @@ test('addCluster creates per-cluster series; removeCluster drops every series of
   m.propagation.observe({ source: 'kept', destination: 'gone' }, 0.1);
   m.propagation.observe({ source: 'kept', destination: 'kept' }, 0.1);
   m.writes.inc({ cluster: 'kept', verb: 'update', kind: 'Service', result: 'done' });
+  m.addPolicyCluster('gone', ['kept']);
+  m.addPolicyCluster('kept', ['gone']);
+  m.policyPropagation.observe({ source: 'gone', destination: 'kept' }, 0.1);
 
   await m.removeCluster('gone');
   const text = await m.text();
@@ -90,4 +95,17 @@ test('addCluster creates per-cluster series; removeCluster drops every series of
   assert.match(text, /^mcsync_cluster_connected\{cluster="kept"\} 0$/m);
   assert.match(text, /^mcsync_writes_total\{cluster="kept",verb="update",kind="Service",result="done"\} 1$/m);
   assert.match(text, /^mcsync_propagation_seconds_count\{source="kept",destination="kept"\} 1$/m);
+});
+
+test('a cluster rendering companions has its companion series from the start, at zero, per remote', async () => {
+  const m = new ControllerMetrics();
+  m.addPolicyCluster('x', ['y', 'z']);
+  const text = await m.text();
+  assert.match(text, /^mcsync_companions\{cluster="x"\} 0$/m);
+  assert.match(text, /^mcsync_policy_propagation_seconds_count\{source="y",destination="x"\} 0$/m);
+  assert.match(text, /^mcsync_policy_propagation_seconds_count\{source="z",destination="x"\} 0$/m);
+  assert.doesNotMatch(text, /destination="y"/);
+
+  m.policyPropagation.observe({ source: 'y', destination: 'x' }, 0.02);
+  assert.match(await m.text(), /^mcsync_policy_propagation_seconds_bucket\{le="0.025",source="y",destination="x"\} 1$/m);
 });

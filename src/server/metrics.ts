@@ -40,6 +40,8 @@ export class ControllerMetrics {
   readonly conflicts: Gauge<'cluster' | 'kind'>;
   readonly watchRestarts: Counter<'cluster' | 'resource'>;
   readonly relists: Counter<'cluster' | 'resource' | 'reason'>;
+  readonly companions: Gauge<'cluster'>;
+  readonly policyPropagation: Histogram<'source' | 'destination'>;
   readonly leader: Gauge;
   readonly configReloads: Counter<'result'>;
 
@@ -140,6 +142,19 @@ export class ControllerMetrics {
       labelNames: ['cluster', 'resource', 'reason'] as const,
       registers,
     });
+    this.companions = new Gauge({
+      name: 'mcsync_companions',
+      help: 'Companion NetworkPolicies owned by mcsync in the cluster (remote pod IPs of spanned policies).',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.policyPropagation = new Histogram({
+      name: 'mcsync_policy_propagation_seconds',
+      help: 'Time from a pod or namespace change in a remote cluster being observed to the companion NetworkPolicy it changes being written.',
+      labelNames: ['source', 'destination'] as const,
+      buckets: [...PROPAGATION_BUCKETS],
+      registers,
+    });
     this.leader = new Gauge({
       name: 'mcsync_leader',
       help: '1 while this process holds the leader lease and may write, else 0.',
@@ -179,11 +194,21 @@ export class ControllerMetrics {
   }
 
   /**
+   * The companion series of a cluster that renders spanned policies, at zero: the companion
+   * count, and a histogram per remote it can hear from, so dashboards and alerts read 0 rather
+   * than "no data" before the first remote pod changes.
+   */
+  addPolicyCluster(cluster: string, remotes: readonly string[]): void {
+    this.companions.set({ cluster }, 0);
+    for (const source of remotes) this.policyPropagation.zero({ source, destination: cluster });
+  }
+
+  /**
    * Drops every series labelled with a cluster that a config reload removed; otherwise its last
    * values (e.g. `stale 1`) would be exported forever and keep alerts firing.
    */
   async removeCluster(cluster: string): Promise<void> {
-    for (const g of [this.clusterConnected, this.clusterSynced, this.clusterStale, this.clusterLastError, this.clusterLastSeen]) {
+    for (const g of [this.clusterConnected, this.clusterSynced, this.clusterStale, this.clusterLastError, this.clusterLastSeen, this.companions]) {
       g.remove({ cluster });
     }
     await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
@@ -193,6 +218,8 @@ export class ControllerMetrics {
     await removeMatching(this.relists, ['cluster', 'resource', 'reason'], { cluster });
     await removeMatching(this.propagation, ['source', 'destination'], { source: cluster });
     await removeMatching(this.propagation, ['source', 'destination'], { destination: cluster });
+    await removeMatching(this.policyPropagation, ['source', 'destination'], { source: cluster });
+    await removeMatching(this.policyPropagation, ['source', 'destination'], { destination: cluster });
   }
 }
 

@@ -44,6 +44,8 @@ describe('against the /metrics of a running mcsync', () => {
     const ip = await serviceWithPod(podsA, ns, 'web');
     const config = [
       'instance: dash',
+      // On, so the companion series (created at zero) are on /metrics for the policy panels.
+      'networkPolicies: true',
       'controller:',
       '  watchTimeout: 2s',
       'clusters:',

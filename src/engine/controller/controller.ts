@@ -3,7 +3,8 @@
 // `sync` uses — restricted to that key — then written through each destination's budget.
 // This file is the wiring: which stores and watches exist (topology.ts), how healthy each
 // cluster is (health.ts), what one reconcile does (reconciler.ts); here are the queue, the
-// timers and start/stop.
+// timers and start/stop. With networkPolicies on, policy keys ("policy:…") share the queue and
+// go to policy-reconciler.ts.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
@@ -18,6 +19,9 @@ import { fleetView, type FleetView } from './fleet-view.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { PendingPropagations } from './propagation.ts';
+import { isPolicyKey } from './policy-keys.ts';
+import { PolicyReconciler, type PolicyCluster, type ProblemReporter } from './policy-reconciler.ts';
+import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
 
@@ -34,6 +38,8 @@ export interface ControllerOptions {
   /** Writes happen only while this says so (leader election); default always. */
   isLeader?: () => boolean;
   fieldManager?: string;
+  /** Posts an Event on a user's NetworkPolicy for a problem that keeps it from being spanned. */
+  reportPolicyProblem?: ProblemReporter;
 }
 
 export class Controller {
@@ -42,7 +48,9 @@ export class Controller {
   private readonly reflectors: { cluster: string; r: Reflector<Listed> }[] = [];
   private readonly healthTracker: ClusterHealthTracker;
   private readonly propagation = new PendingPropagations();
+  private readonly policyPropagation = new PendingPropagations();
   private readonly reconciler: Reconciler;
+  private readonly policyReconciler: PolicyReconciler;
   private readonly queue: WorkQueue;
   private ticker?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
@@ -72,14 +80,21 @@ export class Controller {
       this.reflectors.push({ cluster: w.cluster, r });
       byCluster.set(w.cluster, [...(byCluster.get(w.cluster) ?? []), r]);
     }
-    this.healthTracker = new ClusterHealthTracker(config.clusters, [...this.topology.sources.values()].map((s) => s.config), byCluster);
+    // Staleness is judged for every cluster whose cached view is acted on: sources, and remotes of spanned policies.
+    const judged = config.clusters.filter((c) => this.topology.sources.has(c.name) || this.topology.remotes.has(c.name));
+    this.healthTracker = new ClusterHealthTracker(config.clusters, judged, byCluster);
     const destinations = new Map<string, Destination>();
+    const policyClusters = new Map<string, PolicyCluster>();
     for (const [cluster, caches] of this.topology.destinations) {
-      destinations.set(cluster, {
-        ...caches,
-        client: opts.clusters.get(cluster)!.client,
-        limiter: new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst }),
-      });
+      const client = opts.clusters.get(cluster)!.client;
+      // One write budget per cluster, shared by replicas and companions.
+      const limiter = new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst });
+      destinations.set(cluster, { ...caches, client, limiter });
+      const policies = this.topology.policies.get(cluster);
+      if (policies) {
+        policyClusters.set(cluster, { ...policies, client, limiter });
+        metrics?.addPolicyCluster(cluster, [...this.topology.remotes.keys()].filter((r) => r !== cluster));
+      }
     }
     this.reconciler = new Reconciler({
       config,
@@ -94,6 +109,19 @@ export class Controller {
       isStopping: () => this.stopped,
       // Queued as the watch events of those writes would have been; they will not be, being no newer.
       onOwnWrite: (_cluster, keys) => this.enqueue(keys),
+    });
+    this.policyReconciler = new PolicyReconciler({
+      config,
+      clusters: policyClusters,
+      remotes: this.topology.remotes,
+      log: opts.log,
+      metrics,
+      propagation: this.policyPropagation,
+      fieldManager: opts.fieldManager,
+      isStale: (cluster) => this.healthTracker.isStale(cluster),
+      isLeader: () => this.isLeader,
+      isStopping: () => this.stopped,
+      reportProblem: opts.reportPolicyProblem,
     });
   }
 
@@ -117,6 +145,11 @@ export class Controller {
         const keys = w.keysOf(e, () => allKeys(this.topology));
         if (w.role === 'source') this.sourceChanged(cluster, keys);
         else this.enqueue(keys);
+        if (!w.policy) return;
+        // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
+        const policyKeys = w.policy.keysOf(e);
+        if (w.policy.remote) this.remoteChanged(cluster, policyKeys);
+        else this.enqueue(policyKeys);
       },
     });
   }
@@ -143,12 +176,18 @@ export class Controller {
     this.enqueue(keys);
   }
 
+  private remoteChanged(cluster: string, keys: string[]): void {
+    if (!this.started) return;
+    this.policyPropagation.observed(cluster, keys);
+    this.enqueue(keys);
+  }
+
   async start(): Promise<void> {
     for (const { r } of this.reflectors) r.start();
     await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
     if (this.stopped) return;
     this.started = true;
-    this.queue.start((key) => this.reconciler.reconcile(key), this.o.config.concurrency);
+    this.queue.start((key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcile(key)), this.o.config.concurrency);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.resyncTimer = setInterval(() => this.resyncAll(), this.o.config.controller.resyncMs);
     this.tick();
@@ -160,6 +199,7 @@ export class Controller {
   /** After this instance becomes leader: everything may have changed while it stood by. */
   resyncAll(): void {
     this.enqueue(allKeys(this.topology));
+    this.enqueue(allPolicyKeys(this.topology.policyIndex, this.topology.policies));
   }
 
   async stop(): Promise<void> {
@@ -173,8 +213,12 @@ export class Controller {
   /** Staleness transitions, and the per-cluster gauges. */
   private tick(): void {
     for (const t of this.healthTracker.refresh()) {
-      this.o.log.warn({ cluster: t.cluster, stale: t.stale, policy: t.policy }, t.stale ? 'source cluster is stale' : 'source cluster is back');
-      this.enqueue(sourceKeys(this.topology.sources.get(t.cluster)!));
+      const source = this.topology.sources.get(t.cluster);
+      const role = source ? 'source' : 'remote';
+      this.o.log.warn({ cluster: t.cluster, stale: t.stale, policy: t.policy }, t.stale ? `${role} cluster is stale` : `${role} cluster is back`);
+      if (source) this.enqueue(sourceKeys(source));
+      // Companions of policies anywhere that name it: kept as they are, or withdrawn.
+      this.enqueue(this.topology.policyIndex.naming(t.cluster));
     }
     const m = this.o.metrics;
     if (!m) return;
@@ -193,6 +237,11 @@ export class Controller {
         m.conflicts.set({ cluster, kind }, keys.size);
       }
     }
+    for (const [cluster, p] of this.topology.policies) {
+      let companions = 0;
+      for (const of of p.policies.indexValues()) companions += p.policies.indexed(of).length;
+      m.companions.set({ cluster }, companions);
+    }
     m.queueDepth.set(this.queue.length);
   }
 
@@ -201,6 +250,11 @@ export class Controller {
   }
 
   /** Every export and the state of each of its edges, for the status page. */
+  /** Each spanned policy and its companions, and the problems that keep others from being spanned. */
+  policies(): { spanned: ReturnType<PolicyReconciler['spanned']>; problems: ReturnType<PolicyReconciler['problems']> } {
+    return { spanned: this.policyReconciler.spanned(), problems: this.policyReconciler.problems() };
+  }
+
   fleet(): FleetView {
     const { sources, destinations } = this.topology;
     return fleetView({ config: this.o.config, sources, destinations, health: this.health(), record: this.reconciler });

@@ -37,6 +37,15 @@ export interface ControllerMetricsSink {
   conflicts: GaugeSink<'cluster' | 'kind'>;
   watchRestarts: CounterSink<'cluster' | 'resource'>;
   relists: CounterSink<'cluster' | 'resource' | 'reason'>;
+  /** Companion NetworkPolicies this instance owns in the cluster (networkPolicies: true). */
+  companions: GaugeSink<'cluster'>;
+  /**
+   * Seconds from a pod or namespace change in a remote cluster (`source`) being observed to the
+   * companion it changes being written in the policy's cluster (`destination`).
+   */
+  policyPropagation: HistogramSink<'source' | 'destination'>;
   /** Creates a cluster's series at their starting values, before anything is known of it. */
   addCluster(cluster: string): void;
+  /** Creates the companion series of a cluster whose policies may span `remotes`, at zero. */
+  addPolicyCluster(cluster: string, remotes: readonly string[]): void;
 }

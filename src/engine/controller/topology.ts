@@ -5,26 +5,42 @@
 // are not replicas, once per namespace its rules look at. A destination (every cluster, or only
 // the local one in pull mode) is watched for what this instance owns there, Services and
 // slices, and for its Namespaces, since a replica can only be written once its namespace exists.
+// With networkPolicies on, policy-topology.ts adds what companions need.
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
 import { NOT_A_REPLICA_SELECTOR, ownershipSelector } from '../../vocab/labels.ts';
 import { serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.ts';
-import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
+import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../../vocab/objects.ts';
 import { PATHS, sourceCollections } from '../../kube/read.ts';
 import { Store, type Listed, type StoreEvent } from '../../kube/store.ts';
+import type { PolicyKey } from './policy-keys.ts';
+import {
+  PolicyIndex, namespacePolicyKeys, networkPolicyEventKeys, newPolicyStore, podEventKeys,
+  type PolicyCaches, type RemoteCaches,
+} from './policy-topology.ts';
 
-export type Resource = 'services' | 'endpointslices' | 'namespaces';
+export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'networkpolicies' | 'pods';
+
+/** What a watch's changes mean to spanned policies. */
+export interface PolicyWatch {
+  keysOf(e: StoreEvent<Listed>): PolicyKey[];
+  /** A remote's pods or namespaces: their changes are what the policy propagation histogram times. */
+  remote: boolean;
+}
 
 /** One list+watch: where, what, into which store, and the Service keys its changes touch. */
 export interface Watch {
   cluster: string;
-  role: 'source' | 'destination';
+  /** policy: a cluster's NetworkPolicies; remote: Pods (or Namespaces) only spanned policies read. */
+  role: 'source' | 'destination' | 'policy' | 'remote';
   resource: Resource;
   path: string;
   labelSelector?: string;
   store: Store<Listed>;
   /** `known` lists every key the caches hold, for changes (a new Namespace) that touch many. */
   keysOf(e: StoreEvent<Listed>, known: () => ServiceKey[]): ServiceKey[];
+  /** Set when spanned policies read this collection (networkPolicies: true). */
+  policy?: PolicyWatch;
 }
 
 /** A source cluster's caches: one store per watched namespace (or one for all of them). */
@@ -48,6 +64,12 @@ export interface Topology {
   /** In config order. */
   sources: Map<string, SourceCaches>;
   destinations: Map<string, DestinationCaches>;
+  /** Clusters that render companions (the destinations); empty unless networkPolicies is on. */
+  policies: Map<string, PolicyCaches>;
+  /** Clusters whose pods a spanned policy elsewhere may name; empty unless networkPolicies is on. */
+  remotes: Map<string, RemoteCaches>;
+  /** Which remotes each spanned policy names. */
+  policyIndex: PolicyIndex;
   watches: Watch[];
 }
 
@@ -102,9 +124,15 @@ export function allKeys(t: { sources: ReadonlyMap<string, SourceCaches>; destina
 }
 
 // Watch.keysOf is a method (bivariant), so a typed handler fits where Listed is expected.
-function watch<T extends Listed>(w: Omit<Watch, 'store' | 'keysOf'> & { store: Store<T>; keysOf: (e: StoreEvent<T>, known: () => ServiceKey[]) => ServiceKey[] }): Watch {
+function watch<T extends Listed>(w: Omit<Watch, 'store' | 'keysOf' | 'policy'> & {
+  store: Store<T>;
+  keysOf: (e: StoreEvent<T>, known: () => ServiceKey[]) => ServiceKey[];
+  policy?: { keysOf: (e: StoreEvent<T>) => PolicyKey[]; remote: boolean };
+}): Watch {
   return w as unknown as Watch;
 }
+
+const noServiceKeys = (): ServiceKey[] => [];
 
 /** The caches and watches of every cluster; `localCluster` (pull mode) is the only destination. */
 export function topology(config: Config, localCluster?: string): Topology {
@@ -137,5 +165,37 @@ export function topology(config: Config, localCluster?: string): Topology {
       watch({ cluster: c.name, role: 'destination', resource: 'namespaces', path: PATHS.namespaces(), store: d.namespaces, keysOf: namespaceEventKeys }),
     );
   }
-  return { sources, destinations, watches };
+  const t: Topology = { sources, destinations, policies: new Map(), remotes: new Map(), policyIndex: new PolicyIndex(config), watches };
+  if (config.networkPolicies) addPolicyWatches(config, t);
+  return t;
+}
+
+/**
+ * Companions' watches: NetworkPolicies where companions are rendered (the destinations), and
+ * Pods and Namespaces of every cluster a policy there can name (any other configured cluster).
+ */
+function addPolicyWatches(config: Config, t: Topology): void {
+  const index = t.policyIndex;
+  for (const cluster of t.destinations.keys()) {
+    const c: PolicyCaches = { cluster, policies: newPolicyStore(config.instance) };
+    t.policies.set(cluster, c);
+    t.watches.push(watch({
+      cluster, role: 'policy', resource: 'networkpolicies', path: PATHS.networkPolicies(), store: c.policies, keysOf: noServiceKeys,
+      policy: { keysOf: (e: StoreEvent<NetworkPolicy>) => networkPolicyEventKeys(cluster, config.instance, index, e), remote: false },
+    }));
+  }
+  for (const { name: cluster } of config.clusters) {
+    if (![...t.destinations.keys()].some((d) => d !== cluster)) continue; // no other cluster renders: nobody names it
+    const seen = t.watches.find((w) => w.cluster === cluster && w.resource === 'namespaces');
+    const namespaces = (seen?.store as Store<Namespace> | undefined) ?? new Store<Namespace>();
+    const nsPolicy = { keysOf: (e: StoreEvent<Namespace>) => namespacePolicyKeys(cluster, index, e), remote: true };
+    if (seen) seen.policy = nsPolicy as unknown as PolicyWatch;
+    else t.watches.push(watch({ cluster, role: 'remote', resource: 'namespaces', path: PATHS.namespaces(), store: namespaces, keysOf: noServiceKeys, policy: nsPolicy }));
+    const pods = new Store<Pod>();
+    t.watches.push(watch({
+      cluster, role: 'remote', resource: 'pods', path: PATHS.pods(), store: pods, keysOf: noServiceKeys,
+      policy: { keysOf: (e: StoreEvent<Pod>) => podEventKeys(cluster, index, e), remote: true },
+    }));
+    t.remotes.set(cluster, { cluster, pods, namespaces });
+  }
 }

@@ -1,0 +1,157 @@
+// Reconciles one policy key: the companions of one user NetworkPolicy in its own cluster, made to
+// match the current pods and namespaces of the remotes it names, level-based like the Service
+// reconciler. It plans with the same pure planPolicies `sync` uses, restricted to that policy
+// and its companions, and writes through the cluster's write budget and leader guard. A failure
+// throws, and the queue retries the key with backoff.
+import type { Config } from '../../config/types.ts';
+import { planPolicies, spannedRemotes } from '../../model/policy/plan.ts';
+import type { PolicyProblem, RemotePods, SpannedPolicy } from '../../model/policy/types.ts';
+import { isOwned } from '../../vocab/labels.ts';
+import { storeKey } from '../../vocab/keys.ts';
+import type { NetworkPolicy } from '../../vocab/objects.ts';
+import type { ApiClient } from '../../kube/client.ts';
+import { remove, upsert } from '../../kube/store.ts';
+import { applyActions, type WriteResult } from '../../kube/write.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import { splitPolicyKey, type PolicyKey } from './policy-keys.ts';
+import { userPolicy, type PolicyCaches, type RemoteCaches } from './policy-topology.ts';
+import { PendingPropagations } from './propagation.ts';
+import type { ReconcileLog } from './reconciler.ts';
+
+/** A cluster that renders companions: its NetworkPolicy store, a client and its (shared) write budget. */
+export interface PolicyCluster extends PolicyCaches {
+  client: ApiClient;
+  limiter?: { take(): Promise<void> };
+}
+
+/** Posts a Kubernetes Event about a problem on the user's policy; never throws. */
+export type ProblemReporter = (client: ApiClient, problem: PolicyProblem) => Promise<void>;
+
+export interface PolicyReconcilerOptions {
+  config: Config;
+  clusters: ReadonlyMap<string, PolicyCluster>;
+  remotes: ReadonlyMap<string, RemoteCaches>;
+  log: ReconcileLog;
+  /** Whether a remote's cached pods are too old to trust; its stalePolicy then applies. Default never. */
+  isStale?: (cluster: string) => boolean;
+  isLeader?: () => boolean;
+  isStopping?: () => boolean;
+  metrics?: Pick<ControllerMetricsSink, 'writes' | 'policyPropagation'>;
+  /** Remote pod and namespace changes observed per policy key, for the propagation histogram. */
+  propagation?: PendingPropagations;
+  fieldManager?: string;
+  /** Posts an Event on the user's policy for a new problem. */
+  reportProblem?: ProblemReporter;
+}
+
+export class PolicyReconciler {
+  readonly #o: PolicyReconcilerOptions;
+  readonly #propagation: PendingPropagations;
+  /** Key → the problem text last logged (and posted), so a standing problem is reported once. */
+  readonly #reported = new Map<PolicyKey, string>();
+  readonly #problems = new Map<PolicyKey, PolicyProblem[]>();
+  readonly #spanned = new Map<PolicyKey, SpannedPolicy>();
+
+  constructor(opts: PolicyReconcilerOptions) {
+    this.#o = opts;
+    this.#propagation = opts.propagation ?? new PendingPropagations();
+  }
+
+  /** The problems the last reconcile of each policy found. */
+  problems(): PolicyProblem[] {
+    return [...this.#problems.values()].flat();
+  }
+
+  /** Each spanned policy as its last reconcile left it: remotes, peers, companions. */
+  spanned(): SpannedPolicy[] {
+    return [...this.#spanned.values()];
+  }
+
+  get #isLeader(): boolean {
+    return this.#o.isLeader?.() ?? true;
+  }
+
+  async reconcile(key: PolicyKey): Promise<void> {
+    if (!this.#isLeader) return;
+    const { config, log } = this.#o;
+    const { cluster, namespace, name } = splitPolicyKey(key);
+    const c = this.#o.clusters.get(cluster);
+    if (!c) return; // not rendered here (pull mode: another cluster's instance does it)
+    const pending = this.#propagation.take(key);
+    const policy = userPolicy(c, config.instance, namespace, name);
+    const companions = c.policies.indexed(`${namespace}/${name}`);
+    const { remotes, unavailable, withdrawn } = this.#remoteView(cluster, policy);
+    const plan = planPolicies(config, cluster, policy ? [policy] : [], companions, remotes, { unavailable, withdrawn });
+    await this.#report(key, c, plan.problems);
+    const spanned = plan.spanned.find((s) => s.namespace === namespace && s.name === name);
+    if (spanned) this.#spanned.set(key, spanned);
+    else this.#spanned.delete(key);
+    if (plan.actions.length === 0) return;
+    const results = await applyActions(c.client, plan.actions, {
+      instance: config.instance,
+      concurrency: config.concurrency,
+      limiter: c.limiter,
+      fieldManager: this.#o.fieldManager,
+      refuse: () => (this.#isLeader && !this.#o.isStopping?.() ? undefined : 'not the leader any more; write not sent'),
+      onResult: (r) => {
+        this.#takeInOwnWrite(c, r);
+        this.#o.metrics?.writes.inc({ cluster, verb: r.action.verb, kind: r.action.ref.kind, result: r.outcome });
+        const fields = { cluster, key: r.action.key, verb: r.action.verb, kind: r.action.ref.kind, name: r.action.ref.name, reason: r.action.reason, outcome: r.outcome };
+        if (r.outcome === 'failed') log.error({ ...fields, error: r.detail }, 'write failed');
+        else log.info(fields, 'companion changed');
+      },
+    });
+    const failed = results.find((r) => r.outcome === 'failed');
+    if (failed) {
+      if (pending) this.#propagation.restore(key, pending);
+      throw new Error(`reconcile ${key}: ${failed.detail}`);
+    }
+    if (pending) this.#o.metrics?.policyPropagation.observe({ source: pending.source, destination: cluster }, this.#propagation.secondsSince(pending));
+  }
+
+  /**
+   * The remotes the policy names, from their caches: a stale one under keep is unavailable (its
+   * companions stay as they are), under withdraw withdrawn (its companions go). Only the named
+   * remotes' pods are handed over; a policy that names none needs none.
+   */
+  #remoteView(cluster: string, policy: NetworkPolicy | undefined): { remotes: Map<string, RemotePods>; unavailable: Set<string>; withdrawn: Set<string> } {
+    const { config } = this.#o;
+    const remotes = new Map<string, RemotePods>();
+    const unavailable = new Set<string>();
+    const withdrawn = new Set<string>();
+    // Stale remotes count even when the policy is gone or no longer names them: their companions are judged too.
+    for (const c of config.clusters) {
+      if (c.name === cluster || !this.#o.isStale?.(c.name)) continue;
+      (c.stalePolicy === 'withdraw' ? withdrawn : unavailable).add(c.name);
+    }
+    const spanned = policy ? spannedRemotes(config, cluster, policy) : undefined;
+    for (const r of spanned && 'remotes' in spanned ? spanned.remotes : []) {
+      const caches = this.#o.remotes.get(r);
+      if (!caches || unavailable.has(r) || withdrawn.has(r)) continue;
+      remotes.set(r, { cluster: r, pods: [...caches.pods.values()], namespaces: [...caches.namespaces.values()] });
+    }
+    return { remotes, unavailable, withdrawn };
+  }
+
+  /** Logs a change of the key's problems once, and posts an Event for each new one. */
+  async #report(key: PolicyKey, c: PolicyCluster, problems: PolicyProblem[]): Promise<void> {
+    const text = problems.map((p) => p.message).join('; ');
+    if (problems.length) this.#problems.set(key, problems);
+    else this.#problems.delete(key);
+    if (text === (this.#reported.get(key) ?? '')) return;
+    this.#reported.set(key, text);
+    if (!text) return;
+    this.#o.log.warn({ cluster: c.cluster, key, problems: problems.map((p) => p.message) }, 'policy not spanned');
+    if (this.#isLeader && this.#o.reportProblem) for (const p of problems) await this.#o.reportProblem(c.client, p);
+  }
+
+  /** Our own write, as the server answered it, in the store before its watch event arrives (as reconciler.ts does). */
+  #takeInOwnWrite(c: PolicyCluster, r: WriteResult): void {
+    if (r.action.ref.kind !== 'NetworkPolicy') return;
+    if (r.action.verb === 'delete') {
+      if (r.outcome !== 'failed') remove(c.policies, storeKey({ metadata: r.action.ref }));
+      return;
+    }
+    if (r.object && isOwned(r.object.metadata, this.#o.config.instance)) upsert(c.policies, r.object as unknown as NetworkPolicy);
+  }
+}
