@@ -85,3 +85,13 @@ export function verdictLines(logPath: string | undefined, lines = 30): string {
     return `(cannot read ${logPath}: ${(err as Error).message})`;
   }
 }
+
+/** How many log lines of an engine hold `text` (e.g. "Packet denied by egress policy"), 0 when there is no log. */
+export function loggedCount(logPath: string | undefined, text: string): number {
+  if (!logPath) return 0;
+  try {
+    return readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes(text)).length;
+  } catch {
+    return 0;
+  }
+}
