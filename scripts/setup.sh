@@ -9,8 +9,8 @@
 #   - Debian's prometheus package unpacked (not installed: that would start a server on :9090)
 #     into ~/.cache/mcsync/prometheus, for promtool and a real Prometheus in the tests
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
-#   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS (and helm,
-#     for the chart tests)
+#   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS,
+#     kube-network-policies (and helm, for the chart tests)
 #     built from their Go modules into
 #     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
 set -euo pipefail

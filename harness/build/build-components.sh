@@ -4,8 +4,8 @@
 #
 # Inputs (environment): MCSYNC_BUILD_DIR (where to build; bin/ holds results),
 # K8S_VERSION (e.g. v1.36.3), ETCD_VERSION (empty = the version Kubernetes itself pins),
-# COREDNS_VERSION, and the components to build as arguments
-# (kube-apiserver kube-controller-manager kube-proxy kubectl etcd coredns helm).
+# COREDNS_VERSION, KNP_VERSION (kube-network-policies), and the components to build as arguments
+# (kube-apiserver kube-controller-manager kube-proxy kubectl etcd coredns helm kube-network-policies).
 #
 # Why a generated go.mod: k8s.io/kubernetes replaces its k8s.io/* staging modules with
 # ./staging paths, which Go ignores for a dependency; we pin each one to the matching v0.x.
@@ -77,6 +77,19 @@ build_helm() {
   mv "$bin_dir/helm.tmp" "$bin_dir/helm"
 }
 
+# The binary has no version flag; Go's build info embedded in it records the module version,
+# which is how the harness checks a cached one still matches the pin.
+build_knp() {
+  local knp_dir="$MCSYNC_BUILD_DIR/src/kube-network-policies"
+  local pkg=sigs.k8s.io/kube-network-policies/cmd/kube-network-policies/standard
+  mkdir -p "$knp_dir" && cd "$knp_dir"
+  if [ ! -f go.mod ]; then go mod init mcsync.local/kube-network-policies; fi
+  echo "building kube-network-policies from $pkg@$KNP_VERSION" >&2
+  go get "sigs.k8s.io/kube-network-policies@$KNP_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$bin_dir/kube-network-policies.tmp" "$pkg"
+  mv "$bin_dir/kube-network-policies.tmp" "$bin_dir/kube-network-policies"
+}
+
 build_coredns() {
   cd "$dns_dir"
   if [ ! -f go.mod ]; then go mod init mcsync.local/coredns; fi
@@ -94,6 +107,7 @@ for component in "$@"; do
     etcd) prepare_k8s_module; build_etcd ;;
     coredns) build_coredns ;;
     helm) : "${HELM_VERSION:?}"; build_helm ;;
+    kube-network-policies) : "${KNP_VERSION:?}"; build_knp ;;
     *) echo "unknown component: $component" >&2; exit 2 ;;
   esac
 done

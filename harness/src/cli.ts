@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<void> {
 
   program.command('build')
     .description('build (or find) the Kubernetes components now, so a later `up` starts at once')
-    .option('--data-plane', 'also kube-proxy and CoreDNS')
+    .option('--data-plane', 'also kube-proxy, CoreDNS and kube-network-policies')
     .option('--with-helm', 'also helm (the chart tests render with it)')
     .action(async (o: { dataPlane?: boolean; withHelm?: boolean }) => {
       const wanted = [...CONTROL_PLANE, ...(o.dataPlane ? DATA_PLANE : []), ...(o.withHelm ? (['helm'] as const) : [])];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELM_VERSION, KUBERNETES_VERSION, ensureComponents, locate } from './components.ts';
+import { HELM_VERSION, KUBERNETES_VERSION, KUBE_NETWORK_POLICIES_VERSION, ensureComponents, locate } from './components.ts';
 import { scratchDir } from './tempdir.ts';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
@@ -59,5 +59,23 @@ test('a cached helm built for another pin is not used: changing HELM_VERSION reb
     assert.equal(locate('helm'), undefined, 'an old helm in the cache counts as missing');
     fakeHelm(HELM_VERSION);
     assert.equal(locate('helm'), join(bin, 'helm'));
+  });
+});
+
+test('a cached kube-network-policies counts only while its embedded build info names the pinned module version', async () => {
+  const cache = scratchDir('mcsync-cache-');
+  const bin = join(cache, `k8s-${KUBERNETES_VERSION}`, 'bin');
+  mkdirSync(bin, { recursive: true });
+  // The binary has no version flag: Go's build info, as `go version -m` prints it, is embedded as text.
+  const fakeKnp = (version: string) => writeFileSync(join(bin, 'kube-network-policies'),
+    `\x7fELF...path\tsigs.k8s.io/kube-network-policies/cmd/kube-network-policies/standard\n` +
+    `mod\tmcsync.local/kube-network-policies\t(devel)\t\ndep\tsigs.k8s.io/kube-network-policies\t${version}\th1:x=\n`);
+  await withEnv({ MCSYNC_CACHE_DIR: cache, MCSYNC_K8S_BIN_DIR: undefined, PATH: '/usr/bin:/bin' }, async () => {
+    fakeKnp('v0.8.0');
+    assert.equal(locate('kube-network-policies'), undefined, 'one built from another version counts as missing');
+    fakeKnp(`${KUBE_NETWORK_POLICIES_VERSION}0`);
+    assert.equal(locate('kube-network-policies'), undefined, 'a version that only starts with the pin is another version');
+    fakeKnp(KUBE_NETWORK_POLICIES_VERSION);
+    assert.equal(locate('kube-network-policies'), join(bin, 'kube-network-policies'));
   });
 });

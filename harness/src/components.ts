@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const KUBERNETES_VERSION = 'v1.36.3';
 export const COREDNS_VERSION = 'v1.14.7';
 export const HELM_VERSION = 'v3.22.0';
+/** The NetworkPolicy engine the data-plane policy tests enforce with (sigs.k8s.io/kube-network-policies). */
+export const KUBE_NETWORK_POLICIES_VERSION = 'v1.1.1';
 
 export type Component =
   | 'etcd'
@@ -18,14 +20,18 @@ export type Component =
   | 'kubectl'
   | 'kube-proxy'
   | 'coredns'
-  | 'helm';
+  | 'helm'
+  | 'kube-network-policies';
 
-/** What a cluster needs; kube-proxy and CoreDNS are only for the data-plane tests. */
+/**
+ * What a cluster needs; kube-proxy, CoreDNS and kube-network-policies are only for the
+ * data-plane tests (the last only where a test enforces NetworkPolicies).
+ */
 export const CONTROL_PLANE: Component[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'];
-export const DATA_PLANE: Component[] = ['kube-proxy', 'coredns'];
+export const DATA_PLANE: Component[] = ['kube-proxy', 'coredns', 'kube-network-policies'];
 
 /** Components versioned apart from Kubernetes. */
-const OWN_VERSION: Component[] = ['coredns', 'helm'];
+const OWN_VERSION: Component[] = ['coredns', 'helm', 'kube-network-policies'];
 
 const buildScript = resolve(dirname(fileURLToPath(import.meta.url)), '../build/build-components.sh');
 
@@ -55,7 +61,20 @@ function reportedVersion(path: string, component: Component): string | undefined
   return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim() || undefined;
 }
 
+/**
+ * kube-network-policies has no version flag; the Go build info inside the binary names the
+ * module and version it was built from (as `go version -m` prints it), so that is what is checked.
+ */
+function builtFromModule(path: string, module: string, version: string): boolean {
+  try {
+    return readFileSync(path).includes(`${module}\t${version}\t`);
+  } catch {
+    return false;
+  }
+}
+
 function matchesPin(path: string, component: Component): boolean {
+  if (component === 'kube-network-policies') return builtFromModule(path, 'sigs.k8s.io/kube-network-policies', KUBE_NETWORK_POLICIES_VERSION);
   const reported = reportedVersion(path, component) ?? '';
   if (component === 'etcd') return /etcd Version: 3\.(5|6|7)\./.test(reported);
   if (component === 'coredns') return reported.includes(COREDNS_VERSION.slice(1));
@@ -73,7 +92,7 @@ export function locate(component: Component): string | undefined {
     if (CONTROL_PLANE.includes(component)) return undefined;
   }
   const cached = join(buildDir(), 'bin', component);
-  // The cache is keyed by the Kubernetes release; CoreDNS and helm have pins of their own, so a
+  // The cache is keyed by the Kubernetes release; CoreDNS, helm and kube-network-policies have pins of their own, so a
   // cached one is used only while it still reports its pin (a changed pin rebuilds it).
   if (existsSync(cached) && (!OWN_VERSION.includes(component) || matchesPin(cached, component))) return cached;
   const found = onPath(component);
@@ -140,6 +159,7 @@ async function build(missing: Component[], opts: EnsureOptions): Promise<void> {
         K8S_VERSION: KUBERNETES_VERSION,
         COREDNS_VERSION,
         HELM_VERSION,
+        KNP_VERSION: KUBE_NETWORK_POLICIES_VERSION,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,6 @@
 // Harness clusters with a real data plane: a flat routed network of namespaces, per cluster a
-// node running kube-proxy and a DNS pod running CoreDNS, and pods that are real processes in
+// node running kube-proxy (and, when asked, the kube-network-policies engine) and a DNS pod
+// running CoreDNS, and pods that are real processes in
 // their own namespaces, registered as Pod objects with their real addresses. Used by the
 // data-plane e2e tests and `npm run demo -- --dataplane`.
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { runToEnd, startProcess, type Supervised } from '../process.ts';
 import { startCoreDns } from './coredns.ts';
 import type { EchoReply } from './echo-server.ts';
 import { startKubeProxy, type ProxyMode } from './kube-proxy.ts';
+import { startNetworkPolicies } from './network-policies.ts';
 import { FlatNetwork, type PodNetns } from './network.ts';
 import type { Attempt } from './probe.ts';
 import { waitLogged } from './wait-up.ts';
@@ -27,6 +29,11 @@ const PROBE = join(here, 'probe.ts');
 export interface DataPlaneOptions {
   names: string[];
   proxyMode?: ProxyMode;
+  /**
+   * Runs kube-network-policies on every node, so the clusters' NetworkPolicies are enforced
+   * on the first packet of every forwarded connection (off by default).
+   */
+  networkPolicies?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -38,6 +45,8 @@ export interface RealPodSpec {
   ports: number[];
   hostname?: string;
   subdomain?: string;
+  /** Its address; by default the next free one of the cluster's pod CIDR (a freed one is handed out again only when asked). */
+  ip?: string;
 }
 
 export interface RealPod {
@@ -67,6 +76,8 @@ export interface DataPlane {
   get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
   /** A client in the pod dialling `host:port` afresh every `intervalMs` until stopped. */
   watch(pod: RealPod, host: string, port: number, intervalMs: number): Watcher;
+  /** Where a cluster's kube-network-policies logs its verdicts (with `networkPolicies`). */
+  policyLog(cluster: string): string | undefined;
   /** One connection from a node's own namespace (host network), whose address is outside the pod CIDR. */
   getFromNode(cluster: string, host: string, port: number): Promise<Attempt[]>;
   down(): Promise<void>;
@@ -85,7 +96,8 @@ export function dnsServiceIp(serviceCidr: string): string {
 
 export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
   const say = opts.onProgress ?? (() => {});
-  const bins = await ensureComponents([...CONTROL_PLANE, ...DATA_PLANE], { onProgress: opts.onProgress });
+  const wanted = [...CONTROL_PLANE, ...DATA_PLANE.filter((c) => opts.networkPolicies || c !== 'kube-network-policies')];
+  const bins = await ensureComponents(wanted, { onProgress: opts.onProgress });
   const network = FlatNetwork.create();
   const exitHook = () => network.teardown();
   process.once('exit', exitHook);
@@ -118,7 +130,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       await api.ensureNamespace(spec.namespace);
       // Not ready until its process listens, as a kubelet would report it.
       const created = await api.create({
-        namespace: spec.namespace, name: spec.name, labels: spec.labels, ready: false,
+        namespace: spec.namespace, name: spec.name, labels: spec.labels, ready: false, ip: spec.ip,
         hostname: spec.hostname, subdomain: spec.subdomain,
         ports: spec.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })),
       });
@@ -166,6 +178,10 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       });
       say(`${name}: starting kube-proxy (${opts.proxyMode ?? 'nftables'}) in ${network.node(name).ns}`);
       infra.push(await startKubeProxy(c, network.node(name), api.nodeName, bins['kube-proxy'], opts.proxyMode ?? 'nftables'));
+      if (opts.networkPolicies) {
+        say(`${name}: starting kube-network-policies in ${network.node(name).ns}`);
+        infra.push(await startNetworkPolicies(c, network.node(name), api.nodeName, bins['kube-network-policies']));
+      }
       say(`${name}: starting CoreDNS as kube-system/coredns`);
       await runPod(name, { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [53] },
         async (netns) => {
@@ -200,6 +216,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       },
       lookup: async (pod, name) => JSON.parse(await exec(pod.netns.ns, ['lookup', name])) as { addresses: string[]; error?: string },
       get: (pod, host, port, count = 1) => attempts(pod.netns.ns, host, port, count),
+      policyLog: (clusterName) => infra.find((p) => p.name === `${clusterName}/kube-network-policies`)?.logPath,
       getFromNode: (clusterName, host, port) => attempts(network.node(clusterName).ns, host, port, 1),
       watch: (pod, host, port, intervalMs) => {
         const child = spawn('ip', ['netns', 'exec', pod.netns.ns, process.execPath, PROBE, 'watch', host, String(port), String(intervalMs)],
