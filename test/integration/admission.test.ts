@@ -12,12 +12,12 @@ import { waitFor } from '../../harness/src/wait.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { PATHS } from '../../src/kube/read.ts';
-import type { EndpointSlice, Service } from '../../src/vocab/objects.ts';
+import type { EndpointSlice, NetworkPolicy, Service } from '../../src/vocab/objects.ts';
 import { apis, canI, installedServiceAccount, getService, restrictedKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MANIFESTS = [
-  ...['serviceaccount.yaml', 'source-reader.yaml', 'destination-writer.yaml'].map((f) => join(ROOT, 'deploy/rbac', f)),
+  ...['serviceaccount.yaml', 'source-reader.yaml', 'destination-writer.yaml', 'network-policies/roles.yaml'].map((f) => join(ROOT, 'deploy/rbac', f)),
   join(ROOT, 'deploy/admission/owned-only.yaml'),
 ];
 const NAMES = ['a', 'b'];
@@ -43,6 +43,14 @@ function slice(name: string, labels: Record<string, string> = {}): EndpointSlice
     addressType: 'IPv4', ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
     endpoints: [{ addresses: ['10.100.9.9'], conditions: { ready: true } }],
   } as EndpointSlice;
+}
+
+function policy(name: string, labels?: Record<string, string>): NetworkPolicy {
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    metadata: { name, namespace: NS, labels },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '10.101.0.7/32' } }] }] },
+  } as NetworkPolicy;
 }
 
 /** The error a request fails with; fails the test if it succeeds. */
@@ -122,6 +130,18 @@ describe('as mcsync-system/mcsync', () => {
     deniedBy(await refusal(mcsync.request('PUT', PATHS.slice(NS, 'foreign-slice'), { body: adopt })), 'update');
     deniedBy(await refusal(mcsync.request('DELETE', PATHS.slice(NS, 'foreign-slice'))), 'delete');
     assert.equal((await slicesOf(B, NS, 'foreign-slice')).length, 1);
+  });
+
+  test('a user\'s NetworkPolicy cannot be changed or deleted, nor an unlabelled one created (companions only)', async () => {
+    deniedBy(await refusal(mcsync.request('POST', PATHS.networkPolicies(NS), { body: policy('bare') })), 'create');
+    const live = await admin.request<NetworkPolicy>('POST', PATHS.networkPolicies(NS), { body: policy('users-own', { team: 'local' }) });
+    const widened = { ...live, spec: { ...live.spec, ingress: [{}] } };
+    deniedBy(await refusal(mcsync.request('PUT', PATHS.networkPolicy(NS, 'users-own'), { body: widened })), 'update');
+    deniedBy(await refusal(mcsync.request('DELETE', PATHS.networkPolicy(NS, 'users-own'))), 'delete');
+    const after = await admin.request<NetworkPolicy>('GET', PATHS.networkPolicy(NS, 'users-own'));
+    assert.equal(after.metadata.resourceVersion, live.metadata.resourceVersion, 'untouched');
+    const mine = await mcsync.request<NetworkPolicy>('POST', PATHS.networkPolicies(NS), { body: policy('companion', OWNED) });
+    await mcsync.request('DELETE', PATHS.networkPolicy(NS, 'companion'), { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: mine.metadata.uid } } });
   });
 
   test('owned objects can be created, updated and deleted, but not given away', async () => {
