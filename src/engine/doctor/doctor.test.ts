@@ -46,7 +46,8 @@ test('requiredAccess: reads everywhere, writes where an export lands, namespaces
   const one = config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })]), cluster('b'), cluster('c')], { leaderElection: { ...cfg.leaderElection, cluster: 'c', namespace: 'mcsync' } });
   const fmt = (c: string, cc = one) => requiredAccess(cc, c).map((n) => `${n.verb} ${n.resource}${n.namespace ? ` in ${n.namespace}` : ''} (${n.purpose})`);
   const reads = ['get services (sync)', 'list services (sync)', 'watch services (sync)', 'get endpointslices (sync)', 'list endpointslices (sync)', 'watch endpointslices (sync)', 'list namespaces (sync)', 'watch namespaces (sync)'];
-  assert.deepEqual(fmt('a'), reads, 'a source that is no destination only reads (cluster-wide: sync reads every cluster as a destination)');
+  assert.deepEqual(fmt('a'), [...reads, 'list nodes (sync)', 'create events (sync)'], 'a source that is no destination reads (cluster-wide: sync reads every cluster as a destination), its Nodes too, and reports rejected endpoints');
+  assert.deepEqual(fmt('a', config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })], { podCIDRs: ['10.1.0.0/16'] }), cluster('b')])).filter((n) => n.includes('nodes')), [], 'podCIDRs in the config: no Node is read');
   assert.deepEqual(fmt('b'), [...reads, 'create services (sync)', 'update services (sync)', 'delete services (sync)', 'create endpointslices (sync)', 'update endpointslices (sync)', 'delete endpointslices (sync)', 'create namespaces (sync)']);
   assert.deepEqual(fmt('c'), [...reads, 'get leases in mcsync (lease)', 'create leases in mcsync (lease)', 'update leases in mcsync (lease)']);
   assert.ok(!fmt('b', { ...one, createNamespaces: false }).includes('create namespaces (sync)'));
@@ -128,7 +129,7 @@ test('missing permissions fail and are listed; unanswerable reviews warn; missin
   const r = evaluate({ config: cfg, facts: [lease, facts], plan: planReport() });
   const perms = get(r.checks, 'permissions', 'b');
   assert.equal(perms.result, 'fail');
-  assert.equal(perms.message.split(':')[0], 'missing create/update/delete services, create/update/delete endpointslices.discovery.k8s.io, create namespaces');
+  assert.equal(perms.message.split(':')[0], 'missing create events, create/update/delete services, create/update/delete endpointslices.discovery.k8s.io, create namespaces');
   assert.equal(get(r.checks, 'lease-permissions', 'a').result, 'warn');
   assert.match(get(r.checks, 'lease-permissions', 'a').message, /get\/create\/update leases\.coordination\.k8s\.io in kube-system: only `mcsync run --leader-elect`/);
 
