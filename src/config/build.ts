@@ -56,6 +56,7 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
       pos: pos(base),
       kubeconfigPos: pos([...base, 'kubeconfig']),
     };
+    if (c.podCIDRs !== undefined) cluster.podCIDRs = c.podCIDRs;
     if (c.context !== undefined) {
       cluster.context = c.context;
       cluster.contextPos = pos([...base, 'context']);

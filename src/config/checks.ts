@@ -6,6 +6,7 @@ import type { Add, Path } from './positions.ts';
 import { isRecord, records } from './raw.ts';
 import { parseLabelSelector } from '../vocab/selector.ts';
 import { isLabelValue, keyProblem } from '../vocab/names.ts';
+import { parseCidr } from '../vocab/cidr.ts';
 import { MCS_SERVICE_NAME, MCS_SOURCE_CLUSTER, SERVICE_NAME, SLICE_MANAGED_BY } from '../vocab/labels.ts';
 
 export function checkSemantics(raw: unknown, add: Add): void {
@@ -57,6 +58,7 @@ export function checkSemantics(raw: unknown, add: Add): void {
     }
     checkReplicaMetadata(c['replicaLabels'], [...base, 'replicaLabels'], 'label', add);
     checkReplicaMetadata(c['replicaAnnotations'], [...base, 'replicaAnnotations'], 'annotation', add);
+    checkPodCidrs(c['podCIDRs'], [...base, 'podCIDRs'], add);
   }
   checkLeaderElection(raw['leaderElection'], firstIndex, known, add);
 }
@@ -100,4 +102,16 @@ function checkReplicaMetadata(map: unknown, path: Path, kind: 'label' | 'annotat
       add(at, `${JSON.stringify(value)} is not a valid label value: at most 63 letters, digits, -, _ and ., starting and ending alphanumeric`);
     }
   }
+}
+
+/** Each block must parse; an empty list would replicate nothing and is surely a mistake. */
+function checkPodCidrs(list: unknown, path: Path, add: Add): void {
+  if (!Array.isArray(list)) return;
+  if (list.length === 0) add(path, 'is empty: it would replicate no endpoint of this cluster (leave podCIDRs out to use the Nodes\' spec.podCIDRs)');
+  list.forEach((text, k) => {
+    if (typeof text !== 'string' || text === '') return;
+    const cidr = parseCidr(text);
+    if (!cidr) add([...path, k], `${JSON.stringify(text)} is not a CIDR block (e.g. 10.244.0.0/16 or fd00:10:244::/56)`);
+    else if (cidr.bits === 0) add([...path, k], `${JSON.stringify(text)} is every address: it would let this cluster's slices point anywhere`);
+  });
 }

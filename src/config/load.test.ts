@@ -553,3 +553,16 @@ test('kubeconfig checks are skipped when checkKubeconfigs is false', () => {
   const file = writeTemp('skipped/mcsync.yaml', lines('clusters:', '- { name: a, kubeconfig: nowhere.yaml, context: nothing }'));
   assert.equal(loadConfig(file, noKube).clusters[0]!.kubeconfig, join(dir, 'skipped/nowhere.yaml'));
 });
+
+test('podCIDRs: kept as written when every block parses, absent means read from the Nodes', () => {
+  const config = parse(lines('clusters:', '- { name: a, kubeconfig: a.yaml, podCIDRs: [10.244.0.0/16, "fd00:10:244::/56"] }', '- { name: b, kubeconfig: b.yaml }'));
+  assert.deepEqual(config.clusters.map((c) => c.podCIDRs), [['10.244.0.0/16', 'fd00:10:244::/56'], undefined]);
+});
+
+test('podCIDRs: a block that does not parse, and one that is every address, each at its line', () => {
+  const text = lines('clusters:', '- name: a', '  kubeconfig: a.yaml', '  podCIDRs:', '  - 10.244.0.0/33', '  - 0.0.0.0/0');
+  assert.equal(errorOf(text), [
+    'mcsync.yaml:5: clusters[0].podCIDRs[0]: "10.244.0.0/33" is not a CIDR block (e.g. 10.244.0.0/16 or fd00:10:244::/56)',
+    'mcsync.yaml:6: clusters[0].podCIDRs[1]: "0.0.0.0/0" is every address: it would let this cluster\'s slices point anywhere',
+  ].join('\n'));
+});

@@ -66,6 +66,7 @@ export const clusterEntry = z.strictObject({
   exportTo: z.array(clusterName).optional().describe('Destination clusters for this cluster\'s exports; every other cluster when absent.'),
   replicaLabels: stringMap.optional().describe('Labels stamped on every replica (Service and EndpointSlices) sourced from this cluster.'),
   replicaAnnotations: stringMap.optional().describe('Annotations stamped on every replica sourced from this cluster.'),
+  podCIDRs: z.array(z.string().min(1)).optional().describe('The address ranges of this cluster\'s pods (CIDR blocks). Only endpoint addresses inside them are replicated from this cluster. Absent: the Nodes\' spec.podCIDRs.'),
   staleAfter: duration.optional().describe(`How long \`mcsync run\` may lose its watch on this cluster before its replicas count as stale. ${defaultIs(DEFAULTS.cluster.staleAfter)}.`),
   stalePolicy: stalePolicy.optional(),
 });

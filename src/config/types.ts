@@ -42,6 +42,8 @@ export interface ClusterConfig {
   exports: ExportRule[];
   replicaLabels: Record<string, string>;
   replicaAnnotations: Record<string, string>;
+  /** Pod address ranges as written (CIDR blocks, validated); undefined: read from the Nodes. */
+  podCIDRs?: string[];
   pos: SourcePos;
   /** Position of the kubeconfig / context fields, for reachability errors. */
   kubeconfigPos: SourcePos;

@@ -60,12 +60,17 @@ export async function postProblemEvents(
     const client = clients.get(problem.cluster);
     if (!client) return { problem, outcome: 'failed', detail: `cluster ${problem.cluster} is not connected` };
     const policy = policies.get(problem.cluster)?.find((p) => p.metadata.namespace === problem.namespace && p.metadata.name === problem.name);
-    try {
-      await client.request('POST', PATHS.events(problem.namespace), { body: problemEvent(problem, policy, now) });
-      return { problem, outcome: 'posted' };
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 409) return { problem, outcome: 'exists' };
-      return { problem, outcome: 'failed', detail: (err as Error).message };
-    }
+    return { problem, ...await postEvent(client, problem.namespace, problemEvent(problem, policy, now)) };
   }));
+}
+
+/** POSTs one Event; a name already taken (409) means it was posted before. Never throws. */
+export async function postEvent(client: ApiClient, namespace: string, event: Record<string, unknown>): Promise<{ outcome: 'posted' | 'exists' | 'failed'; detail?: string }> {
+  try {
+    await client.request('POST', PATHS.events(namespace), { body: event });
+    return { outcome: 'posted' };
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 409) return { outcome: 'exists' };
+    return { outcome: 'failed', detail: (err as Error).message };
+  }
 }

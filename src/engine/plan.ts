@@ -8,6 +8,7 @@ import type { DestinationSnapshot, Export, Plan, SourceSnapshot } from '../model
 import { planPolicies } from '../model/policy/plan.ts';
 import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/types.ts';
 import type { NetworkPolicy } from '../vocab/objects.ts';
+import type { Rejection } from '../model/endpoint-guard.ts';
 import { readDestination, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 
@@ -24,6 +25,10 @@ export interface PlanReport {
   excluded: { cluster: string; namespace: string; name: string; reason: string }[];
   sources: SourceSnapshot[];
   destinations: DestinationSnapshot[];
+  /** What the endpoint guard dropped from exported Services (never replicated). */
+  rejected: Rejection[];
+  /** Sources whose pod ranges are unknown: their addresses were not range-checked. */
+  unguarded: { cluster: string; unchecked: number }[];
   /**
    * Configured clusters the planner was told are unavailable: not connected, or connected but
    * not readable. Their replicas elsewhere are kept as they are, never collected.
@@ -87,9 +92,9 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   destinations.sort((a, b) => order(a.cluster) - order(b.cluster));
   failures.sort((a, b) => order(a.cluster) - order(b.cluster));
   const unavailable = new Set(failures.map((f) => f.cluster));
-  const { exports, excluded } = selectExports(config, sources);
+  const { exports, excluded, rejected, unguarded } = selectExports(config, sources);
   const plan = planAll(config, exports, destinations, { unavailableSources: unavailable });
-  const report: PlanReport = { plan, exports, excluded, sources, destinations, unavailable, failures };
+  const report: PlanReport = { plan, exports, excluded, rejected, unguarded, sources, destinations, unavailable, failures };
   if (config.networkPolicies) {
     const { actions, ...policies } = planAllPolicies(config, policyReads, remotes, unavailable);
     plan.actions.push(...actions);

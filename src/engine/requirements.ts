@@ -30,7 +30,7 @@ export interface ApiRule {
 }
 
 /** A job a cluster can do for mcsync, and the API access it takes. */
-export type Job = 'read-replicated' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'post-events' | 'lease' | 'self-review';
+export type Job = 'read-replicated' | 'read-nodes' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'post-events' | 'lease' | 'self-review';
 
 export interface Requirement {
   rules: readonly ApiRule[];
@@ -46,6 +46,11 @@ export const REQUIREMENTS: Readonly<Record<Job, Requirement>> = {
     rules: [{ group: '', resource: 'services', verbs: READ }, { group: 'discovery.k8s.io', resource: 'endpointslices', verbs: READ }],
     purpose: 'sync',
     why: 'list + watch of a source\'s exported Services and slices and of a destination\'s replicas; get before a create and after a 409',
+  },
+  'read-nodes': {
+    rules: [{ group: '', resource: 'nodes', verbs: ['list'] }],
+    purpose: 'sync',
+    why: 'a source without podCIDRs in the config: its Nodes\' spec.podCIDRs bound the endpoint addresses replicated from it (`sync` lists them; without the grant the range check is off for that cluster)',
   },
   'read-namespaces': {
     rules: [{ group: '', resource: 'namespaces', verbs: ['list', 'watch'] }],
@@ -75,7 +80,7 @@ export const REQUIREMENTS: Readonly<Record<Job, Requirement>> = {
   'post-events': {
     rules: [{ group: '', resource: 'events', verbs: ['create'] }],
     purpose: 'sync',
-    why: 'networkPolicies: true; a Warning Event on a spanned NetworkPolicy that is bad input',
+    why: 'a Warning Event on an exported Service whose endpoints the guard dropped, and (networkPolicies: true) on a spanned NetworkPolicy that is bad input',
   },
   lease: {
     rules: [{ group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'] }],
@@ -132,6 +137,12 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
     // undefined: a rule names no namespace, so the cluster is read everywhere.
     jobs.push(scope.includes(undefined) ? { job: 'read-replicated' } : { job: 'read-replicated', namespaces: scope as string[] });
   }
+  // A source read with a writer credential (push mode; pull mode: the local cluster): its Nodes
+  // bound what it may export, and rejected endpoints are reported on its Services.
+  if (readAsDestination && c && c.exports.length > 0) {
+    if (c.podCIDRs === undefined) jobs.push({ job: 'read-nodes' });
+    jobs.push({ job: 'post-events' });
+  }
   if (writtenClusters(config, mode).has(cluster)) {
     jobs.push({ job: 'write-replicas' });
     if (config.createNamespaces) jobs.push({ job: 'create-namespaces' });
@@ -141,7 +152,8 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
     jobs.push({ job: 'read-pods' });
     if (!readAsDestination) jobs.push({ job: 'read-namespaces' });
     // Companions are rendered next to the user's policies, in every cluster mcsync writes to.
-    if (readAsDestination) jobs.push({ job: 'write-companions' }, { job: 'post-events' });
+    if (readAsDestination) jobs.push({ job: 'write-companions' });
+    if (readAsDestination && !jobs.some((j) => j.job === 'post-events')) jobs.push({ job: 'post-events' });
   }
   if (leaseCluster(config, mode) === cluster) jobs.push({ job: 'lease', namespaces: [config.leaderElection.namespace] });
   return jobs;

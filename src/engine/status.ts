@@ -6,12 +6,17 @@ import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Conflict } from '../model/conflicts.ts';
 import type { SpannedPolicy } from '../model/policy/types.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
+import type { Rejection } from '../model/endpoint-guard.ts';
 import { computePlan, type ClusterFailure } from './plan.ts';
 
 export interface StatusReport {
   services: StatusRow[];
   conflicts: Conflict[];
   failures: ClusterFailure[];
+  /** Endpoints, ports and slices of exported Services the guard did not replicate. */
+  rejected: Rejection[];
+  /** Sources whose pod ranges are unknown: their addresses were replicated without a range check. */
+  unguarded: { cluster: string; unchecked: number }[];
   /** Every spanned NetworkPolicy, with config.networkPolicies only. */
   policies?: SpannedPolicy[];
 }
@@ -19,7 +24,7 @@ export interface StatusReport {
 export async function status(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<StatusReport> {
   const report = await computePlan(config, clusters, unreachable);
   const { exports, plan, destinations, unavailable } = report;
-  const out: StatusReport = { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures };
+  const out: StatusReport = { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded };
   if (report.policies) out.policies = report.policies.spanned;
   return out;
 }

@@ -7,11 +7,14 @@ import { applyActions, type WriteResult } from '../kube/write.ts';
 import type { Connected } from './clusters.ts';
 import { computePlan, type PlanReport } from './plan.ts';
 import { postProblemEvents, type EventResult } from './events.ts';
+import { postRejectionEvents, type RejectionEventResult } from './rejection-events.ts';
 
 export interface SyncReport extends PlanReport {
   results: WriteResult[];
   /** Events posted on user NetworkPolicies that are bad input (config.networkPolicies only). */
   events: EventResult[];
+  /** Events posted on source Services whose endpoints the guard dropped. */
+  rejectionEvents: RejectionEventResult[];
 }
 
 export function actionsByCluster(actions: Action[]): Map<string, Action[]> {
@@ -41,5 +44,14 @@ export async function sync(
   for (const [cluster, list] of Map.groupBy(events.filter((e) => e.outcome === 'failed'), (e) => e.problem.cluster)) {
     report.failures.push({ cluster, stage: 'write', error: `${list.length} Event(s) on invalid NetworkPolicies could not be posted; first: ${list[0]!.detail}` });
   }
-  return { ...report, results, events };
+  const serviceOf = (cluster: string, namespace: string, name: string) =>
+    report.sources.find((s) => s.cluster === cluster)?.services.find((s) => s.metadata.namespace === namespace && s.metadata.name === name);
+  const rejectionEvents = report.rejected.length > 0
+    ? await postRejectionEvents(new Map([...clusters].map(([name, c]) => [name, c.client])), report.rejected, serviceOf)
+    : [];
+  // An Event that cannot be posted (no create events on a source) loses only the note, not the guard.
+  for (const [cluster, list] of Map.groupBy(rejectionEvents.filter((e) => e.outcome === 'failed'), (e) => e.cluster)) {
+    report.failures.push({ cluster, stage: 'write', error: `${list.length} Event(s) on Services with rejected endpoints could not be posted; first: ${list[0]!.detail}` });
+  }
+  return { ...report, results, events, rejectionEvents };
 }

@@ -20,6 +20,7 @@ export const PATHS = {
   networkPolicies: (ns?: string) => (ns ? `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies` : '/apis/networking.k8s.io/v1/networkpolicies'),
   networkPolicy: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${name}`,
   pods: () => '/api/v1/pods',
+  nodes: () => '/api/v1/nodes',
   events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
 };
 
@@ -50,7 +51,32 @@ export async function readSource(client: KubeClient, cluster: ClusterConfig): Pr
       else slices.set(key, [s]);
     }
   }));
-  return { cluster: cluster.name, services, slices };
+  const snapshot: SourceSnapshot = { cluster: cluster.name, services, slices };
+  if (cluster.podCIDRs === undefined && cluster.exports.length > 0) {
+    const cidrs = await nodePodCidrs(client);
+    if (cidrs !== undefined) snapshot.podCidrs = cidrs;
+  }
+  return snapshot;
+}
+
+interface NodeCidrs {
+  spec?: { podCIDR?: string; podCIDRs?: string[] };
+}
+
+/**
+ * The pod CIDRs a source's Nodes declare, undefined when none does or the Nodes cannot be listed:
+ * the endpoint guard's range check is then off for this cluster (reported, never fatal), so a
+ * credential without `list nodes` keeps working as before.
+ */
+export async function nodePodCidrs(client: KubeClient): Promise<string[] | undefined> {
+  let nodes: NodeCidrs[];
+  try {
+    nodes = (await client.list<NodeCidrs>(PATHS.nodes())).items;
+  } catch {
+    return undefined;
+  }
+  const cidrs = [...new Set(nodes.flatMap((n) => [...(n.spec?.podCIDRs ?? []), ...(n.spec?.podCIDR ? [n.spec.podCIDR] : [])]))].sort(cmp);
+  return cidrs.length > 0 ? cidrs : undefined;
 }
 
 export async function readDestination(client: KubeClient, cluster: string, instance: string): Promise<DestinationSnapshot> {

@@ -6,10 +6,15 @@ import { isReplica, PROTECTED_NAMESPACES, PROTECTED_SERVICES } from '../vocab/la
 import { matchesLabelSelector } from '../vocab/selector.ts';
 import type { ExcludedService, Export, SourceSnapshot } from './types.ts';
 import type { EndpointSlice, Service } from '../vocab/objects.ts';
+import { guardSlices, MAX_SERVICE_PORTS, podRanges, type Rejection } from './endpoint-guard.ts';
 
 export interface Selection {
   exports: Export[];
   excluded: ExcludedService[];
+  /** What the endpoint guard dropped from exported Services: never replicated anywhere. */
+  rejected: Rejection[];
+  /** Source clusters whose pod ranges are unknown, so their addresses were not range-checked. */
+  unguarded: { cluster: string; unchecked: number }[];
 }
 
 function ruleMatches(rule: ExportRule, svc: Service): boolean {
@@ -34,9 +39,13 @@ function isProtected(namespace: string, name: string): boolean {
 export function selectExports(config: Config, sources: SourceSnapshot[]): Selection {
   const exports: Export[] = [];
   const excluded: ExcludedService[] = [];
+  const rejected: Rejection[] = [];
+  const unguarded: Selection['unguarded'] = [];
   for (const cluster of config.clusters) {
     const snapshot = sources.find((s) => s.cluster === cluster.name);
     if (!snapshot) continue;
+    const ranges = podRanges(cluster.podCIDRs ?? snapshot.podCidrs);
+    let unchecked = 0;
     const seen = new Set<string>();
     for (const listed of snapshot.services) {
       // Everything downstream keys on the namespace, so an object listed without one gets the API's default.
@@ -68,23 +77,35 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
         excluded.push({ cluster: cluster.name, namespace, name, reason: 'the Service is being deleted' });
         continue;
       }
+      // No slice can carry more ports than this, so such a Service cannot be a faithful replica.
+      const portCount = svc.spec.ports?.length ?? 0;
+      if (portCount > MAX_SERVICE_PORTS) {
+        excluded.push({ cluster: cluster.name, namespace, name, reason: `the Service has ${portCount} ports, more than the ${MAX_SERVICE_PORTS} an EndpointSlice can hold` });
+        rejected.push({ cluster: cluster.name, namespace, name, reason: 'too-many-ports', what: `${portCount} ports`, count: portCount });
+        continue;
+      }
+      const guarded = guardSlices(sourceSlices(snapshot, key), ranges);
+      unchecked += guarded.unchecked;
+      for (const r of guarded.rejected) rejected.push({ cluster: cluster.name, namespace, name, ...r });
       const destinations = [...new Set(allowed.flatMap((rule) => rule.exportTo))].filter((d) => d !== cluster.name).sort(cmp);
       exports.push({
         sourceCluster: cluster.name,
         service: svc,
-        slices: sourceSlices(snapshot, key),
+        slices: guarded.slices,
         destinations,
         conflictPolicy: allowed.some((rule) => rule.conflictPolicy === 'merge') ? 'merge' : 'skip',
         stampLabels: { ...cluster.replicaLabels },
         stampAnnotations: { ...cluster.replicaAnnotations },
       });
     }
+    if (unchecked > 0) unguarded.push({ cluster: cluster.name, unchecked });
   }
   exports.sort((a, b) =>
     cmpTuple([a.service.metadata.namespace!, a.service.metadata.name, a.sourceCluster], [b.service.metadata.namespace!, b.service.metadata.name, b.sourceCluster]),
   );
   excluded.sort((a, b) => cmpTuple([a.namespace, a.name, a.cluster], [b.namespace, b.name, b.cluster]));
-  return { exports, excluded };
+  rejected.sort((a, b) => cmpTuple([a.cluster, a.namespace, a.name, a.reason, a.what], [b.cluster, b.namespace, b.name, b.reason, b.what]));
+  return { exports, excluded, rejected, unguarded };
 }
 
 /**

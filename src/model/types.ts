@@ -11,6 +11,11 @@ export interface SourceSnapshot {
   services: Service[];
   /** EndpointSlices by "namespace/serviceName" (from the kubernetes.io/service-name label). */
   slices: Map<string, EndpointSlice[]>;
+  /**
+   * The pod CIDRs its Nodes declare (spec.podCIDRs); undefined when not read (the config names
+   * the ranges, or the Nodes could not be listed). The config's podCIDRs win over these.
+   */
+  podCidrs?: string[];
 }
 
 /** What mcsync read from one destination cluster. */

@@ -41,6 +41,7 @@ export class ControllerMetrics {
   readonly watchRestarts: Counter<'cluster' | 'resource'>;
   readonly relists: Counter<'cluster' | 'resource' | 'reason'>;
   readonly companions: Gauge<'cluster'>;
+  readonly rejectedEndpoints: Gauge<'cluster' | 'reason'>;
   readonly policyPropagation: Histogram<'source' | 'destination'>;
   readonly leader: Gauge;
   readonly configReloads: Counter<'result'>;
@@ -148,6 +149,12 @@ export class ControllerMetrics {
       labelNames: ['cluster'] as const,
       registers,
     });
+    this.rejectedEndpoints = new Gauge({
+      name: 'mcsync_rejected_endpoints',
+      help: 'Endpoints (ports, slices) of exported Services from the source cluster that mcsync does not replicate, by reason (outside-pod-cidrs, loopback, link-local, unspecified, multicast, invalid-address, invalid-hostname, invalid-port, oversized-slice, too-many-ports).',
+      labelNames: ['cluster', 'reason'] as const,
+      registers,
+    });
     this.policyPropagation = new Histogram({
       name: 'mcsync_policy_propagation_seconds',
       help: 'Time from a pod or namespace change in a remote cluster being observed to the companion NetworkPolicy it changes being written.',
@@ -213,6 +220,7 @@ export class ControllerMetrics {
     }
     await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
     await removeMatching(this.conflicts, ['cluster', 'kind'], { cluster });
+    await removeMatching(this.rejectedEndpoints, ['cluster', 'reason'], { cluster });
     await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result'], { cluster });
     await removeMatching(this.watchRestarts, ['cluster', 'resource'], { cluster });
     await removeMatching(this.relists, ['cluster', 'resource', 'reason'], { cluster });

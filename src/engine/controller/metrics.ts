@@ -44,6 +44,8 @@ export interface ControllerMetricsSink {
    * companion it changes being written in the policy's cluster (`destination`).
    */
   policyPropagation: HistogramSink<'source' | 'destination'>;
+  /** Endpoints of a source's exported Services the endpoint guard drops, by reason (now, not a running total). */
+  rejectedEndpoints: GaugeSink<'cluster' | 'reason'>;
   /** Creates a cluster's series at their starting values, before anything is known of it. */
   addCluster(cluster: string): void;
   /** Creates the companion series of a cluster whose policies may span `remotes`, at zero. */

@@ -17,6 +17,7 @@ import { PATHS } from '../../kube/read.ts';
 import { remove, upsert } from '../../kube/store.ts';
 import { applyActions, type WriteResult } from '../../kube/write.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
+import { RejectionTally } from '../rejection-tally.ts';
 import { PendingPropagations } from './propagation.ts';
 import { serviceEventKeys, sliceEventKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
 
@@ -56,7 +57,7 @@ export interface ReconcilerOptions {
   isLeader?: () => boolean;
   /** True once the controller is stopping: writes still queued in a reconcile are not sent. */
   isStopping?: () => boolean;
-  metrics?: Pick<ControllerMetricsSink, 'writes' | 'propagation'>;
+  metrics?: Pick<ControllerMetricsSink, 'writes' | 'propagation' | 'rejectedEndpoints'>;
   propagation?: PendingPropagations;
   fieldManager?: string;
   /** Service keys our own writes changed in a destination's caches, as their watch events would have. */
@@ -65,6 +66,7 @@ export interface ReconcilerOptions {
 
 export class Reconciler {
   readonly #o: ReconcilerOptions;
+  readonly #rejections: RejectionTally;
   readonly #propagation: PendingPropagations;
   /** The conflict text last logged per destination and key, so a standing conflict is logged once. */
   readonly #reportedConflicts = new Map<string, string>();
@@ -77,6 +79,7 @@ export class Reconciler {
 
   constructor(opts: ReconcilerOptions) {
     this.#o = opts;
+    this.#rejections = new RejectionTally(opts.metrics?.rejectedEndpoints, opts.log);
     this.#propagation = opts.propagation ?? new PendingPropagations();
   }
 
@@ -109,7 +112,8 @@ export class Reconciler {
     const { config, log } = this.#o;
     const pending = this.#propagation.take(key);
     // 1. What the sources export under this key, from their caches, stale policy applied.
-    const { exports } = selectExports(config, this.#sourceSnapshots(key));
+    const { exports, rejected } = selectExports(config, this.#sourceSnapshots(key));
+    this.#rejections.record(key, rejected);
     // 2. Each destination that has or should have a replica: plan, write, take in the writes.
     const failures: string[] = [];
     await Promise.all([...this.#o.destinations.values()].map(async (d) => {

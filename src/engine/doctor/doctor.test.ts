@@ -25,10 +25,10 @@ function healthy(cfg: Config, name: string, cidrs: string[], over: Partial<Clust
   };
 }
 
-function planReport(o: { sources?: SourceSnapshot[]; destinations?: DestinationSnapshot[]; actions?: Action[]; conflicts?: Conflict[]; failures?: PlanReport['failures']; unavailable?: string[] } = {}): PlanReport {
+function planReport(o: { sources?: SourceSnapshot[]; destinations?: DestinationSnapshot[]; actions?: Action[]; conflicts?: Conflict[]; failures?: PlanReport['failures']; unavailable?: string[]; rejected?: PlanReport['rejected']; unguarded?: PlanReport['unguarded'] } = {}): PlanReport {
   const failures = o.failures ?? [];
   const unavailable = new Set([...(o.unavailable ?? []), ...failures.filter((f) => f.stage !== 'write').map((f) => f.cluster)]);
-  return { plan: { actions: o.actions ?? [], conflicts: o.conflicts ?? [] }, exports: [], excluded: [], sources: o.sources ?? [], destinations: o.destinations ?? [], unavailable, failures };
+  return { plan: { actions: o.actions ?? [], conflicts: o.conflicts ?? [] }, exports: [], excluded: [], rejected: o.rejected ?? [], unguarded: o.unguarded ?? [], sources: o.sources ?? [], destinations: o.destinations ?? [], unavailable, failures };
 }
 
 const get = (checks: Check[], name: string, scope: string): Check => {
@@ -46,7 +46,8 @@ test('requiredAccess: reads everywhere, writes where an export lands, namespaces
   const one = config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })]), cluster('b'), cluster('c')], { leaderElection: { ...cfg.leaderElection, cluster: 'c', namespace: 'mcsync' } });
   const fmt = (c: string, cc = one) => requiredAccess(cc, c).map((n) => `${n.verb} ${n.resource}${n.namespace ? ` in ${n.namespace}` : ''} (${n.purpose})`);
   const reads = ['get services (sync)', 'list services (sync)', 'watch services (sync)', 'get endpointslices (sync)', 'list endpointslices (sync)', 'watch endpointslices (sync)', 'list namespaces (sync)', 'watch namespaces (sync)'];
-  assert.deepEqual(fmt('a'), reads, 'a source that is no destination only reads (cluster-wide: sync reads every cluster as a destination)');
+  assert.deepEqual(fmt('a'), [...reads, 'list nodes (sync)', 'create events (sync)'], 'a source that is no destination reads (cluster-wide: sync reads every cluster as a destination), its Nodes too, and reports rejected endpoints');
+  assert.deepEqual(fmt('a', config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })], { podCIDRs: ['10.1.0.0/16'] }), cluster('b')])).filter((n) => n.includes('nodes')), [], 'podCIDRs in the config: no Node is read');
   assert.deepEqual(fmt('b'), [...reads, 'create services (sync)', 'update services (sync)', 'delete services (sync)', 'create endpointslices (sync)', 'update endpointslices (sync)', 'delete endpointslices (sync)', 'create namespaces (sync)']);
   assert.deepEqual(fmt('c'), [...reads, 'get leases in mcsync (lease)', 'create leases in mcsync (lease)', 'update leases in mcsync (lease)']);
   assert.ok(!fmt('b', { ...one, createNamespaces: false }).includes('create namespaces (sync)'));
@@ -67,8 +68,12 @@ test('describeFailure says why, in words a person can act on', () => {
 });
 
 test('healthy clusters with disjoint ranges: no failure', () => {
-  const sources = [source('a', [svc('shop', 'web')], [podSlice('shop', 'web', ['10.100.0.10'])]), source('b', [svc('tools', 'api')], [podSlice('tools', 'api', ['10.101.0.10'])])];
+  const sources = [
+    { ...source('a', [svc('shop', 'web')], [podSlice('shop', 'web', ['10.100.0.10'])]), podCidrs: ['10.100.0.0/24', '10.100.1.0/24'] },
+    { ...source('b', [svc('tools', 'api')], [podSlice('tools', 'api', ['10.101.0.10'])]), podCidrs: ['10.101.0.0/16'] },
+  ];
   const r = evaluate({ config: cfg, facts: [healthy(cfg, 'a', ['10.100.0.0/24', '10.100.1.0/24']), healthy(cfg, 'b', ['10.101.0.0/16'])], plan: planReport({ sources }) });
+  assert.match(get(r.checks, 'endpoint-guard', 'a').message, /^endpoints bounded by 10\.100\.0\.0\/24, 10\.100\.1\.0\/24 \(the Nodes' spec\.podCIDRs\); nothing rejected/);
   assert.deepEqual(r.checks.filter((c) => c.result === 'fail'), []);
   assert.equal(get(r.checks, 'pod-cidr-overlap', 'fleet').result, 'pass');
   assert.equal(get(r.checks, 'pod-ip-overlap', 'fleet').result, 'pass');
@@ -128,7 +133,7 @@ test('missing permissions fail and are listed; unanswerable reviews warn; missin
   const r = evaluate({ config: cfg, facts: [lease, facts], plan: planReport() });
   const perms = get(r.checks, 'permissions', 'b');
   assert.equal(perms.result, 'fail');
-  assert.equal(perms.message.split(':')[0], 'missing create/update/delete services, create/update/delete endpointslices.discovery.k8s.io, create namespaces');
+  assert.equal(perms.message.split(':')[0], 'missing create events, create/update/delete services, create/update/delete endpointslices.discovery.k8s.io, create namespaces');
   assert.equal(get(r.checks, 'lease-permissions', 'a').result, 'warn');
   assert.match(get(r.checks, 'lease-permissions', 'a').message, /get\/create\/update leases\.coordination\.k8s\.io in kube-system: only `mcsync run --leader-elect`/);
 
@@ -210,4 +215,14 @@ test('pull mode (--local-cluster b): writes are asked of b only, b holds the Lea
   const down: ClusterFacts = { cluster: 'b', reach: { ok: false, reason: 'refused', message: 'connection refused' } };
   const skipped = evaluate({ config: cfg, facts: [pullHealthy('a'), down], plan: planReport(), mode }).checks.filter((c) => c.scope === 'b' && c.name !== 'reachable').map((c) => c.name);
   assert.ok(skipped.includes('lease-permissions') && skipped.includes('namespaces'), skipped.join(' '));
+});
+
+test('endpoint guard: rejections warn with the reason and address; unknown ranges warn that the guard is off', () => {
+  const sources = [{ ...source('a', [svc('shop', 'web')]), podCidrs: ['10.100.0.0/16'] }, source('b', [svc('tools', 'api')])];
+  const rejected = [{ cluster: 'a', namespace: 'shop', name: 'web', reason: 'link-local' as const, what: '169.254.169.254', count: 1 }];
+  const r = evaluate({ config: cfg, facts: [healthy(cfg, 'a', ['10.100.0.0/16']), healthy(cfg, 'b', [])], plan: planReport({ sources, rejected }) });
+  assert.deepEqual([get(r.checks, 'endpoint-guard', 'a').result, get(r.checks, 'endpoint-guard', 'a').message],
+    ['warn', "endpoints bounded by 10.100.0.0/16 (the Nodes' spec.podCIDRs); dropped 1 link-local (169.254.169.254)"]);
+  assert.equal(get(r.checks, 'endpoint-guard', 'b').result, 'warn');
+  assert.match(get(r.checks, 'endpoint-guard', 'b').message, /^guard off: no pod CIDRs known/);
 });

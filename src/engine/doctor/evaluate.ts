@@ -6,6 +6,7 @@ import { leaseCluster, writtenClusters, type Mode } from '../requirements.ts';
 import { apiChecks, mcsCheck, permissionChecks, reachCheck } from './access.ts';
 import { podAddresses, podCidrCheck, podOverlapChecks, serviceCidrCheck, serviceCidrOverlap, type PodView } from './ranges.ts';
 import { namespaceCheck, orphanCheck } from './replicas.ts';
+import { guardCheck } from './guard.ts';
 import type { Check, DoctorInput, DoctorReport } from './types.ts';
 import { check, firstLine } from './verdict.ts';
 
@@ -14,6 +15,7 @@ function clusterCheckNames(config: Config, cluster: string, mode: Mode): string[
   const names = ['api-endpointslices', 'api-leases', 'permissions'];
   if (leaseCluster(config, mode) === cluster) names.push('lease-permissions');
   names.push('mcs-crds', 'pod-cidrs', 'service-cidr');
+  if (config.clusters.some((c) => c.name === cluster && c.exports.length > 0)) names.push('endpoint-guard');
   if (writtenClusters(config, mode).has(cluster)) names.push('namespaces');
   if (readAsDestination(cluster, mode)) names.push('orphaned-replicas');
   return names;
@@ -56,6 +58,8 @@ export function evaluate(input: DoctorInput): DoctorReport {
     views.push(view);
     checks.push(podCidrCheck(f, view, readErrors.get(f.cluster)));
     checks.push(serviceCidrCheck(f));
+    const guard = guardCheck(config, f.cluster, plan, readErrors.get(f.cluster));
+    if (guard) checks.push(guard);
     if (written.has(f.cluster)) checks.push(namespaceCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
     if (readAsDestination(f.cluster, mode)) checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cmp } from './canonical.ts';
+import { cmp } from '../model/canonical.ts';
 import { CidrIndex, contains, formatCidr, formatIp, ipKey, overlaps, parseCidr, parseIp, type Cidr, type Ip } from './cidr.ts';
 
 const ip = (s: string): Ip => {
