@@ -16,13 +16,13 @@ import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/ref
 import type { Listed } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
 import { withRequestTimeout } from '../../kube/request-timeout.ts';
-import { WorkQueue } from '../queue.ts';
 import { destinationItems } from './destination-items.ts';
+import { DestinationQueues } from './destination-queues.ts';
 import { fleetView, type FleetView } from './fleet-view.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { PendingPropagations } from './propagation.ts';
-import { isPolicyKey, splitPolicyKey } from './policy-keys.ts';
+import { isPolicyKey } from './policy-keys.ts';
 import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
 import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
@@ -59,8 +59,7 @@ export class Controller {
   private readonly policyPropagation = new PendingPropagations();
   private readonly reconciler: Reconciler;
   private readonly policyReconciler: PolicyReconciler;
-  /** One queue per destination, each with its own workers: Service keys and that cluster's policy keys. */
-  private readonly queues = new Map<string, WorkQueue>();
+  private readonly queues: DestinationQueues;
   private ticker?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private started = false;
@@ -87,15 +86,7 @@ export class Controller {
     const policyClusters = new Map<string, PolicyCluster>();
     for (const [cluster, caches] of this.topology.destinations) {
       const client = withRequestTimeout(opts.clusters.get(cluster)!.client, DESTINATION_REQUEST_TIMEOUT_MS);
-      this.queues.set(cluster, new WorkQueue({
-        baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
-        maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
-        onDone: (_key, info) => {
-          metrics?.queueWait.observe(info.waitMs / 1000);
-          metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
-          metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
-        },
-      }));
+
       // One write budget per cluster, shared by replicas and companions.
       const limiter = new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst });
       destinations.set(cluster, { ...caches, client, limiter });
@@ -105,6 +96,15 @@ export class Controller {
         metrics?.addPolicyCluster(cluster, [...this.topology.remotes.keys()].filter((r) => r !== cluster));
       }
     }
+    this.queues = new DestinationQueues(destinations.keys(), {
+      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
+      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
+      onDone: (_key, info) => {
+        metrics?.queueWait.observe(info.waitMs / 1000);
+        metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
+        metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
+      },
+    });
     this.reconciler = new Reconciler({
       config,
       sources: this.topology.sources,
@@ -177,32 +177,20 @@ export class Controller {
   /** Service keys go to every destination's queue, policy keys to their own cluster's. */
   private enqueue(keys: readonly string[]): void {
     if (!this.started || this.stopped) return;
-    for (const k of keys) {
-      if (isPolicyKey(k)) this.queues.get(splitPolicyKey(k).cluster)?.add(k);
-      else for (const q of this.queues.values()) q.add(k);
-    }
-    this.o.metrics?.queueDepth.set(this.queueDepth);
+    this.queues.add(keys);
+    this.o.metrics?.queueDepth.set(this.queues.length);
   }
 
   private enqueueIn(cluster: string, keys: readonly ServiceKey[]): void {
     if (!this.started || this.stopped) return;
-    const q = this.queues.get(cluster);
-    if (!q) return;
-    for (const k of keys) q.add(k);
-    this.o.metrics?.queueDepth.set(this.queueDepth);
-  }
-
-  /** Items waiting to start, over every destination. */
-  private get queueDepth(): number {
-    let n = 0;
-    for (const q of this.queues.values()) n += q.length;
-    return n;
+    this.queues.addIn(cluster, keys);
+    this.o.metrics?.queueDepth.set(this.queues.length);
   }
 
   private sourceChanged(cluster: string, keys: ServiceKey[]): void {
     // The initial lists are not changes to propagate; timing them would measure start-up.
     if (!this.started) return;
-    this.propagation.observed(cluster, destinationItems(this.queues.keys(), keys));
+    this.propagation.observed(cluster, destinationItems(this.queues.destinations, keys));
     this.enqueue(keys);
   }
 
@@ -217,10 +205,7 @@ export class Controller {
     await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
     if (this.stopped) return;
     this.started = true;
-    // Each destination gets the configured workers of its own: a hung one cannot occupy the others'.
-    for (const [cluster, q] of this.queues) {
-      q.start((key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcileIn(cluster, key)), this.o.config.concurrency);
-    }
+    this.queues.start((cluster, key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcileIn(cluster, key)), this.o.config.concurrency);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.resyncTimer = setInterval(() => this.resyncAll(), this.o.config.controller.resyncMs);
     this.tick();
@@ -239,7 +224,7 @@ export class Controller {
     this.stopped = true;
     clearInterval(this.ticker);
     clearInterval(this.resyncTimer);
-    await Promise.all([...this.queues.values()].map((q) => q.shutdown()));
+    await this.queues.shutdown();
     await Promise.all(this.reflectors.map(({ r }) => r.stop()));
   }
 
@@ -275,7 +260,7 @@ export class Controller {
       for (const of of p.policies.indexValues()) companions += p.policies.indexed(of).length;
       m.companions.set({ cluster }, companions);
     }
-    m.queueDepth.set(this.queueDepth);
+    m.queueDepth.set(this.queues.length);
   }
 
   health(): ClusterHealth[] {
