@@ -1,7 +1,7 @@
 // Reconciles one Service key in one destination, level-based: whatever events led here, it
 // reads the current state of that key from the caches and makes the destination match it, so
-// a missed, duplicated or reordered event costs nothing but the run itself. It owns no caches, no queue
-// and no timers; a failure throws, and the queue that called it retries with backoff.
+// a missed, duplicated or reordered event costs nothing but the run itself. It owns no caches,
+// no queue and no timers; a failure throws, and the queue that called it retries with backoff.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { isOwned } from '../../vocab/labels.ts';
