@@ -59,11 +59,15 @@ export interface ApiClient {
 }
 
 /** What a reflector needs of a cluster, as client-go's ListerWatcher: a paged list and a watch. */
+/** How long a watch request may wait for the apiserver's answer (its headers) before it counts as failed. */
+export const WATCH_OPEN_TIMEOUT_MS = 10_000;
+
 export interface ListerWatcher {
   /** The cluster's name, for messages. */
   readonly name: string;
   list<T>(path: string, query?: Record<string, string | undefined>): Promise<ListResult<T>>;
-  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+  /** `openTimeoutMs`: how long the apiserver may take to answer the watch before it counts as failed. */
+  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs?: number): Promise<void>;
 }
 
 export type RequestObserver = (verb: string, path: string, status: number) => void;
@@ -202,14 +206,20 @@ export class KubeClient {
    * timeoutSeconds), `signal` aborts it (resolves), or the connection fails (rejects). An HTTP
    * error status rejects with KubeApiError; a 410 inside the stream arrives as an ERROR event.
    */
-  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs = WATCH_OPEN_TIMEOUT_MS): Promise<void> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
     const base = await this.requestOptions();
     const headers = { ...(base.headers as Record<string, string>), Accept: 'application/json', 'User-Agent': this.userAgent };
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     await new Promise<void>((resolve, reject) => {
+      // A healthy apiserver answers a watch at once and streams afterwards; one that accepts the
+      // connection but never answers (hung, or a blackholing proxy) would otherwise hold the
+      // watch open with no error for as long as the inactivity watchdog allows, and the cluster
+      // would never count as unavailable.
+      const opened = setTimeout(() => req.destroy(Object.assign(new Error('no answer to the watch request in time'), { code: 'ETIMEDOUT' })), openTimeoutMs);
       const req = send(url, { method: 'GET', headers, agent: base.agent, auth: base.auth, signal }, (res) => {
+        clearTimeout(opened);
         for (const o of this.observers) o('WATCH', path, res.statusCode ?? 0);
         if ((res.statusCode ?? 0) !== 200) {
           let text = '';
@@ -236,6 +246,7 @@ export class KubeClient {
         res.on('error', (err) => (signal.aborted ? resolve() : reject(classify(err as NodeJS.ErrnoException, this.server))));
       });
       req.on('error', (err) => (signal.aborted ? resolve() : reject(classify(err as NodeJS.ErrnoException, this.server))));
+      req.on('close', () => clearTimeout(opened));
       req.end();
     });
   }

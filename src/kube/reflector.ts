@@ -6,7 +6,7 @@
 // left behind.
 import { storeKey } from '../vocab/keys.ts';
 import { REFLECTOR_BACKOFF, backoffDelay } from './backoff.ts';
-import { KubeApiError, type ListerWatcher, type WatchEvent } from './client.ts';
+import { KubeApiError, WATCH_OPEN_TIMEOUT_MS, type ListerWatcher, type WatchEvent } from './client.ts';
 import { WakeableSleep } from './sleep.ts';
 import { slim, upsert, type Listed, type Store, type StoreEvent } from './store.ts';
 
@@ -54,6 +54,17 @@ export interface ReflectorStatus {
   readonly unhealthySince?: number;
   readonly lastSeen?: number;
   readonly stats: ReflectorStats;
+}
+
+/**
+ * How long a watch may deliver nothing before it is re-opened. The server ends each watch after
+ * its timeout and sends bookmarks meanwhile, so silence past the timeout and some grace means a
+ * stream that died without closing (a hung apiserver, a dropped connection). Capped at 90 s so a
+ * long watch timeout does not hide a hung source for minutes: re-opening a healthy quiet watch
+ * costs one request, and re-opening against a hung one fails within WATCH_OPEN_TIMEOUT_MS.
+ */
+export function inactivityLimitMs(watchTimeoutSeconds: number): number {
+  return Math.min(watchTimeoutSeconds + Math.max(5, watchTimeoutSeconds / 2), 90) * 1000;
 }
 
 export class Reflector<T extends Listed> implements ReflectorStatus {
@@ -182,7 +193,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
     const ctl = new AbortController();
     this.current = ctl;
     const timeout = this.o.watchTimeoutSeconds ?? 300;
-    const inactivity = this.o.inactivityMs ?? (timeout + 30) * 1000;
+    const inactivity = this.o.inactivityMs ?? inactivityLimitMs(timeout);
     let outcome: 'again' | 'relist' = 'again';
     let timer = setTimeout(() => ctl.abort(), inactivity);
     const resyncTimer = Number.isFinite(this.nextResync)
@@ -190,6 +201,8 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
       : undefined;
     this.stats.watches++;
     try {
+      // The open timeout is shorter than the watchdog, or the watchdog would quietly re-open a
+      // watch the apiserver never answers, forever, and the cluster would never be unavailable.
       await this.o.listerWatcher.watch(this.o.path, {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
@@ -205,7 +218,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
           outcome = 'relist';
           ctl.abort();
         }
-      }, ctl.signal);
+      }, ctl.signal, Math.min(WATCH_OPEN_TIMEOUT_MS, inactivity / 2));
     } finally {
       clearTimeout(timer);
       if (resyncTimer) clearTimeout(resyncTimer);

@@ -160,6 +160,36 @@ describe('a source outage', () => {
     }
   });
 
+  test('a hung source (connections accepted, never answered) is seen as unavailable, then stale; nothing is deleted', async () => {
+    const ns = 'hung';
+    const hip = await serviceWithPod(podsA, ns, 'h');
+    const text = configText('hung', ns).replace(`- name: a\n  kubeconfig: ${set.get('a').kubeconfigPath}\n`, `- name: a\n  kubeconfig: ${set.get('a').kubeconfigPath}\n  staleAfter: 3s\n`);
+    const ctl = await startController(['--config', writeConfig(text)]);
+    const apiserver = set.running.find((c) => c.name === 'a')!.processes.find((p) => p.name.includes('apiserver'))!;
+    try {
+      await ctl.ready();
+      await replicasAre(B, ns, 'h', { [hip]: true }, 'h in b');
+      process.kill(apiserver.pid, 'SIGSTOP');
+      const stopped = Date.now();
+      // The open watch goes quiet (watchdog: 7 s for a 2 s watchTimeout); the re-opened one gets
+      // no answer (3.5 s): then a is unavailable, and stale 3 s later.
+      await waitFor(async () => (await ctl.status()).clusters.find((c) => c.cluster === 'a')?.stale === true, { what: 'a hung source marked stale', timeoutMs: 60_000 });
+      const seenAfter = Date.now() - stopped;
+      assert.equal((await ctl.status()).clusters.find((c) => c.cluster === 'a')?.connected, false);
+      assert.deepEqual(addressMap(await slicesOf(B, ns, 'h', REPLICA_SLICES)), { [hip]: true }, 'stale under keep: the replica stays');
+      console.log(`hung source: stale after ${(seenAfter / 1000).toFixed(1)} s`);
+    } finally {
+      process.kill(apiserver.pid, 'SIGCONT');
+    }
+    try {
+      await waitFor(async () => (await ctl.status()).clusters.every((c) => c.connected && !c.stale), { what: 'a back', timeoutMs: 60_000 });
+      const h1 = (await podsA.create({ namespace: ns, name: 'h-1', labels: { app: 'h' } })).status!.podIP!;
+      await replicasAre(B, ns, 'h', { [hip]: true, [h1]: true }, 'changes flow again');
+    } finally {
+      await ctl.stop();
+    }
+  });
+
   test('withdraw: replicas of a source stale for longer than staleAfter are withdrawn', async () => {
     const ns = 'stale';
     const qip = await serviceWithPod(podsA, ns, 'q');
