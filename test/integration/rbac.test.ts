@@ -107,7 +107,9 @@ describe('with exactly deploy/rbac/, as the mcsync ServiceAccount', () => {
       { verb: 'list', resource: 'pods' },
       { verb: 'watch', resource: 'pods' },
       { verb: 'get', resource: 'configmaps', namespace: 'default' },
-      { verb: 'list', resource: 'nodes' },
+      // (list nodes is granted: the endpoint guard reads a source's pod CIDRs from its Nodes)
+      { verb: 'watch', resource: 'nodes' },
+      { verb: 'get', resource: 'nodes', name: 'anything' },
       // verbs on its own resources that it never sends
       { verb: 'patch', resource: 'services', namespace: 'default' },
       { verb: 'deletecollection', resource: 'services', namespace: 'default' },

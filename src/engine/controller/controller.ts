@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
+import { REJECT_REASONS } from '../../model/endpoint-guard.ts';
 import { CONFLICT_KINDS } from '../../model/conflicts.ts';
 import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
 import { TokenBucket } from '../../kube/ratelimit.ts';
@@ -71,6 +72,8 @@ export class Controller {
     for (const c of config.clusters) {
       if (!opts.clusters.has(c.name)) throw new Error(`cluster ${c.name} is not connected`);
       metrics?.addCluster(c.name);
+      // Every source's rejection series from the start, so dashboards and alerts read 0, not no data.
+      if (c.exports.length > 0) for (const reason of REJECT_REASONS) metrics?.rejectedEndpoints.set({ cluster: c.name, reason }, 0);
     }
     this.topology = topology(config, opts.localCluster);
     const byCluster = new Map<string, ReflectorStatus[]>();
