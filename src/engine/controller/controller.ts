@@ -1,11 +1,10 @@
 // Controller mode: reflectors keep every cluster's relevant objects in memory, events become
-// Service keys on coalescing queues — one per destination, so a destination that hangs holds
-// up only its own work — and each (destination, key) item is reconciled with the same pure
-// planner `sync` uses, restricted to that key, then written through that destination's budget.
+// Service keys on a coalescing queue, and each key is reconciled with the same pure planner
+// `sync` uses — restricted to that key — then written through each destination's budget.
 // This file is the wiring: which stores and watches exist (topology.ts), how healthy each
-// cluster is (health.ts), what one reconcile does (reconciler.ts); here are the queues, the
-// timers and start/stop. With networkPolicies on, policy keys ("policy:<cluster>/…") go to
-// their cluster's queue and to policy-reconciler.ts.
+// cluster is (health.ts), what one reconcile does (reconciler.ts); here are the queue, the
+// timers and start/stop. With networkPolicies on, policy keys ("policy:…") share the queue and
+// go to policy-reconciler.ts.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
@@ -16,9 +15,7 @@ import { TokenBucket } from '../../kube/ratelimit.ts';
 import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
 import type { Listed } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
-import { withRequestTimeout } from '../../kube/request-timeout.ts';
-import { destinationItems } from './destination-items.ts';
-import { DestinationQueues } from './destination-queues.ts';
+import { WorkQueue } from '../queue.ts';
 import { fleetView, type FleetView } from './fleet-view.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
@@ -30,13 +27,6 @@ import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
 
 export type { ClusterHealth } from './health.ts';
-
-/**
- * How long one request to a destination may go unanswered. Shorter than the client's 30 s
- * default: a hung destination's items then fail and back off sooner, and its retries notice
- * recovery sooner. Reads and watches of the same cluster keep their own timeouts.
- */
-export const DESTINATION_REQUEST_TIMEOUT_MS = 10_000;
 export type { FleetView } from './fleet-view.ts';
 
 export interface ControllerOptions {
@@ -60,7 +50,7 @@ export class Controller {
   private readonly policyPropagation = new PendingPropagations();
   private readonly reconciler: Reconciler;
   private readonly policyReconciler: PolicyReconciler;
-  private readonly queues: DestinationQueues;
+  private readonly queue: WorkQueue;
   private ticker?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private started = false;
@@ -69,6 +59,15 @@ export class Controller {
   constructor(opts: ControllerOptions) {
     this.o = opts;
     const { config, metrics } = opts;
+    this.queue = new WorkQueue({
+      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
+      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
+      onDone: (_key, info) => {
+        metrics?.queueWait.observe(info.waitMs / 1000);
+        metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
+        metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
+      },
+    });
     for (const c of config.clusters) {
       if (!opts.clusters.has(c.name)) throw new Error(`cluster ${c.name} is not connected`);
       metrics?.addCluster(c.name);
@@ -88,8 +87,7 @@ export class Controller {
     const destinations = new Map<string, Destination>();
     const policyClusters = new Map<string, PolicyCluster>();
     for (const [cluster, caches] of this.topology.destinations) {
-      const client = withRequestTimeout(opts.clusters.get(cluster)!.client, DESTINATION_REQUEST_TIMEOUT_MS);
-
+      const client = opts.clusters.get(cluster)!.client;
       // One write budget per cluster, shared by replicas and companions.
       const limiter = new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst });
       destinations.set(cluster, { ...caches, client, limiter });
@@ -99,15 +97,6 @@ export class Controller {
         metrics?.addPolicyCluster(cluster, [...this.topology.remotes.keys()].filter((r) => r !== cluster));
       }
     }
-    this.queues = new DestinationQueues(destinations.keys(), {
-      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
-      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
-      onDone: (_key, info) => {
-        metrics?.queueWait.observe(info.waitMs / 1000);
-        metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
-        metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
-      },
-    });
     this.reconciler = new Reconciler({
       config,
       sources: this.topology.sources,
@@ -120,8 +109,7 @@ export class Controller {
       isLeader: () => this.isLeader,
       isStopping: () => this.stopped,
       // Queued as the watch events of those writes would have been; they will not be, being no newer.
-      // Only in the destination written: the other destinations' caches did not change.
-      onOwnWrite: (cluster, keys) => this.enqueueIn(cluster, keys),
+      onOwnWrite: (_cluster, keys) => this.enqueue(keys),
     });
     this.policyReconciler = new PolicyReconciler({
       config,
@@ -156,8 +144,6 @@ export class Controller {
       onEvent: (e) => {
         const keys = w.keysOf(e, () => allKeys(this.topology));
         if (w.role === 'source') this.sourceChanged(cluster, keys);
-        // A destination's own objects concern only its own items.
-        else if (w.role === 'destination') this.enqueueIn(cluster, keys);
         else this.enqueue(keys);
         if (!w.policy) return;
         // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
@@ -177,23 +163,16 @@ export class Controller {
     return this.reflectors.every(({ r }) => r.synced);
   }
 
-  /** Service keys go to every destination's queue, policy keys to their own cluster's. */
-  private enqueue(keys: readonly string[]): void {
+  private enqueue(keys: ServiceKey[]): void {
     if (!this.started || this.stopped) return;
-    this.queues.add(keys);
-    this.o.metrics?.queueDepth.set(this.queues.length);
-  }
-
-  private enqueueIn(cluster: string, keys: readonly ServiceKey[]): void {
-    if (!this.started || this.stopped) return;
-    this.queues.addIn(cluster, keys);
-    this.o.metrics?.queueDepth.set(this.queues.length);
+    for (const k of keys) this.queue.add(k);
+    this.o.metrics?.queueDepth.set(this.queue.length);
   }
 
   private sourceChanged(cluster: string, keys: ServiceKey[]): void {
     // The initial lists are not changes to propagate; timing them would measure start-up.
     if (!this.started) return;
-    this.propagation.observed(cluster, destinationItems(this.queues.destinations, keys));
+    this.propagation.observed(cluster, keys);
     this.enqueue(keys);
   }
 
@@ -208,7 +187,7 @@ export class Controller {
     await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
     if (this.stopped) return;
     this.started = true;
-    this.queues.start((cluster, key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcileIn(cluster, key)), this.o.config.concurrency);
+    this.queue.start((key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcile(key)), this.o.config.concurrency);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.resyncTimer = setInterval(() => this.resyncAll(), this.o.config.controller.resyncMs);
     this.tick();
@@ -227,7 +206,7 @@ export class Controller {
     this.stopped = true;
     clearInterval(this.ticker);
     clearInterval(this.resyncTimer);
-    await this.queues.shutdown();
+    await this.queue.shutdown();
     await Promise.all(this.reflectors.map(({ r }) => r.stop()));
   }
 
@@ -263,7 +242,7 @@ export class Controller {
       for (const of of p.policies.indexValues()) companions += p.policies.indexed(of).length;
       m.companions.set({ cluster }, companions);
     }
-    m.queueDepth.set(this.queues.length);
+    m.queueDepth.set(this.queue.length);
   }
 
   health(): ClusterHealth[] {
