@@ -11,29 +11,27 @@ import type { NetworkPolicy } from '../vocab/objects.ts';
 
 export const INVALID_REASON = 'McsyncInvalid';
 
-/** Event names are DNS subdomains of at most 253 characters. */
-function eventName(problem: PolicyProblem, uid: string | undefined): string {
-  const suffix = `.mcsync-${hash8(`${uid ?? ''}|${problem.message}`)}`;
-  return `${problem.name.slice(0, 253 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
-}
-
-export function problemEvent(problem: PolicyProblem, policy: NetworkPolicy | undefined, now: Date): Record<string, unknown> {
+/**
+ * A Warning Event on `involved`, named after that object and a hash of what it says, so the
+ * same Event posted again is a 409 (skipped): Event names are DNS subdomains of at most 253
+ * characters. Every Event mcsync posts is built here.
+ */
+export function warningEvent(
+  involved: { apiVersion: string; kind: string; namespace: string; name: string; uid?: string; resourceVersion?: string },
+  reason: string,
+  message: string,
+  now: Date,
+): Record<string, unknown> {
   const at = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const suffix = `.mcsync-${hash8(`${involved.uid ?? ''}|${message}`)}`;
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: eventName(problem, policy?.metadata.uid), namespace: problem.namespace },
-    involvedObject: {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      namespace: problem.namespace,
-      name: problem.name,
-      ...(policy?.metadata.uid !== undefined ? { uid: policy.metadata.uid } : {}),
-      ...(policy?.metadata.resourceVersion !== undefined ? { resourceVersion: policy.metadata.resourceVersion } : {}),
-    },
-    reason: INVALID_REASON,
+    metadata: { name: `${involved.name.slice(0, 253 - suffix.length).replace(/[-.]+$/, '')}${suffix}`, namespace: involved.namespace },
+    involvedObject: involved,
+    reason,
     type: 'Warning',
-    message: `mcsync writes no companion for this policy: ${problem.message}`,
+    message,
     source: { component: 'mcsync' },
     reportingComponent: 'mcsync',
     reportingInstance: 'mcsync',
@@ -41,6 +39,17 @@ export function problemEvent(problem: PolicyProblem, policy: NetworkPolicy | und
     lastTimestamp: at,
     count: 1,
   };
+}
+
+export function problemEvent(problem: PolicyProblem, policy: NetworkPolicy | undefined, now: Date): Record<string, unknown> {
+  return warningEvent({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    namespace: problem.namespace,
+    name: problem.name,
+    ...(policy?.metadata.uid !== undefined ? { uid: policy.metadata.uid } : {}),
+    ...(policy?.metadata.resourceVersion !== undefined ? { resourceVersion: policy.metadata.resourceVersion } : {}),
+  }, INVALID_REASON, `mcsync writes no companion for this policy: ${problem.message}`, now);
 }
 
 export interface EventResult {

@@ -2,11 +2,10 @@
 // source see, with `kubectl describe service`, that mcsync replicates less than the slices say
 // and why. One Event per Service and distinct set of rejections (the name is derived from
 // them): the same rejections seen again are a 409 and skipped.
-import { hash8 } from '../model/canonical.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
 import type { ApiClient } from '../kube/client.ts';
 import type { Service } from '../vocab/objects.ts';
-import { postEvent } from './events.ts';
+import { postEvent, warningEvent } from './events.ts';
 
 export const REJECTED_REASON = 'McsyncRejectedEndpoints';
 
@@ -30,30 +29,14 @@ export function describeRejections(list: readonly Rejection[]): string {
 
 export function rejectionEvent(list: readonly Rejection[], service: Service | undefined, now: Date): Record<string, unknown> {
   const first = list[0]!;
-  const at = now.toISOString().replace(/\.\d+Z$/, 'Z');
   const message = `mcsync does not replicate these endpoints of this Service: ${describeRejections(list)}`.slice(0, 1024);
-  const suffix = `.mcsync-${hash8(`${service?.metadata.uid ?? ''}|${message}`)}`;
-  return {
+  return warningEvent({
     apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: `${first.name.slice(0, 253 - suffix.length).replace(/[-.]+$/, '')}${suffix}`, namespace: first.namespace },
-    involvedObject: {
-      apiVersion: 'v1',
-      kind: 'Service',
-      namespace: first.namespace,
-      name: first.name,
-      ...(service?.metadata.uid !== undefined ? { uid: service.metadata.uid } : {}),
-    },
-    reason: REJECTED_REASON,
-    type: 'Warning',
-    message,
-    source: { component: 'mcsync' },
-    reportingComponent: 'mcsync',
-    reportingInstance: 'mcsync',
-    firstTimestamp: at,
-    lastTimestamp: at,
-    count: 1,
-  };
+    kind: 'Service',
+    namespace: first.namespace,
+    name: first.name,
+    ...(service?.metadata.uid !== undefined ? { uid: service.metadata.uid } : {}),
+  }, REJECTED_REASON, message, now);
 }
 
 /** One Event per source Service with rejections, in the source cluster; failures are reported, never thrown. */
