@@ -3,7 +3,8 @@
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
 import { cmp } from '../model/canonical.ts';
-import { NOT_A_REPLICA_SELECTOR, isOwned, ownershipSelector } from '../vocab/labels.ts';
+import { NOT_A_REPLICA_SELECTOR, isOwned, replicaSelector } from '../vocab/labels.ts';
+import { MCS_API_VERSION } from '../vocab/mcs.ts';
 import { serviceKeyOfSlice } from '../vocab/keys.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { RemotePods } from '../model/policy/types.ts';
@@ -22,6 +23,10 @@ export const PATHS = {
   pods: () => '/api/v1/pods',
   nodes: () => '/api/v1/nodes',
   events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
+  serviceExports: (ns?: string) => (ns ? `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceexports` : `/apis/${MCS_API_VERSION}/serviceexports`),
+  serviceExport: (ns: string, name: string) => `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceexports/${name}`,
+  serviceImports: (ns?: string) => (ns ? `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceimports` : `/apis/${MCS_API_VERSION}/serviceimports`),
+  serviceImport: (ns: string, name: string) => `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceimports/${name}`,
 };
 
 /**
@@ -83,7 +88,7 @@ export async function readDestination(client: KubeClient, cluster: string, insta
   const [ns, svc, owned] = await Promise.all([
     client.list<Namespace>(PATHS.namespaces()),
     client.list<Service>(PATHS.services()),
-    client.list<EndpointSlice>(PATHS.slices(), { labelSelector: ownershipSelector(instance) }),
+    client.list<EndpointSlice>(PATHS.slices(), { labelSelector: replicaSelector(instance) }),
   ]);
   return {
     cluster,

@@ -4,6 +4,8 @@
 // no longer mcsync's by the time we write is left alone, never overwritten.
 import { isOwned } from '../vocab/labels.ts';
 import { overlayService, replicaMatches, type ReplicaKind, type Replica } from '../model/projection.ts';
+import { serviceImportProjection } from '../model/mcs/projection.ts';
+import { MCS_API_VERSION, type ServiceExport, type ServiceImport } from '../vocab/mcs.ts';
 import type { Action } from '../model/types.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
 import { KubeApiError, KubeConnectionError, type ApiClient } from './client.ts';
@@ -37,35 +39,50 @@ export interface WriteOptions {
   fieldManager?: string;
 }
 
-type AnyObject = Service | EndpointSlice | Namespace | NetworkPolicy;
+type AnyObject = Service | EndpointSlice | Namespace | NetworkPolicy | ServiceImport | ServiceExport;
 
 const TYPE: Record<ResourceKind, { apiVersion: string; kind: string }> = {
   Service: { apiVersion: 'v1', kind: 'Service' },
   EndpointSlice: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
   Namespace: { apiVersion: 'v1', kind: 'Namespace' },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  ServiceImport: { apiVersion: MCS_API_VERSION, kind: 'ServiceImport' },
+  ServiceExport: { apiVersion: MCS_API_VERSION, kind: 'ServiceExport' },
 };
 
 function collectionPath(kind: ResourceKind, ns?: string): string {
-  if (kind === 'Namespace') return PATHS.namespaces();
-  if (kind === 'NetworkPolicy') return PATHS.networkPolicies(ns!);
-  return kind === 'Service' ? PATHS.services(ns!) : PATHS.slices(ns!);
+  switch (kind) {
+    case 'Namespace': return PATHS.namespaces();
+    case 'NetworkPolicy': return PATHS.networkPolicies(ns!);
+    case 'ServiceImport': return PATHS.serviceImports(ns!);
+    case 'ServiceExport': return PATHS.serviceExports(ns!);
+    case 'Service': return PATHS.services(ns!);
+    case 'EndpointSlice': return PATHS.slices(ns!);
+  }
 }
 
 function objectPath(kind: ResourceKind, ns: string | undefined, name: string): string {
-  if (kind === 'Namespace') return PATHS.namespace(name);
-  if (kind === 'NetworkPolicy') return PATHS.networkPolicy(ns!, name);
-  return kind === 'Service' ? PATHS.service(ns!, name) : PATHS.slice(ns!, name);
+  switch (kind) {
+    case 'Namespace': return PATHS.namespace(name);
+    case 'NetworkPolicy': return PATHS.networkPolicy(ns!, name);
+    case 'ServiceImport': return PATHS.serviceImport(ns!, name);
+    case 'ServiceExport': return PATHS.serviceExport(ns!, name);
+    case 'Service': return PATHS.service(ns!, name);
+    case 'EndpointSlice': return PATHS.slice(ns!, name);
+  }
 }
 
 /**
  * Order in which actions may run: a slice needs its namespace; companion NetworkPolicies come
- * after the Service phases (they are a plan of their own); deletions come last.
+ * after the Service phases (they are a plan of their own); a ServiceImport after its derived
+ * Service (whose clusterset IP it shows) and statuses after the objects they describe;
+ * deletions come last.
  */
 function phase(a: Action): number {
-  if (a.verb === 'delete') return a.ref.kind === 'EndpointSlice' || a.ref.kind === 'NetworkPolicy' ? 4 : 5;
+  if (a.verb === 'delete') return a.ref.kind === 'Service' || a.ref.kind === 'Namespace' ? 5 : 4;
+  if (a.verb === 'update' && a.subresource === 'status') return 3;
   if (a.ref.kind === 'Namespace') return 0;
-  if (a.ref.kind === 'NetworkPolicy') return 3;
+  if (a.ref.kind === 'NetworkPolicy' || a.ref.kind === 'ServiceImport') return 3;
   return a.ref.kind === 'Service' ? 1 : 2;
 }
 
@@ -110,9 +127,32 @@ interface AttemptOutcome {
   object?: AnyObject;
 }
 
+/**
+ * A status write: the object's status subresource only. A user's ServiceExport is not mcsync's,
+ * but its conditions are the MCS controller's to report, so a conflict re-reads it and lays the
+ * same status over the fresh copy; an owned ServiceImport is re-checked for ownership first.
+ */
+async function attemptStatus(client: ApiClient, action: Extract<Action, { verb: 'update' }>, query: Record<string, string>, opts: WriteOptions): Promise<AttemptOutcome> {
+  const kind = action.ref.kind;
+  const meta = action.object.metadata;
+  const path = `${objectPath(kind, meta.namespace, meta.name)}/status`;
+  try {
+    return { object: await client.request<AnyObject>('PUT', path, { body: { ...TYPE[kind], ...action.object }, query }) };
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    if (err.status === 404) return { skipped: 'gone' };
+    if (err.status !== 409) throw err;
+    const live = await client.request<ServiceImport | ServiceExport>('GET', objectPath(kind, meta.namespace, meta.name));
+    if (kind === 'ServiceImport' && !isOwned(live.metadata, opts.instance)) return { skipped: `ServiceImport ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
+    const wanted = action.object as ServiceImport | ServiceExport;
+    return { next: { ...action, object: { ...live, status: wanted.status } as ServiceImport | ServiceExport } };
+  }
+}
+
 async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions): Promise<AttemptOutcome> {
   const query = { fieldManager: opts.fieldManager ?? FIELD_MANAGER };
   const kind = action.ref.kind;
+  if (action.verb === 'update' && action.subresource === 'status') return attemptStatus(client, action, query, opts);
   if (action.verb === 'create') {
     const meta = action.object.metadata;
     const body = { ...TYPE[kind], ...action.object, metadata: { ...meta, resourceVersion: undefined, uid: undefined } };
@@ -124,7 +164,7 @@ async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions
       // Someone made it between our read and this write: ours (an earlier run) → update it; not ours → leave it.
       const live = await client.request<AnyObject>('GET', objectPath(kind, meta.namespace, meta.name));
       if (!isOwned(live.metadata, opts.instance)) return { skipped: `${kind} ${meta.namespace}/${meta.name} appeared and is not owned by mcsync; left alone` };
-      if (replicaMatches(kind as ReplicaKind, live as Replica, action.object as Replica)) return { skipped: 'already as wanted', object: live };
+      if (matches(kind, live, action.object)) return { skipped: 'already as wanted', object: live };
       return { next: { ...action, verb: 'update', object: refreshed(kind, live, action.object) } as Action };
     }
   }
@@ -135,13 +175,16 @@ async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions
     } catch (err) {
       if (!(err instanceof KubeApiError)) throw err;
       if (err.status === 404) {
-        return { next: { ...action, verb: 'create', object: stripIdentity(action.object) } };
+        // A user's ServiceExport is only ever written through its status, never re-created by mcsync.
+        const object = action.object;
+        if (kind === 'ServiceExport' || object.kind === 'ServiceExport') return { skipped: 'gone' };
+        return { next: { ...action, verb: 'create', object: stripIdentity(object as Exclude<typeof object, ServiceExport>) } };
       }
       if (err.status !== 409) throw err;
       const live = await client.request<AnyObject>('GET', objectPath(kind, meta.namespace, meta.name));
       if (!isOwned(live.metadata, opts.instance)) return { skipped: `${kind} ${meta.namespace}/${meta.name} is no longer owned by mcsync; left alone` };
       // Planned against a stale copy, but the live object may already be what we want: then a write would change nothing.
-      if (replicaMatches(kind as ReplicaKind, live as Replica, action.object as Replica)) return { skipped: 'already as wanted', object: live };
+      if (matches(kind, live, action.object)) return { skipped: 'already as wanted', object: live };
       return { next: { ...action, object: refreshed(kind, live, action.object) } as Action };
     }
   }
@@ -163,6 +206,11 @@ async function attemptOnce(client: ApiClient, action: Action, opts: WriteOptions
     if (!isOwned(live.metadata, opts.instance)) return { skipped: `${ref.kind} ${ref.namespace}/${ref.name} is no longer owned by mcsync; left alone` };
     return { next: { ...action, ref: { ...ref, uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion } } };
   }
+}
+
+function matches(kind: ResourceKind, live: AnyObject, wanted: AnyObject): boolean {
+  if (kind === 'ServiceImport') return serviceImportProjection(live as ServiceImport) === serviceImportProjection(wanted as ServiceImport);
+  return replicaMatches(kind as ReplicaKind, live as Replica, wanted as Replica);
 }
 
 function stripIdentity<T extends AnyObject>(obj: T): T {

@@ -4,6 +4,7 @@ import type { ServiceKey } from '../vocab/keys.ts';
 import { namespaceOf } from '../vocab/keys.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, ObjectMeta, ObjectRef, ResourceKind, Service } from '../vocab/objects.ts';
 import type { Action } from './types.ts';
+import type { ServiceExport, ServiceImport } from '../vocab/mcs.ts';
 
 /** The ref of an object as it is (uid and resourceVersion included when the server set them). */
 function refOf(kind: ResourceKind, obj: { metadata: ObjectMeta }): ObjectRef {
@@ -14,12 +15,17 @@ function refOf(kind: ResourceKind, obj: { metadata: ObjectMeta }): ObjectRef {
   return ref;
 }
 
-export function createAction(cluster: string, key: ServiceKey, kind: ResourceKind, object: Service | EndpointSlice | Namespace | NetworkPolicy, reason: string): Action {
+export function createAction(cluster: string, key: ServiceKey, kind: ResourceKind, object: Service | EndpointSlice | Namespace | NetworkPolicy | ServiceImport, reason: string): Action {
   return { verb: 'create', cluster, key, ref: refOf(kind, object), object, reason };
 }
 
-export function updateAction(cluster: string, key: ServiceKey, kind: 'Service' | 'EndpointSlice' | 'NetworkPolicy', object: Service | EndpointSlice | NetworkPolicy, reason: string): Action {
+export function updateAction(cluster: string, key: ServiceKey, kind: 'Service' | 'EndpointSlice' | 'NetworkPolicy' | 'ServiceImport', object: Service | EndpointSlice | NetworkPolicy | ServiceImport, reason: string): Action {
   return { verb: 'update', cluster, key, ref: refOf(kind, object), object, reason };
+}
+
+/** A write of the status alone: the conditions of a user's ServiceExport, or a ServiceImport's clusters. */
+export function statusAction(cluster: string, key: ServiceKey, kind: 'ServiceImport' | 'ServiceExport', object: ServiceImport | ServiceExport, reason: string): Action {
+  return { verb: 'update', cluster, key, ref: refOf(kind, object), object, reason, subresource: 'status' };
 }
 
 export function deleteAction(cluster: string, key: ServiceKey, kind: ResourceKind, existing: { metadata: ObjectMeta }, reason: string): Action {

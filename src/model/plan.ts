@@ -10,7 +10,7 @@
 //   6. order       namespaces, Service writes, slice writes, slice deletes, Service deletes
 import type { Config } from '../config/types.ts';
 import { canonicalJson, cmp, cmpTuple } from './canonical.ts';
-import { CREATED_NAMESPACE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
+import { CREATED_NAMESPACE, isOwnedReplica, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
 import { byAge, renderService, sourcesOf } from './replica-service.ts';
 import { renderSlices } from './replica-slices.ts';
 import { serviceKind } from './service-kind.ts';
@@ -64,7 +64,8 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     cluster: destination.cluster,
     unavailable: opts.unavailableSources ?? new Set<string>(),
     maxEndpointsPerSlice: opts.maxEndpointsPerSlice,
-    owned: (meta) => isOwned(meta, config.instance),
+    // A ServiceImport's derived Service and slices are owned too, but not replicas: never collected here.
+    owned: (meta) => isOwnedReplica(meta, config.instance),
     present: (ns) => destination.namespaces.has(ns),
   };
   const index = indexDestination(destination);

@@ -22,7 +22,7 @@ import type { Endpoint, EndpointSlice } from '../vocab/objects.ts';
 /** The built-in EndpointSlice controller's default, so replicas look like native slices to kube-proxy. */
 const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;
 
-function buildSlice(config: Config, namespace: string, serviceName: string, group: SliceGroup, n: number, endpoints: Endpoint[]): EndpointSlice {
+function buildSlice(config: Config, namespace: string, serviceName: string, group: SliceGroup, n: number, endpoints: Endpoint[], opts: RenderSlicesOptions): EndpointSlice {
   const origins = endpoints
     .map((ep) => firstAddress(ep)!)
     .filter((f) => group.origins.has(f))
@@ -37,7 +37,8 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     [SERVICE_NAME]: serviceName,
     [SLICE_MANAGED_BY]: SLICE_MANAGED_BY_VALUE,
     [MCS_SOURCE_CLUSTER]: group.sourceCluster,
-    [MCS_SERVICE_NAME]: serviceName,
+    [MCS_SERVICE_NAME]: opts.mcsServiceName ?? serviceName,
+    ...opts.extraLabels,
     ...ownershipLabels(config.instance),
   });
   const metadata: EndpointSlice['metadata'] = { name: `${group.prefix}${n}`, namespace, labels };
@@ -56,6 +57,10 @@ export interface RenderSlicesOptions {
   maxEndpointsPerSlice?: number;
   /** Sources whose slices are left exactly as they are (unavailable clusters). */
   skipSources?: ReadonlySet<string>;
+  /** The multi-cluster service these slices serve, when it is not the Service they belong to (a derived Service). */
+  mcsServiceName?: string;
+  /** Labels that tell these slices apart from replicas (those of a ServiceImport's derived Service). */
+  extraLabels?: Record<string, string>;
 }
 
 /**
@@ -91,7 +96,7 @@ export function renderSlices(
   const out: EndpointSlice[] = [];
   for (const g of groups) {
     const packed = packEndpoints(g.endpoints, members.get(g)!, max, (n) => !reserved.has(`${g.prefix}${n}`));
-    for (const p of packed) out.push(buildSlice(config, namespace, serviceName, g, p.n, p.endpoints));
+    for (const p of packed) out.push(buildSlice(config, namespace, serviceName, g, p.n, p.endpoints, opts));
   }
   return out.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
 }

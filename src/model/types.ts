@@ -3,6 +3,7 @@
 import type { ServiceKey } from '../vocab/keys.ts';
 import type { Conflict } from './conflicts.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, ObjectRef, Service } from '../vocab/objects.ts';
+import type { ServiceExport, ServiceImport } from '../vocab/mcs.ts';
 
 /** What mcsync read from one source cluster: the Services its export rules can select and their slices. */
 export interface SourceSnapshot {
@@ -53,11 +54,12 @@ export interface ExcludedService {
  * NetworkPolicy: "namespace/name" of the user's policy it belongs to) (a Namespace is
  * created on behalf of the first key, in order, that needs it), the one object it touches and
  * why. create and update carry the object to send; delete carries only the ref, whose uid and
- * resourceVersion become the delete's preconditions.
+ * resourceVersion become the delete's preconditions. An update with `subresource: 'status'`
+ * writes only the object's status (a ServiceImport's, or a user's ServiceExport's conditions).
  */
 export type Action =
-  | { verb: 'create'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | Namespace | NetworkPolicy; reason: string }
-  | { verb: 'update'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | NetworkPolicy; reason: string }
+  | { verb: 'create'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | Namespace | NetworkPolicy | ServiceImport; reason: string }
+  | { verb: 'update'; cluster: string; key: ServiceKey; ref: ObjectRef; object: Service | EndpointSlice | NetworkPolicy | ServiceImport | ServiceExport; reason: string; subresource?: 'status' }
   | { verb: 'delete'; cluster: string; key: ServiceKey; ref: ObjectRef; reason: string };
 
 export interface Plan {

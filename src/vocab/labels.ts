@@ -61,6 +61,27 @@ export function isOwned(meta: { labels?: Record<string, string> }, instance: str
   return meta.labels?.[OWNED_BY] === OWNED_BY_VALUE && meta.labels?.[INSTANCE] === instance;
 }
 
+/**
+ * On what mcsync writes for a ServiceImport (its derived Service and their slices): the import's
+ * name. Replicas never carry it, so the replica planner and the import planner each see only
+ * their own objects.
+ */
+export const MCS_IMPORT = 'mcsync.io/import';
+
+/** This instance's replicas: owned, and not part of a ServiceImport. */
+export function replicaSelector(instance: string): string {
+  return `${ownershipSelector(instance)},!${MCS_IMPORT}`;
+}
+
+/** This instance's ServiceImports, derived Services and their slices. */
+export function importSelector(instance: string): string {
+  return `${ownershipSelector(instance)},${MCS_IMPORT}`;
+}
+
+export function isOwnedReplica(meta: { labels?: Record<string, string> }, instance: string): boolean {
+  return isOwned(meta, instance) && meta.labels?.[MCS_IMPORT] === undefined;
+}
+
 /** Slices written by any mcsync installation are replicas, never part of what a cluster exports. */
 export const NOT_A_REPLICA_SELECTOR = `${SLICE_MANAGED_BY}!=${SLICE_MANAGED_BY_VALUE}`;
 

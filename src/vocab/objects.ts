@@ -161,7 +161,7 @@ export interface NetworkPolicy {
   };
 }
 
-export type ResourceKind = 'Service' | 'EndpointSlice' | 'Namespace' | 'NetworkPolicy';
+export type ResourceKind = 'Service' | 'EndpointSlice' | 'Namespace' | 'NetworkPolicy' | 'ServiceImport' | 'ServiceExport';
 
 export interface ObjectRef {
   kind: ResourceKind;

@@ -8,7 +8,7 @@
 // With networkPolicies on, policy-topology.ts adds what companions need.
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
-import { NOT_A_REPLICA_SELECTOR, ownershipSelector } from '../../vocab/labels.ts';
+import { NOT_A_REPLICA_SELECTOR, replicaSelector } from '../../vocab/labels.ts';
 import { serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../../vocab/objects.ts';
 import { PATHS, sourceCollections } from '../../kube/read.ts';
@@ -154,7 +154,7 @@ export function topology(config: Config, localCluster?: string): Topology {
     }
     sources.set(c.name, side);
   }
-  const owned = ownershipSelector(config.instance);
+  const owned = replicaSelector(config.instance);
   for (const c of config.clusters) {
     if (localCluster !== undefined && localCluster !== c.name) continue;
     const d: DestinationCaches = { cluster: c.name, services: new Store<Service>(), slices: newSliceStore(), namespaces: new Store<Namespace>() };
