@@ -72,6 +72,7 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
     copyAnnotations: copyFilter(data.copyAnnotations),
     concurrency: data.concurrency ?? DEFAULTS.concurrency,
     networkPolicies: data.networkPolicies ?? DEFAULTS.networkPolicies,
+    mcs: data.mcs ?? DEFAULTS.mcs,
     controller: {
       writeQps: data.controller?.writeQps ?? DEFAULTS.controller.writeQps,
       writeBurst: data.controller?.writeBurst ?? DEFAULTS.controller.writeBurst,

@@ -10,6 +10,7 @@ export const DEFAULTS = {
   conflictPolicy: 'skip' as ConflictPolicy,
   concurrency: 8,
   networkPolicies: false,
+  mcs: false,
   controller: {
     writeQps: 20,
     writeBurst: 40,

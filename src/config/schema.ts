@@ -100,6 +100,7 @@ export const configSchema = z
     copyLabels: copyFilter.optional().describe('Which source Service labels replicas carry.'),
     copyAnnotations: copyFilter.optional().describe('Which source Service annotations replicas carry.'),
     concurrency: z.number().int().min(1).max(64).optional().describe(`Write requests in flight per destination cluster. ${defaultIs(DEFAULTS.concurrency)}.`),
+    mcs: z.boolean().optional().describe(`Speak the Multi-Cluster Services API (multicluster.x-k8s.io): every Service with a ServiceExport of its name is exported to the clusterset, and every cluster with its namespace gets a ServiceImport with a clusterset IP and the exporting clusters' endpoints. Needs the MCS CRDs in every cluster. ${defaultIs(DEFAULTS.mcs)}.`),
     networkPolicies: z.boolean().optional().describe(`Keep companion NetworkPolicies for every NetworkPolicy annotated mcsync.io/remote-clusters: its peers matched against the pods of those clusters, written as ipBlocks. ${defaultIs(DEFAULTS.networkPolicies)}.`),
     controller: controller.optional(),
     leaderElection: leaderElection.optional(),

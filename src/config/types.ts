@@ -66,6 +66,8 @@ export interface Config {
   concurrency: number;
   /** Companion NetworkPolicies for policies annotated mcsync.io/remote-clusters (docs/policies.md). */
   networkPolicies: boolean;
+  /** The Multi-Cluster Services API: ServiceExports in, ServiceImports out. */
+  mcs: boolean;
   controller: {
     writeQps: number;
     writeBurst: number;

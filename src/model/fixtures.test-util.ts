@@ -35,6 +35,7 @@ export function config(clusters: ClusterConfig[], over: Partial<Config> = {}): C
     copyAnnotations: { exclude: [] },
     concurrency: 8,
     networkPolicies: false,
+    mcs: false,
     controller: { writeQps: 20, writeBurst: 40, resyncMs: 600_000, watchTimeoutSeconds: 300 },
     leaderElection: { namespace: 'kube-system', name: 'mcsync-default', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
     clusters,
