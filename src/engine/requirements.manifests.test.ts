@@ -153,6 +153,20 @@ test('every shipped RBAC role grants what the requirements table needs of its cl
     ...mismatches(`${HELM} TPL-network-policy-writer`, role(HELM, `${TPL}-network-policy-writer`), added('written', pull), { leaseName }),
     ...mismatches(`${HELM} TPL-pod-reader`, role(HELM, `${TPL}-pod-reader`), added('wide', pull), { leaseName }),
   );
+  // mcs: true likewise: without it nothing reads ServiceExports or writes ServiceImports.
+  const mcsOn = { ...fleet, mcs: true };
+  const addedMcs = (name: string, mode = {}) => {
+    const before = requiredAccess(fleet, name, mode);
+    return sync(requiredAccess(mcsOn, name, mode)).filter((n) => !before.some((b) => b.verb === n.verb && b.group === n.group && b.resource === n.resource && b.namespace === n.namespace));
+  };
+  assert.deepEqual(addedMcs('written'), addedMcs('written', pull), 'a written cluster needs the same in push and pull mode');
+  assert.ok(addedMcs('written').some((n) => n.resource === 'serviceimports') && addedMcs('stars', pull).some((n) => n.resource === 'serviceexports'));
+  found.push(
+    ...mismatches('deploy/rbac/mcs/roles.yaml mcsync-mcs-writer', role('deploy/rbac/mcs/roles.yaml', 'mcsync-mcs-writer'), addedMcs('written'), { leaseName }),
+    ...mismatches('deploy/rbac/mcs/roles.yaml mcsync-mcs-reader', role('deploy/rbac/mcs/roles.yaml', 'mcsync-mcs-reader'), addedMcs('stars', pull), { leaseName }),
+    ...mismatches(`${HELM} TPL-mcs-writer`, role(HELM, `${TPL}-mcs-writer`), addedMcs('written', pull), { leaseName }),
+    ...mismatches(`${HELM} TPL-mcs-reader`, role(HELM, `${TPL}-mcs-reader`), addedMcs('stars', pull), { leaseName }),
+  );
   assert.deepEqual(found.filter((m) => !KNOWN.has(m)), [], 'mismatches between the manifests and src/engine/requirements.ts');
   assert.deepEqual([...KNOWN].filter((m) => !found.includes(m)), [], 'known differences no longer found: drop them from KNOWN');
 });

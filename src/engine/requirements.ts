@@ -30,7 +30,7 @@ export interface ApiRule {
 }
 
 /** A job a cluster can do for mcsync, and the API access it takes. */
-export type Job = 'read-replicated' | 'read-nodes' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'post-events' | 'lease' | 'self-review';
+export type Job = 'read-replicated' | 'read-nodes' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'read-exports' | 'write-imports' | 'post-events' | 'lease' | 'self-review';
 
 export interface Requirement {
   rules: readonly ApiRule[];
@@ -76,6 +76,20 @@ export const REQUIREMENTS: Readonly<Record<Job, Requirement>> = {
     rules: [{ group: 'networking.k8s.io', resource: 'networkpolicies', verbs: [...READ, ...WRITE] }],
     purpose: 'sync',
     why: 'networkPolicies: true; list + watch of the user\'s NetworkPolicies, POST, PUT and DELETE of companions, get after a 409',
+  },
+  'read-exports': {
+    rules: [{ group: 'multicluster.x-k8s.io', resource: 'serviceexports', verbs: READ }],
+    purpose: 'sync',
+    why: 'mcs: true; list + watch of every ServiceExport (any namespace may export), with the Services and slices they name',
+  },
+  'write-imports': {
+    rules: [
+      { group: 'multicluster.x-k8s.io', resource: 'serviceimports', verbs: [...READ, ...WRITE] },
+      { group: 'multicluster.x-k8s.io', resource: 'serviceimports/status', verbs: ['update'] },
+      { group: 'multicluster.x-k8s.io', resource: 'serviceexports/status', verbs: ['update'] },
+    ],
+    purpose: 'sync',
+    why: 'mcs: true; POST, PUT and DELETE of ServiceImports (labelled as mcsync\'s) and their status, and the conditions of the cluster\'s own ServiceExports (status only: the exports themselves are the user\'s)',
   },
   'post-events': {
     rules: [{ group: '', resource: 'events', verbs: ['create'] }],
@@ -154,6 +168,19 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
     // Companions are rendered next to the user's policies, in every cluster mcsync writes to.
     if (readAsDestination) jobs.push({ job: 'write-companions' });
     if (readAsDestination && !jobs.some((j) => j.job === 'post-events')) jobs.push({ job: 'post-events' });
+  }
+  if (config.mcs && c) {
+    // Any cluster may export, in any namespace; every cluster written to gets imports.
+    jobs.push({ job: 'read-exports' });
+    const wide = jobs.find((j) => j.job === 'read-replicated');
+    if (!wide) jobs.push({ job: 'read-replicated' });
+    else delete wide.namespaces;
+    if (readAsDestination) {
+      jobs.push({ job: 'write-imports' });
+      if (!jobs.some((j) => j.job === 'read-namespaces')) jobs.push({ job: 'read-namespaces' });
+      if (!jobs.some((j) => j.job === 'write-replicas')) jobs.push({ job: 'write-replicas' });
+      if (!jobs.some((j) => j.job === 'post-events')) jobs.push({ job: 'post-events' });
+    }
   }
   if (leaseCluster(config, mode) === cluster) jobs.push({ job: 'lease', namespaces: [config.leaderElection.namespace] });
   return jobs;

@@ -25,6 +25,10 @@ import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
 import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
+import { allMcsKeys, isMcsKey, mcsKeysOfNamespace, mcsTopology, type McsTopology, type McsWatch } from './mcs-topology.ts';
+import { McsReconciler, type McsState, type McsWriter } from './mcs-reconciler.ts';
+import type { Namespace } from '../../vocab/objects.ts';
+import type { StoreEvent } from '../../kube/store.ts';
 
 export type { ClusterHealth } from './health.ts';
 export type { FleetView } from './fleet-view.ts';
@@ -50,6 +54,8 @@ export class Controller {
   private readonly policyPropagation = new PendingPropagations();
   private readonly reconciler: Reconciler;
   private readonly policyReconciler: PolicyReconciler;
+  /** With config.mcs only. */
+  private readonly mcs?: { topology: McsTopology; reconciler: McsReconciler };
   private readonly queue: WorkQueue;
   private ticker?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
@@ -76,21 +82,27 @@ export class Controller {
     }
     this.topology = topology(config, opts.localCluster);
     const byCluster = new Map<string, ReflectorStatus[]>();
-    for (const w of this.topology.watches) {
-      const r = this.reflector(w);
-      this.reflectors.push({ cluster: w.cluster, r });
-      byCluster.set(w.cluster, [...(byCluster.get(w.cluster) ?? []), r]);
+    const mcs = config.mcs ? mcsTopology(config, opts.localCluster) : undefined;
+    const reflectors = [
+      ...this.topology.watches.map((w) => ({ cluster: w.cluster, r: this.reflector(w) })),
+      ...(mcs?.watches ?? []).map((w) => ({ cluster: w.cluster, r: this.mcsReflector(w) })),
+    ];
+    for (const { cluster, r } of reflectors) {
+      this.reflectors.push({ cluster, r });
+      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), r]);
     }
-    // Staleness is judged for every cluster whose cached view is acted on: sources, and remotes of spanned policies.
-    const judged = config.clusters.filter((c) => this.topology.sources.has(c.name) || this.topology.remotes.has(c.name));
+    // Staleness is judged for every cluster whose cached view is acted on: sources, remotes of spanned policies, and with mcs every cluster (any may export).
+    const judged = config.clusters.filter((c) => config.mcs || this.topology.sources.has(c.name) || this.topology.remotes.has(c.name));
     this.healthTracker = new ClusterHealthTracker(config.clusters, judged, byCluster);
     const destinations = new Map<string, Destination>();
     const policyClusters = new Map<string, PolicyCluster>();
+    const writers = new Map<string, McsWriter>();
     for (const [cluster, caches] of this.topology.destinations) {
       const client = opts.clusters.get(cluster)!.client;
-      // One write budget per cluster, shared by replicas and companions.
+      // One write budget per cluster, shared by replicas, companions and imports.
       const limiter = new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst });
       destinations.set(cluster, { ...caches, client, limiter });
+      writers.set(cluster, { client, limiter });
       const policies = this.topology.policies.get(cluster);
       if (policies) {
         policyClusters.set(cluster, { ...policies, client, limiter });
@@ -111,6 +123,23 @@ export class Controller {
       // Queued as the watch events of those writes would have been; they will not be, being no newer.
       onOwnWrite: (_cluster, keys) => this.enqueue(keys),
     });
+    if (mcs) {
+      this.mcs = {
+        topology: mcs.topology,
+        reconciler: new McsReconciler({
+          config,
+          topology: mcs.topology,
+          writers,
+          namespaces: (cluster) => this.topology.destinations.get(cluster)?.namespaces,
+          log: opts.log,
+          metrics,
+          fieldManager: opts.fieldManager,
+          isStale: (cluster) => this.healthTracker.isStale(cluster),
+          isLeader: () => this.isLeader,
+          isStopping: () => this.stopped,
+        }),
+      };
+    }
     this.policyReconciler = new PolicyReconciler({
       config,
       clusters: policyClusters,
@@ -145,12 +174,34 @@ export class Controller {
         const keys = w.keysOf(e, () => allKeys(this.topology));
         if (w.role === 'source') this.sourceChanged(cluster, keys);
         else this.enqueue(keys);
+        // A namespace appearing is where an import may now belong.
+        if (this.mcs && w.role === 'destination' && w.resource === 'namespaces') this.enqueue(mcsKeysOfNamespace(this.mcs.topology, e as StoreEvent<Namespace>));
         if (!w.policy) return;
         // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
         const policyKeys = w.policy.keysOf(e);
         if (w.policy.remote) this.remoteChanged(cluster, policyKeys);
         else this.enqueue(policyKeys);
       },
+    });
+  }
+
+  private mcsReflector(w: McsWatch): Reflector<Listed> {
+    const { config, log, metrics } = this.o;
+    const cluster = w.cluster;
+    return new Reflector<Listed>({
+      listerWatcher: this.o.clusters.get(cluster)!.client,
+      store: w.store,
+      path: w.path,
+      labelSelector: w.labelSelector,
+      watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
+      resyncMs: config.controller.resyncMs,
+      onError: (err) => {
+        log.warn({ cluster, resource: w.resource, err: err.message }, 'watch error');
+        metrics?.watchRestarts.inc({ cluster, resource: w.resource });
+        metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
+      },
+      onList: (reason: ListReason) => metrics?.relists.inc({ cluster, resource: w.resource, reason }),
+      onEvent: (e) => this.enqueue(w.keysOf(e)),
     });
   }
 
@@ -187,7 +238,11 @@ export class Controller {
     await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
     if (this.stopped) return;
     this.started = true;
-    this.queue.start((key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcile(key)), this.o.config.concurrency);
+    this.queue.start((key) => {
+      if (isPolicyKey(key)) return this.policyReconciler.reconcile(key);
+      if (isMcsKey(key)) return this.mcs!.reconciler.reconcile(key);
+      return this.reconciler.reconcile(key);
+    }, this.o.config.concurrency);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.resyncTimer = setInterval(() => this.resyncAll(), this.o.config.controller.resyncMs);
     this.tick();
@@ -200,6 +255,7 @@ export class Controller {
   resyncAll(): void {
     this.enqueue(allKeys(this.topology));
     this.enqueue(allPolicyKeys(this.topology.policyIndex, this.topology.policies));
+    if (this.mcs) this.enqueue(allMcsKeys(this.mcs.topology));
   }
 
   async stop(): Promise<void> {
@@ -219,6 +275,7 @@ export class Controller {
       if (source) this.enqueue(sourceKeys(source));
       // Companions of policies anywhere that name it: kept as they are, or withdrawn.
       this.enqueue(this.topology.policyIndex.naming(t.cluster));
+      if (this.mcs) this.enqueue(allMcsKeys(this.mcs.topology));
     }
     const m = this.o.metrics;
     if (!m) return;
@@ -253,6 +310,11 @@ export class Controller {
   /** Each spanned policy and its companions, and the problems that keep others from being spanned. */
   policies(): { spanned: ReturnType<PolicyReconciler['spanned']>; problems: ReturnType<PolicyReconciler['problems']> } {
     return { spanned: this.policyReconciler.spanned(), problems: this.policyReconciler.problems() };
+  }
+
+  /** Every multi-cluster service the last reconciles saw: exporters, invalid exports, conflicts. */
+  imports(): McsState[] {
+    return this.mcs?.reconciler.states() ?? [];
   }
 
   fleet(): FleetView {
