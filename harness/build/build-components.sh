@@ -4,8 +4,9 @@
 #
 # Inputs (environment): MCSYNC_BUILD_DIR (where to build; bin/ holds results),
 # K8S_VERSION (e.g. v1.36.3), ETCD_VERSION (empty = the version Kubernetes itself pins),
-# COREDNS_VERSION, KNP_VERSION (kube-network-policies), and the components to build as arguments
-# (kube-apiserver kube-controller-manager kube-proxy kubectl etcd coredns helm kube-network-policies).
+# COREDNS_VERSION, KNP_VERSION (kube-network-policies), KWOK_VERSION, and the components to build
+# as arguments (kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl etcd
+# coredns helm kube-network-policies kwok).
 #
 # Why a generated go.mod: k8s.io/kubernetes replaces its k8s.io/* staging modules with
 # ./staging paths, which Go ignores for a dependency; we pin each one to the matching v0.x.
@@ -90,6 +91,18 @@ build_knp() {
   mv "$bin_dir/kube-network-policies.tmp" "$bin_dir/kube-network-policies"
 }
 
+# kwok stands in for kubelets: it heartbeats fake Nodes and moves their Pods to Running. Like
+# kube-network-policies, a cached one is checked by the module version in its Go build info.
+build_kwok() {
+  local kwok_dir="$MCSYNC_BUILD_DIR/src/kwok"
+  mkdir -p "$kwok_dir" && cd "$kwok_dir"
+  if [ ! -f go.mod ]; then go mod init mcsync.local/kwok; fi
+  echo "building kwok from sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" >&2
+  go get "sigs.k8s.io/kwok@$KWOK_VERSION"
+  go build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" -o "$bin_dir/kwok.tmp" sigs.k8s.io/kwok/cmd/kwok
+  mv "$bin_dir/kwok.tmp" "$bin_dir/kwok"
+}
+
 build_coredns() {
   cd "$dns_dir"
   if [ ! -f go.mod ]; then go mod init mcsync.local/coredns; fi
@@ -101,13 +114,14 @@ build_coredns() {
 
 for component in "$@"; do
   case "$component" in
-    kube-apiserver|kube-controller-manager|kube-proxy|kubectl)
+    kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubectl)
       prepare_k8s_module
       build_k8s "$component" "k8s.io/kubernetes/cmd/$component" ;;
     etcd) prepare_k8s_module; build_etcd ;;
     coredns) build_coredns ;;
     helm) : "${HELM_VERSION:?}"; build_helm ;;
     kube-network-policies) : "${KNP_VERSION:?}"; build_knp ;;
+    kwok) : "${KWOK_VERSION:?}"; build_kwok ;;
     *) echo "unknown component: $component" >&2; exit 2 ;;
   esac
 done

@@ -1,7 +1,7 @@
 // `npm run clusters -- up --names a,b,c --dir DIR` / `npm run clusters -- down --dir DIR`:
 // real local clusters for people, with the same code the tests use.
 import { Command } from 'commander';
-import { HarnessError, buildDir, ensureComponents, CONTROL_PLANE, DATA_PLANE } from './components.ts';
+import { HarnessError, buildDir, ensureComponents, CONTROL_PLANE, DATA_PLANE, POD_LIFECYCLE } from './components.ts';
 import { downDir, startClusterSet } from './clusterset.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -15,15 +15,17 @@ async function main(argv: string[]): Promise<void> {
     .description('start clusters and keep them up until Ctrl-C or `down`')
     .requiredOption('--names <list>', 'comma-separated cluster names, e.g. a,b,c')
     .requiredOption('--dir <dir>', 'directory for the kubeconfigs (<name>.kubeconfig) and cluster state')
-    .option('--port-base <port>', 'use fixed ports from here upwards (4 per cluster) instead of free ones', (v) => {
+    .option('--pods', 'also run kube-scheduler and kwok (one fake Node per cluster), so Deployments get Running pods')
+    .option('--mcs-crds', 'apply the Multi-Cluster Services CRDs (ServiceExport, ServiceImport) to every cluster')
+    .option('--port-base <port>', 'use fixed ports from here upwards (4 per cluster, 6 with --pods) instead of free ones', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1024 || n > 65000) throw new HarnessError(`--port-base must be a port number from 1024 to 65000, not "${v}"`);
       return n;
     })
-    .action(async (o: { names: string; dir: string; portBase?: number }) => {
+    .action(async (o: { names: string; dir: string; portBase?: number; pods?: boolean; mcsCrds?: boolean }) => {
       const names = o.names.split(',').map((s) => s.trim()).filter(Boolean);
       const started = Date.now();
-      const set = await startClusterSet({ names, dir: o.dir, portBase: o.portBase, onProgress: say });
+      const set = await startClusterSet({ names, dir: o.dir, portBase: o.portBase, pods: o.pods, mcsCrds: o.mcsCrds, onProgress: say });
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       const lines = [`${names.length} cluster(s) up in ${secs}s:`];
       for (const c of set.running) {
@@ -46,8 +48,9 @@ async function main(argv: string[]): Promise<void> {
     .description('build (or find) the Kubernetes components now, so a later `up` starts at once')
     .option('--data-plane', 'also kube-proxy, CoreDNS and kube-network-policies')
     .option('--with-helm', 'also helm (the chart tests render with it)')
-    .action(async (o: { dataPlane?: boolean; withHelm?: boolean }) => {
-      const wanted = [...CONTROL_PLANE, ...(o.dataPlane ? DATA_PLANE : []), ...(o.withHelm ? (['helm'] as const) : [])];
+    .option('--pods', 'also kube-scheduler and kwok (for `up --pods`)')
+    .action(async (o: { dataPlane?: boolean; withHelm?: boolean; pods?: boolean }) => {
+      const wanted = [...CONTROL_PLANE, ...(o.dataPlane ? DATA_PLANE : []), ...(o.withHelm ? (['helm'] as const) : []), ...(o.pods ? POD_LIFECYCLE : [])];
       const bins = await ensureComponents(wanted, { onProgress: say });
       for (const [name, path] of Object.entries(bins)) process.stdout.write(`${name.padEnd(24)} ${path}\n`);
       process.stdout.write(`build cache: ${buildDir()}\n`);

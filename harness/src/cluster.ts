@@ -1,6 +1,7 @@
 // One harness cluster: its own etcd, kube-apiserver (TLS, RBAC, service-account tokens) and
 // kube-controller-manager (so the built-in EndpointSlice controller fills slices), a service
-// CIDR and a pod CIDR of its own, and an admin kubeconfig named after it.
+// CIDR and a pod CIDR of its own, and an admin kubeconfig named after it. With `pods`, also
+// kube-scheduler and kwok, so Deployments turn into scheduled, Running pods (pod-lifecycle.ts).
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { HarnessError, type Component } from './components.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { createClusterPki, type ClusterPki } from './pki.ts';
 import { logTail, startProcess, type Supervised } from './process.ts';
+import {
+  KWOK_STAGES_PATH, POD_CONTROLLERS, ensureKwokNode, kwokAddresses, kwokArgs, kwokNodeReady, schedulerArgs,
+} from './pod-lifecycle.ts';
 
 /** Pod and service CIDRs by cluster index: distinct, so overlap is never an accident. */
 export function clusterCidrs(index: number): { podCidr: string; serviceCidr: string } {
@@ -21,6 +25,9 @@ export interface ClusterPorts {
   etcdPeer: number;
   apiserver: number;
   controllerManager: number;
+  /** kube-scheduler's secure port and kwok's server; only for clusters that run pods. */
+  scheduler?: number;
+  kwok?: number;
 }
 
 export interface ClusterSpec {
@@ -34,6 +41,8 @@ export interface ClusterSpec {
   bindAddress?: string;
   /** Extra apiserver flags, for tests that need e.g. a short etcd compaction interval. */
   apiserverFlags?: string[];
+  /** Also run kube-scheduler and kwok (one fake Node), and the controllers Deployments need. */
+  pods?: boolean;
   /** Called whenever a component (re)starts, so whoever records process ids can refresh them. */
   onProcessesChanged?: () => void;
   /** Aborted when the start is no longer wanted (another cluster of the set failed): stop waiting, stop, reject. */
@@ -69,7 +78,7 @@ export interface RunningCluster extends ClusterInfo {
    * would through a real apiserver outage.
    */
   stopApiserver(): Promise<void>;
-  /** Starts kube-apiserver again after stopApiserver (and the controller-manager, if it gave up). */
+  /** Starts kube-apiserver again after stopApiserver (and the controller-manager, scheduler or kwok, if one gave up). */
   startApiserver(): Promise<void>;
 }
 
@@ -85,7 +94,10 @@ const CONTROLLERS = [
   'clusterrole-aggregation-controller',
 ];
 
-export async function startCluster(spec: ClusterSpec, bins: Record<Component, string>): Promise<RunningCluster> {
+/** Binaries a cluster runs, beyond the control plane, when it runs pods. */
+type PodBins = Partial<Record<'kube-scheduler' | 'kwok', string>>;
+
+export async function startCluster(spec: ClusterSpec, bins: Record<Component, string> & PodBins): Promise<RunningCluster> {
   const { podCidr, serviceCidr } = clusterCidrs(spec.index);
   const host = spec.bindAddress ?? '127.0.0.1';
   const pkiDir = join(spec.dir, 'pki');
@@ -129,7 +141,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--kubeconfig', kcmKubeconfig,
     '--authentication-kubeconfig', kcmKubeconfig, '--authorization-kubeconfig', kcmKubeconfig,
     '--bind-address', '127.0.0.1', '--secure-port', String(spec.ports.controllerManager),
-    '--controllers', CONTROLLERS.join(','),
+    '--controllers', [...CONTROLLERS, ...(spec.pods ? POD_CONTROLLERS : [])].join(','),
     '--use-service-account-credentials=true',
     '--service-account-private-key-file', pki.serviceAccountKey,
     '--root-ca-file', pki.caCert,
@@ -141,13 +153,15 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--v', '1',
   ];
 
+  const pods = spec.pods ? podLifecycle(spec, pki, server, bins) : undefined;
+
   const processes: Supervised[] = [];
   const ca = readFileSync(pki.caCert);
   const clientAuth = { ca, cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
 
   // Fixed slots, so a component restarted on its own replaces its entry rather than piling up,
   // and stop() still takes them down in reverse order.
-  const ETCD = 0, APISERVER = 1, KCM = 2;
+  const ETCD = 0, APISERVER = 1, KCM = 2, SCHEDULER = 3, KWOK = 4;
   // A component that dies while a later one starts fails the start too: the apiserver cannot
   // become ready without etcd, and waiting out its deadline would only hide why.
   const watching = (proc: Supervised) => ({ also: processes.filter((p) => p !== proc && p.running()), signal: spec.signal });
@@ -170,11 +184,34 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     await waitHealthy(kcm, () => httpsGet(`https://127.0.0.1:${spec.ports.controllerManager}/healthz`, { rejectUnauthorized: false }), 60_000, watching(kcm));
   };
 
+  const startScheduler = async (p: PodLifecycle) => {
+    const scheduler = startProcess(`${spec.name}/kube-scheduler`, p.schedulerBin, p.schedulerArgs, join(logDir, 'kube-scheduler.log'));
+    processes[SCHEDULER] = scheduler;
+    spec.onProcessesChanged?.();
+    await waitHealthy(scheduler, () => httpsGet(`https://127.0.0.1:${p.schedulerPort}/healthz`, { rejectUnauthorized: false }), 60_000, watching(scheduler));
+  };
+  const startKwok = async (p: PodLifecycle) => {
+    await ensureKwokNode({ name: spec.name, kubeconfigPath: spec.kubeconfigPath, podCidr });
+    // HOME is its own directory: kwok would otherwise also read ~/.kwok/kwok.yaml.
+    const kwok = startProcess(`${spec.name}/kwok`, p.kwokBin, p.kwokArgs, join(logDir, 'kwok.log'), { HOME: p.kwokHome });
+    processes[KWOK] = kwok;
+    spec.onProcessesChanged?.();
+    await waitHealthy(kwok, () => httpGet(`http://127.0.0.1:${p.kwokPort}/healthz`), 60_000, watching(kwok));
+    // Ready only once kwok has initialized its Node: until then the scheduler has nowhere to bind.
+    await waitHealthy(kwok, () => kwokNodeReady({ name: spec.name, kubeconfigPath: spec.kubeconfigPath }), 60_000, watching(kwok));
+  };
+  const startPodLifecycle = async () => {
+    if (!pods) return;
+    if (!processes[SCHEDULER]?.running()) await startScheduler(pods);
+    if (!processes[KWOK]?.running()) await startKwok(pods);
+  };
+
   const launch = async () => {
     processes.length = 0;
     await startEtcd();
     await startApiserver();
     await startKcm();
+    await startPodLifecycle();
   };
 
   const stop = async () => {
@@ -203,7 +240,39 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
       if (!processes[ETCD]?.running()) throw new HarnessError(`${spec.name}: etcd is not running; use restart() after stop()`);
       if (!processes[APISERVER]?.running()) await startApiserver();
       if (!processes[KCM]?.running()) await startKcm();
+      await startPodLifecycle();
     },
+  };
+}
+
+interface PodLifecycle {
+  schedulerBin: string;
+  schedulerArgs: string[];
+  schedulerPort: number;
+  kwokBin: string;
+  kwokArgs: string[];
+  kwokPort: number;
+  kwokHome: string;
+}
+
+/** Files and arguments for the scheduler and kwok of a cluster that runs pods. */
+function podLifecycle(spec: ClusterSpec, pki: ClusterPki, server: string, bins: PodBins): PodLifecycle {
+  const { scheduler: schedulerPort, kwok: kwokPort } = spec.ports;
+  const schedulerBin = bins['kube-scheduler'], kwokBin = bins.kwok;
+  if (schedulerPort === undefined || kwokPort === undefined) throw new HarnessError(`${spec.name}: a cluster that runs pods needs scheduler and kwok ports`);
+  if (!schedulerBin || !kwokBin) throw new HarnessError(`${spec.name}: a cluster that runs pods needs the kube-scheduler and kwok binaries`);
+  const pkiDir = join(spec.dir, 'pki');
+  const schedulerKubeconfig = join(pkiDir, 'scheduler.kubeconfig');
+  writeKubeconfig(schedulerKubeconfig, spec.name, server, pki.caCert, { name: 'system:kube-scheduler', certFile: pki.schedulerCert, keyFile: pki.schedulerKey });
+  // kwok writes Node and Pod status, leases and deletions; like kwokctl, it acts as the admin.
+  const kwokKubeconfig = join(pkiDir, 'kwok.kubeconfig');
+  writeKubeconfig(kwokKubeconfig, spec.name, server, pki.caCert, { name: `${spec.name}-kwok`, certFile: pki.adminCert, keyFile: pki.adminKey });
+  const kwokHome = join(spec.dir, 'kwok');
+  mkdirSync(kwokHome, { recursive: true });
+  return {
+    schedulerBin, schedulerPort, kwokBin, kwokPort, kwokHome,
+    schedulerArgs: schedulerArgs({ kubeconfig: schedulerKubeconfig, port: schedulerPort, certDir: join(spec.dir, 'scheduler-certs') }),
+    kwokArgs: kwokArgs({ kubeconfig: kwokKubeconfig, stages: KWOK_STAGES_PATH, ...kwokAddresses(clusterCidrs(spec.index).podCidr), port: kwokPort }),
   };
 }
 

@@ -4,8 +4,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONTROL_PLANE, HarnessError, ensureComponents, type Component } from './components.ts';
+import { CONTROL_PLANE, HarnessError, POD_LIFECYCLE, ensureComponents, type Component } from './components.ts';
 import { clusterCidrs, startCluster, type ClusterInfo, type RunningCluster } from './cluster.ts';
+import { applyMcsCrds } from './mcs-crds.ts';
 import { assertPortsFree, freePorts } from './ports.ts';
 import { isAlive, signalGroup } from './process.ts';
 
@@ -25,11 +26,20 @@ export interface ClusterSetOptions {
   names: string[];
   /** Where kubeconfigs go (`<name>.kubeconfig`); a fresh temp dir when absent. */
   dir?: string;
-  /** Fixed ports from here upwards (4 per cluster) instead of free ones the kernel picks. */
+  /** Fixed ports from here upwards (4 per cluster, 6 with `pods`) instead of free ones the kernel picks. */
   portBase?: number;
   bindAddress?: string;
   apiserverFlags?: string[];
   components?: Component[];
+  /**
+   * Each cluster also runs kube-scheduler and kwok with one fake Node, and its controller-manager
+   * the Deployment and ReplicaSet controllers: Deployments and bare Pods become scheduled,
+   * Running, Ready pods with IPs from the cluster's pod CIDR, whatever image they name.
+   * Clusters from MCSYNC_TEST_KUBECONFIGS are taken as able to run pods already.
+   */
+  pods?: boolean;
+  /** Apply the Multi-Cluster Services CRDs (deploy/mcs/crds/) to every cluster and wait until they are Established. */
+  mcsCrds?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -138,6 +148,7 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   validateNames(opts.names);
   const external = externalClusters(opts.names);
   if (external) {
+    if (opts.mcsCrds) await Promise.all(external.map((c) => applyMcsCrds(c)));
     return {
       dir: '', clusters: external, running: [], external: true,
       get: (name) => external.find((c) => c.name === name) ?? fail(name),
@@ -149,15 +160,17 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'mcsync-clusters-'));
   mkdirSync(dir, { recursive: true });
   checkDir(dir);
-  const bins = await ensureComponents(opts.components ?? CONTROL_PLANE, { onProgress: opts.onProgress });
+  const wanted = opts.components ?? CONTROL_PLANE;
+  const bins = await ensureComponents(opts.pods ? [...wanted, ...POD_LIFECYCLE.filter((c) => !wanted.includes(c))] : wanted, { onProgress: opts.onProgress });
 
   const n = opts.names.length;
+  const perCluster = opts.pods ? 6 : 4;
   let ports: number[];
   if (opts.portBase !== undefined) {
-    ports = Array.from({ length: n * 4 }, (_, i) => opts.portBase! + i);
+    ports = Array.from({ length: n * perCluster }, (_, i) => opts.portBase! + i);
     await assertPortsFree(ports, opts.bindAddress);
   } else {
-    ports = await freePorts(n * 4);
+    ports = await freePorts(n * perCluster);
   }
   const stateDir = join(dir, STATE_DIR);
   mkdirSync(stateDir, { recursive: true });
@@ -195,15 +208,20 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   const firstFailure = new AbortController();
   await Promise.allSettled(opts.names.map(async (name, i) => {
     try {
+      const p = (k: number) => ports[i * perCluster + k]!;
       const cluster = await startCluster({
         name, index: i, dir: join(stateDir, name), kubeconfigPath: join(dir, `${name}.kubeconfig`),
-        ports: { etcdClient: ports[i * 4]!, etcdPeer: ports[i * 4 + 1]!, apiserver: ports[i * 4 + 2]!, controllerManager: ports[i * 4 + 3]! },
-        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, signal: firstFailure.signal,
+        ports: {
+          etcdClient: p(0), etcdPeer: p(1), apiserver: p(2), controllerManager: p(3),
+          ...(opts.pods ? { scheduler: p(4), kwok: p(5) } : {}),
+        },
+        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, signal: firstFailure.signal,
         onProcessesChanged: () => {
           if (started && !tornDown) recordPids();
         },
       }, bins);
       running.push(cluster);
+      if (opts.mcsCrds) await applyMcsCrds(cluster);
       opts.onProgress?.(`cluster ${name} ready at ${cluster.server}`);
     } catch (err) {
       if (!firstFailure.signal.aborted) firstFailure.abort(err);

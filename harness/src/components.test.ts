@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELM_VERSION, KUBERNETES_VERSION, KUBE_NETWORK_POLICIES_VERSION, ensureComponents, locate } from './components.ts';
+import { HELM_VERSION, KUBERNETES_VERSION, KUBE_NETWORK_POLICIES_VERSION, KWOK_VERSION, ensureComponents, locate } from './components.ts';
 import { scratchDir } from './tempdir.ts';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
@@ -77,5 +77,20 @@ test('a cached kube-network-policies counts only while its embedded build info n
     assert.equal(locate('kube-network-policies'), undefined, 'a version that only starts with the pin is another version');
     fakeKnp(KUBE_NETWORK_POLICIES_VERSION);
     assert.equal(locate('kube-network-policies'), join(bin, 'kube-network-policies'));
+  });
+});
+
+test('a cached kwok counts only while its embedded build info names the pinned kwok version', async () => {
+  const cache = scratchDir('mcsync-cache-');
+  const bin = join(cache, `k8s-${KUBERNETES_VERSION}`, 'bin');
+  mkdirSync(bin, { recursive: true });
+  // Built as the main module's own command, so the build info's `mod` line carries the version.
+  const fakeKwok = (version: string) => writeFileSync(join(bin, 'kwok'),
+    `\x7fELF...path\tsigs.k8s.io/kwok/cmd/kwok\nmod\tsigs.k8s.io/kwok\t${version}\th1:x=\n`);
+  await withEnv({ MCSYNC_CACHE_DIR: cache, MCSYNC_K8S_BIN_DIR: undefined, PATH: '/usr/bin:/bin' }, async () => {
+    fakeKwok('v0.7.0');
+    assert.equal(locate('kwok'), undefined, 'one built from another version counts as missing');
+    fakeKwok(KWOK_VERSION);
+    assert.equal(locate('kwok'), join(bin, 'kwok'));
   });
 });

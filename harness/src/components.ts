@@ -12,6 +12,8 @@ export const COREDNS_VERSION = 'v1.14.7';
 export const HELM_VERSION = 'v3.22.0';
 /** The NetworkPolicy engine the data-plane policy tests enforce with (sigs.k8s.io/kube-network-policies). */
 export const KUBE_NETWORK_POLICIES_VERSION = 'v1.1.1';
+/** Stands in for kubelets when a set runs pods (sigs.k8s.io/kwok). */
+export const KWOK_VERSION = 'v0.8.0';
 
 export type Component =
   | 'etcd'
@@ -21,7 +23,9 @@ export type Component =
   | 'kube-proxy'
   | 'coredns'
   | 'helm'
-  | 'kube-network-policies';
+  | 'kube-network-policies'
+  | 'kube-scheduler'
+  | 'kwok';
 
 /**
  * What a cluster needs; kube-proxy, CoreDNS and kube-network-policies are only for the
@@ -29,9 +33,11 @@ export type Component =
  */
 export const CONTROL_PLANE: Component[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'];
 export const DATA_PLANE: Component[] = ['kube-proxy', 'coredns', 'kube-network-policies'];
+/** What a set started with `pods: true` runs on top of the control plane: Deployments become scheduled, Running pods. */
+export const POD_LIFECYCLE: Component[] = ['kube-scheduler', 'kwok'];
 
 /** Components versioned apart from Kubernetes. */
-const OWN_VERSION: Component[] = ['coredns', 'helm', 'kube-network-policies'];
+const OWN_VERSION: Component[] = ['coredns', 'helm', 'kube-network-policies', 'kwok'];
 
 const buildScript = resolve(dirname(fileURLToPath(import.meta.url)), '../build/build-components.sh');
 
@@ -75,6 +81,8 @@ function builtFromModule(path: string, module: string, version: string): boolean
 
 function matchesPin(path: string, component: Component): boolean {
   if (component === 'kube-network-policies') return builtFromModule(path, 'sigs.k8s.io/kube-network-policies', KUBE_NETWORK_POLICIES_VERSION);
+  // kwok's --version prints a constant the build may not have set; its build info names the module version.
+  if (component === 'kwok') return builtFromModule(path, 'sigs.k8s.io/kwok', KWOK_VERSION);
   const reported = reportedVersion(path, component) ?? '';
   if (component === 'etcd') return /etcd Version: 3\.(5|6|7)\./.test(reported);
   if (component === 'coredns') return reported.includes(COREDNS_VERSION.slice(1));
@@ -88,11 +96,11 @@ export function locate(component: Component): string | undefined {
   if (given) {
     const p = join(given, component);
     if (existsSync(p)) return p;
-    // Bringing your own control plane need not mean bringing helm or the data-plane pieces too.
+    // Bringing your own control plane need not mean bringing helm, the data-plane or pod pieces too.
     if (CONTROL_PLANE.includes(component)) return undefined;
   }
   const cached = join(buildDir(), 'bin', component);
-  // The cache is keyed by the Kubernetes release; CoreDNS, helm and kube-network-policies have pins of their own, so a
+  // The cache is keyed by the Kubernetes release; CoreDNS, helm, kube-network-policies and kwok have pins of their own, so a
   // cached one is used only while it still reports its pin (a changed pin rebuilds it).
   if (existsSync(cached) && (!OWN_VERSION.includes(component) || matchesPin(cached, component))) return cached;
   const found = onPath(component);
@@ -160,6 +168,7 @@ async function build(missing: Component[], opts: EnsureOptions): Promise<void> {
         COREDNS_VERSION,
         HELM_VERSION,
         KNP_VERSION: KUBE_NETWORK_POLICIES_VERSION,
+        KWOK_VERSION,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

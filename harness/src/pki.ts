@@ -13,6 +13,8 @@ export interface ClusterPki {
   adminKey: string;
   controllerManagerCert: string;
   controllerManagerKey: string;
+  schedulerCert: string;
+  schedulerKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
 }
@@ -58,6 +60,8 @@ export function createClusterPki(dir: string, clusterName: string, hosts: string
   const serving = signedCert(dir, 'apiserver', '/CN=kube-apiserver', [...leaf('serverAuth'), `subjectAltName=${[...new Set(san)].join(',')}`]);
   const admin = signedCert(dir, 'admin', '/O=system:masters/CN=mcsync-harness-admin', leaf('clientAuth'));
   const kcm = signedCert(dir, 'controller-manager', '/CN=system:kube-controller-manager', leaf('clientAuth'));
+  // The identity the bootstrap RBAC roles of kube-scheduler name (used by clusters that run pods).
+  const scheduler = signedCert(dir, 'scheduler', '/CN=system:kube-scheduler', leaf('clientAuth'));
   const serviceAccountKey = newKey(dir, 'service-account');
   const serviceAccountPub = join(dir, 'service-account.pub');
   openssl(['pkey', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub], dir);
@@ -66,6 +70,7 @@ export function createClusterPki(dir: string, clusterName: string, hosts: string
     servingCert: serving.cert, servingKey: serving.key,
     adminCert: admin.cert, adminKey: admin.key,
     controllerManagerCert: kcm.cert, controllerManagerKey: kcm.key,
+    schedulerCert: scheduler.cert, schedulerKey: scheduler.key,
     serviceAccountKey, serviceAccountPub,
   };
 }
