@@ -13,6 +13,8 @@ import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { addressMap, apis, getService, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { kubeConfigFor } from '../../harness/src/pods.ts';
 
 const skip = dataPlaneUnsupported();
 const NS = 'stars';
@@ -46,7 +48,7 @@ async function replicaClusterIp(name: string): Promise<string> {
 
 describe('a client pod in cluster b reaches cluster a\'s pods by name, with no NAT', { skip }, () => {
   before(async () => {
-    dp = await startDataPlane({ names: ['a', 'b'], proxyMode: 'nftables' });
+    dp = await startDataPlane({ names: ['a', 'b'], proxyMode: 'nftables', mcs: true });
     B = apis(dp.cluster('b'));
     const a = apis(dp.cluster('a'));
     await dp.namespace('a', NS);
@@ -197,6 +199,86 @@ describe('a client pod in cluster b reaches cluster a\'s pods by name, with no N
       }, { what: 'connections refused by b\'s kube-proxy', timeoutMs: 30_000 });
       assert.equal(attempts.length, 5);
       t.diagnostic(`refused after ${attempts.map((a) => a.ms).join(', ')} ms`);
+    });
+  });
+
+  describe('the Multi-Cluster Services way: a ServiceExport in a, clusterset.local in b', () => {
+    const MNS = 'mcs';
+    const HELLO = `hello.${MNS}.svc.clusterset.local`;
+    const PEERS = `peers.${MNS}.svc.clusterset.local`;
+    const PEER_0 = `peer-0.a.peers.${MNS}.svc.clusterset.local`;
+    let ctl: RunningController;
+    let hello: RealPod;
+    let peer: RealPod;
+    const objects = () => KubernetesObjectApi.makeApiClient(kubeConfigFor(dp.cluster('a')));
+    const importIp = async () => waitFor(async () => {
+      const si = await KubernetesObjectApi.makeApiClient(kubeConfigFor(dp.cluster('b')))
+        .read({ apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceImport', metadata: { namespace: MNS, name: 'hello' } })
+        .catch(() => undefined) as { spec?: { ips?: string[] } } | undefined;
+      return si?.spec?.ips?.[0];
+    }, { what: 'the ServiceImport\'s IP in b', timeoutMs: 30_000 });
+
+    before(async () => {
+      const a = apis(dp.cluster('a'));
+      await dp.namespace('a', MNS);
+      await dp.namespace('b', MNS);
+      await a.core.createNamespacedService({ namespace: MNS, body: { metadata: { name: 'hello' }, spec: { selector: { app: 'hello' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } } });
+      await a.core.createNamespacedService({ namespace: MNS, body: { metadata: { name: 'peers' }, spec: { clusterIP: 'None', selector: { app: 'peers' }, ports: [{ name: 'p', port: 7000 }] } } });
+      hello = await dp.runPod('a', { namespace: MNS, name: 'hello-0', labels: { app: 'hello' }, ports: [8080] });
+      peer = await dp.runPod('a', { namespace: MNS, name: 'peer-0', labels: { app: 'peers' }, ports: [7000], hostname: 'peer-0', subdomain: 'peers' });
+      for (const name of ['hello', 'peers']) {
+        await objects().create({ apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceExport', metadata: { namespace: MNS, name } });
+      }
+      const mcsConfig = writeConfig([
+        'instance: mcs', 'mcs: true',
+        'controller:', '  watchTimeout: 5s',
+        'clusters:',
+        '- name: a', `  kubeconfig: ${dp.cluster('a').kubeconfigPath}`,
+        '- name: b', `  kubeconfig: ${dp.cluster('b').kubeconfigPath}`,
+        '',
+      ].join('\n'));
+      ctl = await startController(['--config', mcsConfig]);
+      await ctl.ready();
+    });
+
+    after(async () => {
+      await ctl?.stop('SIGTERM');
+    });
+
+    test('b resolves hello.mcs.svc.clusterset.local to its ServiceImport\'s IP and connects through kube-proxy to a\'s pod, which sees the client\'s own IP', async () => {
+      const ip = await importIp();
+      assert.ok(ip.startsWith('10.201.'), `the clusterset IP ${ip} is one of b's service CIDR (its derived Service)`);
+      const answer = await waitFor(async () => {
+        const r = await dp.lookup(client, HELLO);
+        return r.addresses.length ? r : undefined;
+      }, { what: `${HELLO} to resolve in b` });
+      assert.deepEqual(answer.addresses, [ip]);
+      const attempts = await waitFor(async () => {
+        const got = await dp.get(client, HELLO, 80, 5);
+        return got.every((x) => x.reply) ? got : undefined;
+      }, { what: 'hello reached from b through clusterset.local', timeoutMs: 30_000 });
+      for (const x of attempts) {
+        assert.equal(x.address, ip);
+        assert.equal(x.reply!.pod, 'hello-0');
+        assert.equal(x.reply!.ip, hello.ip);
+        assert.equal(x.reply!.client, client.ip, 'the source address arrived untranslated');
+      }
+    });
+
+    test('a headless export resolves to the pod IPs, and <hostname>.<clusterid>.<svc>.<ns>.svc.clusterset.local to one pod', async () => {
+      const all = await waitFor(async () => {
+        const r = await dp.lookup(client, PEERS);
+        return r.addresses.length ? r : undefined;
+      }, { what: `${PEERS} to resolve in b`, timeoutMs: 30_000 });
+      assert.deepEqual(all.addresses, [peer.ip]);
+      const one = await waitFor(async () => {
+        const r = await dp.lookup(client, PEER_0);
+        return r.addresses.length ? r : undefined;
+      }, { what: `${PEER_0} to resolve in b` });
+      assert.deepEqual(one.addresses, [peer.ip]);
+      const [attempt] = await dp.get(client, PEER_0, 7000);
+      assert.equal(attempt!.reply?.pod, 'peer-0', JSON.stringify(attempt));
+      assert.equal(attempt!.reply!.client, client.ip);
     });
   });
 });

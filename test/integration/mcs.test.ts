@@ -12,9 +12,8 @@ import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
 import { writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { apis, applyManifests, getService, type Apis } from '../support/kube.ts';
+import { apis, getService, type Apis } from '../support/kube.ts';
 
-const CRDS = ['deploy/mcs/crds/multicluster.x-k8s.io_serviceexports.yaml', 'deploy/mcs/crds/multicluster.x-k8s.io_serviceimports.yaml'];
 const GV = 'multicluster.x-k8s.io/v1beta1';
 
 let set: ClusterSet;
@@ -58,18 +57,11 @@ function config(instance: string, extra: string[] = []): string {
 }
 
 before(async () => {
-  set = await startClusterSet({ names: ['a', 'b'] });
+  set = await startClusterSet({ names: ['a', 'b'], mcsCrds: true });
   [A, B] = ['a', 'b'].map((n) => apis(set.get(n))) as [Apis, Apis];
   podsA = new Pods(set.get('a'));
   podsB = new Pods(set.get('b'));
-  for (const n of ['a', 'b']) {
-    await applyManifests(set.get(n), CRDS);
-    objs[n] = KubernetesObjectApi.makeApiClient(kubeConfigFor(set.get(n)));
-  }
-  // Established: the apiserver serves the new group.
-  for (const n of ['a', 'b']) {
-    await waitFor(async () => (await objs[n]!.list(GV, 'ServiceImport').then(() => true, () => false)), { what: `the MCS CRDs served in ${n}` });
-  }
+  for (const n of ['a', 'b']) objs[n] = KubernetesObjectApi.makeApiClient(kubeConfigFor(set.get(n)));
 });
 
 after(() => set?.down());

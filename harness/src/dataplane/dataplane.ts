@@ -34,6 +34,8 @@ export interface DataPlaneOptions {
    * on the first packet of every forwarded connection (off by default).
    */
   networkPolicies?: boolean;
+  /** Installs the MCS CRDs and serves clusterset.local from each cluster's CoreDNS (off by default). */
+  mcs?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -115,7 +117,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   };
 
   try {
-    set = await startClusterSet({ names: opts.names, bindAddress: network.hostAddress, onProgress: opts.onProgress });
+    set = await startClusterSet({ names: opts.names, bindAddress: network.hostAddress, mcsCrds: opts.mcs, onProgress: opts.onProgress });
     const clusterSet = set;
     const cluster = (name: string) => clusterSet.running.find((c) => c.name === name) ?? fail(name);
     const podApi = (name: string) => {
@@ -185,7 +187,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       say(`${name}: starting CoreDNS as kube-system/coredns`);
       await runPod(name, { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [53] },
         async (netns) => {
-          const proc = await startCoreDns(c, netns, bins.coredns);
+          const proc = await startCoreDns(c, netns, bins.coredns, { clusterset: opts.mcs });
           infra.push(proc);
           return proc;
         });
