@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { planCommand } from './commands/plan.ts';
 import { pruneCommand } from './commands/prune.ts';
 import { runCommand } from './commands/run.ts';
+import { exportCommands } from './commands/export.ts';
 import { statusCommand } from './commands/status.ts';
 import { syncCommand } from './commands/sync.ts';
 import { processIo, type Io } from './io.ts';
@@ -23,6 +24,7 @@ export function buildProgram(io: Io = processIo, name = 'mcsync'): Command {
   pruneCommand(program, io);
   doctorCommand(program, io);
   runCommand(program, io);
+  exportCommands(program, io);
   completionCommand(program, io);
   return program;
 }

@@ -9,7 +9,8 @@ import { planPolicies } from '../model/policy/plan.ts';
 import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/types.ts';
 import type { NetworkPolicy } from '../vocab/objects.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
-import { readDestination, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
+import { readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
+import { planMcsFleet, type McsFleetPlan, type McsRead, type McsServiceState } from '../model/mcs/fleet.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 
 export interface ClusterFailure {
@@ -37,6 +38,8 @@ export interface PlanReport {
   failures: ClusterFailure[];
   /** Companion NetworkPolicies, with config.networkPolicies only: their actions are in plan.actions, after the Services'. */
   policies?: PolicyReport;
+  /** Multi-cluster services, with config.mcs only: their actions are in plan.actions, after the rest. */
+  mcs?: McsServiceState[];
 }
 
 export interface PolicyReport {
@@ -63,6 +66,7 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   const destinations: DestinationSnapshot[] = [];
   const policyReads = new Map<string, { policies: NetworkPolicy[]; companions: NetworkPolicy[] }>();
   const remotes = new Map<string, RemotePods>();
+  const mcsReads: McsRead[] = [];
   await Promise.all(config.clusters.map(async (c) => {
     const conn = clusters.get(c.name);
     if (!conn) {
@@ -72,13 +76,15 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
     }
     const written = scope.localCluster === undefined || scope.localCluster === c.name;
     try {
-      const [src, dst, pol, pods] = await Promise.all([
+      const [src, dst, pol, pods, mcs] = await Promise.all([
         c.exports.length > 0 ? readSource(conn.client, c) : Promise.resolve(undefined),
         written ? readDestination(conn.client, c.name, config.instance) : Promise.resolve(undefined),
         // Only with the switch on: without it not one request more than replicas need.
         config.networkPolicies && written ? readPolicies(conn.client, config.instance) : Promise.resolve(undefined),
         config.networkPolicies ? readRemotePods(conn.client, c.name) : Promise.resolve(undefined),
+        config.mcs ? readMcs(conn.client, c.name, config.instance, written) : Promise.resolve(undefined),
       ]);
+      if (mcs) mcsReads.push(mcs);
       if (src) sources.push(src);
       if (dst) destinations.push(dst);
       if (pol) policyReads.set(c.name, pol);
@@ -100,7 +106,29 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
     plan.actions.push(...actions);
     report.policies = policies;
   }
+  if (config.mcs) {
+    const mcs = planMcsFleet(config, mcsReads.filter((r) => !unavailable.has(r.cluster)), unavailable, nowSeconds());
+    plan.actions.push(...mcs.actions);
+    report.mcs = mcs.services;
+  }
   return report;
+}
+
+/** Conditions carry whole seconds, as the apiserver's own timestamps do. */
+function nowSeconds(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The multi-cluster services planned again from a fresh read: what `sync` applies after its
+ * first pass, since a ServiceImport shows its derived Service's IP, and takes its status, only
+ * once both exist. A cluster that cannot be read now fails the round.
+ */
+export async function computeMcsPlan(config: Config, clusters: Map<string, Connected>, unavailable: ReadonlySet<string>, scope: PlanScope = {}): Promise<McsFleetPlan> {
+  const reads = await Promise.all(config.clusters
+    .filter((c) => clusters.has(c.name) && !unavailable.has(c.name))
+    .map((c) => readMcs(clusters.get(c.name)!.client, c.name, config.instance, scope.localCluster === undefined || scope.localCluster === c.name)));
+  return planMcsFleet(config, reads, unavailable, nowSeconds());
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Config } from '../config/types.ts';
 import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Conflict } from '../model/conflicts.ts';
 import type { SpannedPolicy } from '../model/policy/types.ts';
+import type { McsServiceState } from '../model/mcs/fleet.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
 import { computePlan, type ClusterFailure } from './plan.ts';
@@ -19,6 +20,8 @@ export interface StatusReport {
   unguarded: { cluster: string; unchecked: number }[];
   /** Every spanned NetworkPolicy, with config.networkPolicies only. */
   policies?: SpannedPolicy[];
+  /** Every multi-cluster service, with config.mcs only. */
+  mcs?: McsServiceState[];
 }
 
 export async function status(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<StatusReport> {
@@ -26,5 +29,6 @@ export async function status(config: Config, clusters: Map<string, Connected>, u
   const { exports, plan, destinations, unavailable } = report;
   const out: StatusReport = { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded };
   if (report.policies) out.policies = report.policies.spanned;
+  if (report.mcs) out.mcs = report.mcs;
   return out;
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config/types.ts';
 import type { Action } from '../model/types.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
 import type { Connected } from './clusters.ts';
-import { computePlan, type PlanReport } from './plan.ts';
+import { computeMcsPlan, computePlan, type PlanReport } from './plan.ts';
 import { postProblemEvents, type EventResult } from './events.ts';
 import { postRejectionEvents, type RejectionEventResult } from './rejection-events.ts';
 
@@ -29,14 +29,29 @@ export async function sync(
   const report = await computePlan(config, clusters);
   opts.onPlan?.(report);
   const results: WriteResult[] = [];
-  await Promise.all([...actionsByCluster(report.plan.actions)].map(async ([cluster, actions]) => {
-    const conn = clusters.get(cluster);
-    if (!conn) return;
-    const r = await applyActions(conn.client, actions, { instance: config.instance, concurrency: config.concurrency, onResult: opts.onResult });
-    results.push(...r);
-    const failed = r.filter((x) => x.outcome === 'failed');
-    if (failed.length > 0) report.failures.push({ cluster, stage: 'write', error: `${failed.length} of ${r.length} writes failed; first: ${failed[0]!.detail}` });
-  }));
+  const apply = async (actions: Action[]): Promise<boolean> => {
+    let ok = true;
+    await Promise.all([...actionsByCluster(actions)].map(async ([cluster, list]) => {
+      const conn = clusters.get(cluster);
+      if (!conn) return;
+      const r = await applyActions(conn.client, list, { instance: config.instance, concurrency: config.concurrency, onResult: opts.onResult });
+      results.push(...r);
+      const failed = r.filter((x) => x.outcome === 'failed');
+      if (failed.length > 0) {
+        ok = false;
+        report.failures.push({ cluster, stage: 'write', error: `${failed.length} of ${r.length} writes failed; first: ${failed[0]!.detail}` });
+      }
+    }));
+    return ok;
+  };
+  let applied = await apply(report.plan.actions);
+  // A ServiceImport shows its derived Service's IP, and takes its status, once both exist: a
+  // round or two more, each from a fresh read, until nothing is left to do.
+  for (let round = 0; config.mcs && applied && round < 3; round++) {
+    const again = await computeMcsPlan(config, clusters, report.unavailable);
+    if (again.actions.length === 0) break;
+    applied = await apply(again.actions);
+  }
   const policies = report.policies;
   const events = policies && policies.problems.length > 0
     ? await postProblemEvents(new Map([...clusters].map(([name, c]) => [name, c.client])), policies.problems, policies.read)

@@ -3,13 +3,14 @@
 // Services and mcsync-owned slices that replicas are planned against (destination side).
 import type { ClusterConfig } from '../config/types.ts';
 import { cmp } from '../model/canonical.ts';
-import { NOT_A_REPLICA_SELECTOR, isOwned, replicaSelector } from '../vocab/labels.ts';
-import { MCS_API_VERSION } from '../vocab/mcs.ts';
+import { ANY_IMPORT_SELECTOR, NOT_A_REPLICA_SELECTOR, OWNED_BY, OWNED_BY_VALUE, importSelector, isOwned, replicaSelector } from '../vocab/labels.ts';
+import { MCS_API_VERSION, type ServiceExport, type ServiceImport } from '../vocab/mcs.ts';
+import type { McsRead } from '../model/mcs/fleet.ts';
 import { serviceKeyOfSlice } from '../vocab/keys.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { RemotePods } from '../model/policy/types.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../vocab/objects.ts';
-import type { KubeClient } from './client.ts';
+import { KubeApiError, type KubeClient } from './client.ts';
 
 export const PATHS = {
   services: (ns?: string) => (ns ? `/api/v1/namespaces/${ns}/services` : '/api/v1/services'),
@@ -112,4 +113,39 @@ export async function readRemotePods(client: KubeClient, cluster: string): Promi
     client.list<Namespace>(PATHS.namespaces()),
   ]);
   return { cluster, pods: pods.items, namespaces: namespaces.items };
+}
+
+/** A cluster without the MCS CRDs answers 404 for their collections: said in words, with the fix. */
+export class McsApiMissing extends Error {
+  override name = 'McsApiMissing';
+}
+
+async function listMcs<T>(client: KubeClient, path: string, query: Record<string, string | undefined> = {}): Promise<T[]> {
+  try {
+    return (await client.list<T>(path, query)).items;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 404) throw new McsApiMissing('the Multi-Cluster Services API is not served (install deploy/mcs/crds/)');
+    throw err;
+  }
+}
+
+/** What the MCS API needs of one cluster: its exports and what they name; where mcsync writes, what it wrote for imports. */
+export async function readMcs(client: KubeClient, cluster: string, instance: string, written: boolean): Promise<McsRead> {
+  const [exports, services, slices] = await Promise.all([
+    listMcs<ServiceExport>(client, PATHS.serviceExports()),
+    client.list<Service>(PATHS.services(), { labelSelector: `${OWNED_BY}!=${OWNED_BY_VALUE}` }).then((l) => l.items),
+    client.list<EndpointSlice>(PATHS.slices(), { labelSelector: NOT_A_REPLICA_SELECTOR }).then((l) => l.items),
+  ]);
+  const read: McsRead = { cluster, exports, services, slices };
+  if (written) {
+    const [ns, imports, derived, importSlices] = await Promise.all([
+      client.list<Namespace>(PATHS.namespaces()).then((l) => l.items),
+      // Every import and every instance's derived Services: another's is a conflict to report.
+      listMcs<ServiceImport>(client, PATHS.serviceImports()),
+      client.list<Service>(PATHS.services(), { labelSelector: ANY_IMPORT_SELECTOR }).then((l) => l.items),
+      client.list<EndpointSlice>(PATHS.slices(), { labelSelector: importSelector(instance) }).then((l) => l.items),
+    ]);
+    read.written = { namespaces: new Set(ns.map((n) => n.metadata.name)), imports, derived, slices: importSlices };
+  }
+  return read;
 }

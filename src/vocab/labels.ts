@@ -78,6 +78,9 @@ export function importSelector(instance: string): string {
   return `${ownershipSelector(instance)},${MCS_IMPORT}`;
 }
 
+/** What any mcsync instance wrote for a ServiceImport: seen, so another instance's import is a conflict, not a name to take. */
+export const ANY_IMPORT_SELECTOR = `${OWNED_BY}=${OWNED_BY_VALUE},${MCS_IMPORT}`;
+
 export function isOwnedReplica(meta: { labels?: Record<string, string> }, instance: string): boolean {
   return isOwned(meta, instance) && meta.labels?.[MCS_IMPORT] === undefined;
 }

@@ -30,3 +30,8 @@ export function keyProblem(key: string): string | undefined {
 export function isLabelValue(value: string): boolean {
   return value === '' || (value.length <= MAX_NAME && QUALIFIED_NAME.test(value));
 }
+
+/** An RFC 1123 label: what a namespace or Service name must be. */
+export function isDnsLabel(value: string): boolean {
+  return DNS_LABEL.test(value);
+}

@@ -11,7 +11,7 @@ import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.t
 import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
 import { apis, getService, type Apis } from '../support/kube.ts';
 
 const GV = 'multicluster.x-k8s.io/v1beta1';
@@ -204,5 +204,51 @@ describe('pull mode: each cluster\'s instance writes only its own imports and ex
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await read('a', 'ServiceImport', ns, 'web'), undefined);
     assert.deepEqual(await conditions('a', ns, 'web'), {});
+  });
+});
+
+describe('one-shot: mcsync export, sync, status and unexport', () => {
+  const ns = 'mcs-cli';
+  let cfg = '';
+
+  before(async () => {
+    for (const p of [podsA, podsB]) await p.ensureNamespace(ns);
+    await podsA.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'api' }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 8080 }] } } });
+    await podsA.create({ namespace: ns, name: 'api-a', labels: { app: 'api' } });
+    cfg = writeConfig(config('cli'));
+  });
+
+  test('export writes the ServiceExport; sync imports it everywhere with its IP in one run; status shows it in-sync', async () => {
+    const exported = await runMcsync(['export', `${ns}/api`, '--cluster', 'a', '--config', cfg]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /exported mcs-cli\/api in a/);
+    assert.ok(await read('a', 'ServiceExport', ns, 'api'));
+    const synced = await runMcsync(['sync', '--config', cfg]);
+    assert.equal(synced.code, 0, synced.stderr);
+    for (const n of ['a', 'b']) {
+      const si = await read<Imported>(n, 'ServiceImport', ns, 'api');
+      assert.ok(si?.spec.ips?.length, `one sync leaves ${n}'s import with its IP`);
+      assert.deepEqual(si!.status?.clusters, [{ cluster: 'a' }]);
+    }
+    assert.equal((await conditions('a', ns, 'api')).Ready?.status, 'True');
+    const again = await runMcsync(['sync', '--config', cfg, '-o', 'json']);
+    assert.equal(again.code, 0, again.stderr);
+    const left = (JSON.parse(again.stdout) as { actions: unknown[] }).actions;
+    assert.deepEqual(left, [], 'a second sync has nothing to do');
+    const st = await runMcsync(['status', '--config', cfg, '-o', 'json']);
+    assert.equal(st.code, 0, st.stderr);
+    const row = (JSON.parse(st.stdout) as { imports: { namespace: string; name: string; state: string; importedIn: string[] }[] }).imports.find((i) => i.namespace === ns && i.name === 'api')!;
+    assert.equal(row.state, 'in-sync');
+    assert.deepEqual(row.importedIn, ['a', 'b']);
+  });
+
+  test('unexport deletes the ServiceExport; the next sync removes the imports', async () => {
+    const un = await runMcsync(['unexport', `${ns}/api`, '--cluster', 'a', '--config', cfg]);
+    assert.equal(un.code, 0, un.stderr);
+    const synced = await runMcsync(['sync', '--config', cfg]);
+    assert.equal(synced.code, 0, synced.stderr);
+    for (const n of ['a', 'b']) assert.equal(await read(n, 'ServiceImport', ns, 'api'), undefined);
+    const twice = await runMcsync(['unexport', `${ns}/api`, '--cluster', 'a', '--config', cfg]);
+    assert.match(twice.stdout, /was not exported/);
   });
 });

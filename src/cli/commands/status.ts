@@ -14,6 +14,7 @@ import { failureLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
 import { describeRejections } from '../../engine/rejection-events.ts';
 import type { StatusReport } from '../../engine/status.ts';
+import type { McsServiceState } from '../../model/mcs/fleet.ts';
 
 /** One line per source Service with rejected endpoints, and one per source whose guard is off. */
 export function guardLines(report: Pick<StatusReport, 'rejected' | 'unguarded'>, cluster: string | undefined): string[] {
@@ -73,6 +74,23 @@ function policiesTable(policies: readonly SpannedPolicy[]): string {
   }));
 }
 
+/** A multi-cluster service's state: invalid (no constituent can take part), conflict, not yet imported everywhere, or in-sync. */
+export function importState(m: McsServiceState, written: readonly string[]): { state: string; detail: string } {
+  if (m.exporters.length === 0) return { state: 'invalid', detail: m.invalid.map((i) => `${i.cluster}: ${i.reason} (${i.message})`).join('; ') };
+  if (m.problems.length > 0) return { state: 'conflict', detail: m.problems.map((p) => `${p.cluster}: ${p.message}`).join('; ') };
+  if (m.conflicts.length > 0) return { state: 'conflict', detail: m.conflicts.map((c) => `${c.reason}: ${c.message}`).join('; ') };
+  const missing = written.filter((c) => !m.importedIn.includes(c));
+  if (missing.length > 0) return { state: 'drift', detail: `no ServiceImport yet in ${missing.join(',')} (or its namespace is not there)` };
+  const invalid = m.invalid.map((i) => `${i.cluster}: ${i.reason}`).join('; ');
+  return { state: 'in-sync', detail: invalid ? `not valid: ${invalid}` : '' };
+}
+
+/** One row per multi-cluster service: who exports it, where it is imported, and its state. */
+function importsTable(rows: readonly (McsServiceState & { state: string; detail: string })[]): string {
+  return table(['NAMESPACE', 'SERVICE', 'EXPORTED BY', 'IMPORTED IN', 'STATE', 'DETAIL'], rows.map((m) =>
+    [m.namespace, m.name, m.exporters.join(',') || dim('(none)'), m.importedIn.join(',') || dim('(none)'), stateCell(m.state), m.detail]));
+}
+
 /** --cluster NAME: the replicas in NAME, i.e. the exports it receives, and its conflicts. */
 function inCluster(services: StatusRow[], conflicts: Conflict[], cluster: string | undefined): { services: StatusRow[]; conflicts: Conflict[] } {
   if (!cluster) return { services, conflicts };
@@ -128,12 +146,17 @@ export function statusCommand(program: Command, io: Io): void {
         const { services, conflicts } = inCluster(report.services, report.conflicts, opts.cluster);
         const policies = report.policies?.filter((p) => !opts.cluster || p.cluster === opts.cluster).map((p) => ({ ...p, ...policyState(p) }));
         const controller = opts.controller ? onlyCluster(await controllerStatus(opts.controller), opts.cluster) : undefined;
+        const written = config.clusters.map((c) => c.name).filter((c) => clusters.has(c) && (!opts.cluster || c === opts.cluster));
+        const imports = report.mcs
+          ?.filter((m) => !opts.cluster || m.exporters.includes(opts.cluster) || m.importedIn.includes(opts.cluster) || m.invalid.some((i) => i.cluster === opts.cluster))
+          .map((m) => ({ ...m, ...importState(m, written) }));
         if (isData(format)) {
-          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(controller ? { controller } : {}) }, format));
+          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}) }, format));
         } else {
           const wide = format === 'wide';
           io.out(services.length ? statusTable(services, conflicts, wide) : 'no exported services');
           if (policies) io.out(`\n${policies.length ? policiesTable(policies) : 'no NetworkPolicy names remote clusters'}`);
+          if (imports) io.out(`\n${imports.length ? importsTable(imports) : 'no ServiceExport in any cluster'}`);
           if (controller) io.out(`\n${controllerTable(controller, wide)}`);
           for (const l of guardLines(report, opts.cluster)) io.out(l);
           for (const l of failureLines(report.failures)) io.out(l);

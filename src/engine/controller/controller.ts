@@ -255,7 +255,7 @@ export class Controller {
   resyncAll(): void {
     this.enqueue(allKeys(this.topology));
     this.enqueue(allPolicyKeys(this.topology.policyIndex, this.topology.policies));
-    if (this.mcs) this.enqueue(allMcsKeys(this.mcs.topology));
+    if (this.mcs) this.enqueue(allMcsKeys(this.mcs.topology, this.o.config.instance));
   }
 
   async stop(): Promise<void> {
@@ -275,7 +275,7 @@ export class Controller {
       if (source) this.enqueue(sourceKeys(source));
       // Companions of policies anywhere that name it: kept as they are, or withdrawn.
       this.enqueue(this.topology.policyIndex.naming(t.cluster));
-      if (this.mcs) this.enqueue(allMcsKeys(this.mcs.topology));
+      if (this.mcs) this.enqueue(allMcsKeys(this.mcs.topology, this.o.config.instance));
     }
     const m = this.o.metrics;
     if (!m) return;

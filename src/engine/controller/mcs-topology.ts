@@ -7,7 +7,7 @@
 // ServiceImports, derived Services and their slices, each grouped by the import's name.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
-import { MCS_IMPORT, NOT_A_REPLICA_SELECTOR, OWNED_BY, OWNED_BY_VALUE, importSelector, ownershipSelector } from '../../vocab/labels.ts';
+import { ANY_IMPORT_SELECTOR, isOwned, MCS_IMPORT, NOT_A_REPLICA_SELECTOR, OWNED_BY, OWNED_BY_VALUE, importSelector } from '../../vocab/labels.ts';
 import { namespaceOf, serviceKey, serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
 import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
@@ -44,10 +44,11 @@ export interface McsSourceCaches {
 /** One cluster mcsync writes imports to. */
 export interface McsDestinationCaches {
   cluster: string;
+  /** Every ServiceImport, whoever wrote it. */
   imports: Store<ServiceImport>;
-  /** Derived Services, indexed by their import's key. */
+  /** Derived Services of any mcsync instance, indexed by their import's key. */
   derived: Store<Service>;
-  /** Their slices, indexed by their import's key. */
+  /** This instance's slices of imports, indexed by their import's key. */
   slices: Store<EndpointSlice>;
 }
 
@@ -109,8 +110,10 @@ export function mcsTopology(config: Config, localCluster?: string): { topology: 
     const d: McsDestinationCaches = { cluster, imports: new Store(), derived: new Store<Service>(importOf), slices: new Store<EndpointSlice>(importOf) };
     destinations.set(cluster, d);
     watches.push(
-      mcsWatch({ cluster, role: 'destination', resource: 'serviceimports', path: PATHS.serviceImports(), labelSelector: ownershipSelector(config.instance), store: d.imports, keysOf: keysFrom(byName) }),
-      mcsWatch({ cluster, role: 'destination', resource: 'services', path: PATHS.services(), labelSelector: importSelector(config.instance), store: d.derived, keysOf: keysFrom(importOf) }),
+      // Every ServiceImport and every instance's derived Services: one that is not this
+      // instance's is a conflict to report, not a name to write over.
+      mcsWatch({ cluster, role: 'destination', resource: 'serviceimports', path: PATHS.serviceImports(), store: d.imports, keysOf: keysFrom(byName) }),
+      mcsWatch({ cluster, role: 'destination', resource: 'services', path: PATHS.services(), labelSelector: ANY_IMPORT_SELECTOR, store: d.derived, keysOf: keysFrom(importOf) }),
       mcsWatch({ cluster, role: 'destination', resource: 'endpointslices', path: PATHS.slices(), labelSelector: importSelector(config.instance), store: d.slices, keysOf: keysFrom(importOf) }),
     );
   }
@@ -118,11 +121,11 @@ export function mcsTopology(config: Config, localCluster?: string): { topology: 
 }
 
 /** Every multi-cluster service any cache knows of, sorted: what a full resync reconciles. */
-export function allMcsKeys(t: McsTopology): McsKey[] {
+export function allMcsKeys(t: McsTopology, instance?: string): McsKey[] {
   const keys = new Set<string>();
   for (const s of t.sources.values()) for (const k of s.exports.keys()) keys.add(`${PREFIX}${k}`);
   for (const d of t.destinations.values()) {
-    for (const k of d.imports.keys()) keys.add(`${PREFIX}${k}`);
+    for (const k of d.imports.keys()) if (instance === undefined || isOwned(d.imports.get(k)!.metadata, instance)) keys.add(`${PREFIX}${k}`);
     for (const k of d.derived.indexValues()) keys.add(`${PREFIX}${k}`);
     for (const k of d.slices.indexValues()) keys.add(`${PREFIX}${k}`);
   }
