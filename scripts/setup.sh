@@ -10,9 +10,10 @@
 #     into ~/.cache/mcsync/prometheus, for promtool and a real Prometheus in the tests
 #   - npm dependencies (Node 24 comes in as the `node` devDependency), the TypeScript build
 #   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS,
-#     kube-network-policies (and helm, for the chart tests)
-#     built from their Go modules into
+#     kube-network-policies, kube-scheduler and kwok (clusters that run pods), and helm (the
+#     chart tests), built from their Go modules into
 #     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
+#   - the upstream MCS conformance suite's test binary (test/conformance/build.ts), cached there too
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,5 +69,7 @@ fi
 say "building mcsync"
 npm run --silent build
 
-npm run --silent clusters -- build --with-helm --data-plane >/dev/null
+npm run --silent clusters -- build --with-helm --data-plane --pods >/dev/null
+# The Node 24 npm installed, which runs TypeScript as is (the system one may be older).
+PATH="$PWD/node_modules/.bin:$PATH" node test/conformance/build.ts >/dev/null
 say "ready"
