@@ -48,3 +48,11 @@ test(`the copies equal ${MCS_API_MODULE}@${MCS_API_VERSION} config/crd/`, { skip
     assert.equal(readFileSync(path, 'utf8'), readFileSync(join(dir, 'config', 'crd', name), 'utf8'), `${name} differs from the module's`);
   }
 });
+
+test('the Helm chart ships the same CRDs in its crds/ (Helm installs them before the release)', () => {
+  const chartCrds = fileURLToPath(new URL('../helm/mcsync/crds/', import.meta.url));
+  for (const path of mcsCrdPaths()) {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    assert.equal(readFileSync(join(chartCrds, name), 'utf8'), readFileSync(path, 'utf8'), `deploy/helm/mcsync/crds/${name} differs from deploy/mcs/crds/`);
+  }
+});

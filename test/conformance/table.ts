@@ -1,5 +1,6 @@
-// The markdown table of a conformance run: one row per spec, in the suite's order, with its
-// labels, its result and, for a failure, the first line of why.
+// The markdown table of a conformance run: one row per spec, with its labels, its result and,
+// for a failure or a skip, the first line of why. Ginkgo shuffles the specs on every run, so
+// rows are ordered by result, then name: the same outcome gives the same table.
 import type { SpecRow } from './junit.ts';
 
 const MARK: Record<SpecRow['result'], string> = { pass: 'pass', fail: 'FAIL', skipped: 'skipped' };
@@ -17,7 +18,10 @@ export interface TableMeta {
   notes?: string[];
 }
 
-export function renderTable(rows: SpecRow[], meta: TableMeta): string {
+const RANK: Record<SpecRow['result'], number> = { fail: 0, pass: 1, skipped: 2 };
+
+export function renderTable(unordered: SpecRow[], meta: TableMeta): string {
+  const rows = [...unordered].sort((a, b) => RANK[a.result] - RANK[b.result] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const count = (r: SpecRow['result']) => rows.filter((x) => x.result === r).length;
   const lines = [
     `# ${meta.title}`,

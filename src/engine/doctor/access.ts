@@ -59,8 +59,23 @@ export function permissionChecks(f: ClusterFacts, isLeaseCluster: boolean): Chec
   return out;
 }
 
-export function mcsCheck(f: ClusterFacts): Check {
+const MCS_RESOURCES = ['serviceexports', 'serviceimports'];
+
+/**
+ * With mcs: true the CRDs must be served at v1beta1 (what mcsync reads and writes), and v1alpha1
+ * should be (what CoreDNS's multicluster option reads); without it, only what is there is said.
+ */
+export function mcsCheck(f: ClusterFacts, mcsOn = false): Check {
   const o = f.discovery!.mcs;
+  if (mcsOn) {
+    const beta = f.discovery!.mcsBeta;
+    const fix = 'kubectl apply -f deploy/mcs/crds/ (docs/mcs.md)';
+    if (!beta || !beta.ok) return check('mcs-crds', f.cluster, 'fail', `mcs: true, but multicluster.x-k8s.io/v1beta1 is not served (${beta ? errorOf(beta) : 'not asked'}): ${fix}`);
+    const lacking = MCS_RESOURCES.filter((r) => !beta.value.includes(r));
+    if (lacking.length > 0) return check('mcs-crds', f.cluster, 'fail', `mcs: true, but multicluster.x-k8s.io/v1beta1 lacks ${lacking.join(', ')}: ${fix}`);
+    if (!o.ok || !MCS_RESOURCES.every((r) => o.value.includes(r))) return check('mcs-crds', f.cluster, 'warn', `v1beta1 is served, v1alpha1 is not: CoreDNS 1.14's multicluster option reads v1alpha1 ServiceImports, so clusterset.local will not answer; ${fix}`);
+    return check('mcs-crds', f.cluster, 'pass', `ServiceExport and ServiceImport served at v1beta1 (mcsync) and v1alpha1 (CoreDNS)`);
+  }
   if (o.ok) return check('mcs-crds', f.cluster, 'info', `multicluster.x-k8s.io/v1alpha1 is served (${o.value.join(', ') || 'no resources'}); mcsync neither needs nor touches it`);
   if (o.status === 404) return check('mcs-crds', f.cluster, 'info', 'Multi-Cluster Services CRDs (multicluster.x-k8s.io) absent; mcsync does not need them');
   return check('mcs-crds', f.cluster, 'info', `cannot tell whether multicluster.x-k8s.io is served (${errorOf(o)}); mcsync does not need it`);

@@ -153,6 +153,19 @@ test('API discovery: no EndpointSlice API fails; no Lease API warns on the lease
   assert.match(get(r.checks, 'mcs-crds', 'b').message, /absent/);
 });
 
+test('with mcs: true the CRDs must be served: v1beta1 missing fails, v1alpha1 missing warns (CoreDNS reads it), both pass', () => {
+  const on = { ...cfg, mcs: true };
+  const both = ok(['serviceexports', 'serviceimports']);
+  const a = healthy(on, 'a', [], { discovery: { endpointslices: ok(['endpointslices']), leases: ok(['leases']), mcs: both, mcsBeta: both } });
+  const b = healthy(on, 'b', [], { discovery: { endpointslices: ok(['endpointslices']), leases: ok(['leases']), mcs: no(404), mcsBeta: no(404) } });
+  const c = healthy(on, 'c', [], { discovery: { endpointslices: ok(['endpointslices']), leases: ok(['leases']), mcs: no(404), mcsBeta: both } });
+  const r = evaluate({ config: on, facts: [a, b, c], plan: planReport() });
+  assert.equal(get(r.checks, 'mcs-crds', 'a').result, 'pass');
+  assert.equal(get(r.checks, 'mcs-crds', 'b').result, 'fail');
+  assert.match(get(r.checks, 'mcs-crds', 'b').message, /kubectl apply -f deploy\/mcs\/crds\//);
+  assert.equal(get(r.checks, 'mcs-crds', 'c').result, 'warn');
+});
+
 test('nodes that may not be listed or carry no podCIDR are a warning and a note, never a failure', () => {
   const r = evaluate({ config: cfg, facts: [healthy(cfg, 'a', [], { nodeCidrs: no(403, 'nodes is forbidden') }), healthy(cfg, 'b', [])], plan: planReport() });
   assert.equal(get(r.checks, 'pod-cidrs', 'a').result, 'warn');

@@ -48,7 +48,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
     const isLease = leaseCluster(config, mode) === f.cluster;
     checks.push(...apiChecks(f, isLease));
     checks.push(...permissionChecks(f, isLease));
-    checks.push(mcsCheck(f));
+    checks.push(mcsCheck(f, config.mcs));
     const source = plan.sources.find((s) => s.cluster === f.cluster);
     const view: PodView = {
       cluster: f.cluster,

@@ -13,6 +13,7 @@ const GROUP_VERSIONS = {
   endpointslices: '/apis/discovery.k8s.io/v1',
   leases: '/apis/coordination.k8s.io/v1',
   mcs: '/apis/multicluster.x-k8s.io/v1alpha1',
+  mcsBeta: '/apis/multicluster.x-k8s.io/v1beta1',
 } as const;
 
 const TIMEOUT_MS = 10_000;
@@ -72,10 +73,11 @@ export async function gather(config: Config, c: ClusterConfig, conn: Connected |
   if (!conn) return { cluster: c.name, reach: await probe(c) };
   const { client } = conn;
   const needs = requiredAccess(config, c.name, mode);
-  const [endpointslices, leases, mcs, access, nodes, kubernetesIp] = await Promise.all([
+  const [endpointslices, leases, mcs, mcsBeta, access, nodes, kubernetesIp] = await Promise.all([
     attempt(() => resources(client, GROUP_VERSIONS.endpointslices)),
     attempt(() => resources(client, GROUP_VERSIONS.leases)),
     attempt(() => resources(client, GROUP_VERSIONS.mcs)),
+    attempt(() => resources(client, GROUP_VERSIONS.mcsBeta)),
     Promise.all(needs.map(async (need) => ({ need, allowed: await attempt(() => allowed(client, need)) }))),
     attempt(() => nodeCidrs(client)),
     attempt(async () => (await client.request<Service>('GET', PATHS.service('default', 'kubernetes'), { timeoutMs: TIMEOUT_MS })).spec.clusterIP ?? ''),
@@ -83,7 +85,7 @@ export async function gather(config: Config, c: ClusterConfig, conn: Connected |
   return {
     cluster: c.name,
     reach: { ok: true, version: conn.version, server: client.server },
-    discovery: { endpointslices, leases, mcs },
+    discovery: { endpointslices, leases, mcs, mcsBeta },
     access,
     nodeCidrs: nodes,
     kubernetesIp,

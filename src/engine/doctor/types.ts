@@ -32,7 +32,8 @@ export interface ClusterFacts {
   cluster: string;
   reach: Reachability;
   /** Resource names each group-version serves; status 404 means the group-version is absent. */
-  discovery?: { endpointslices: Outcome<string[]>; leases: Outcome<string[]>; mcs: Outcome<string[]> };
+  /** mcs: multicluster.x-k8s.io/v1alpha1 (what CoreDNS reads); mcsBeta: v1beta1 (what mcsync writes). */
+  discovery?: { endpointslices: Outcome<string[]>; leases: Outcome<string[]>; mcs: Outcome<string[]>; mcsBeta?: Outcome<string[]> };
   access?: { need: AccessNeed; allowed: Outcome<boolean> }[];
   nodeCidrs?: Outcome<{ node: string; cidr: string }[]>;
   kubernetesIp?: Outcome<string>;
