@@ -5,7 +5,8 @@
 // Failures name the config file, line and field of the cluster's kubeconfig, never a credential.
 import { ConfigError, type ConfigIssue } from '../config/load.ts';
 import type { Config, ClusterConfig } from '../config/types.ts';
-import { KubeClient, type ClientOptions } from '../kube/client.ts';
+import { KubeApiError, KubeClient, type ClientOptions } from '../kube/client.ts';
+import { MCS_API_VERSION } from '../vocab/mcs.ts';
 import { classifyFailure, type Failure } from '../kube/failure.ts';
 
 export interface Connected {
@@ -65,6 +66,13 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
     }
     try {
       const v = await client.request<{ gitVersion: string }>('GET', '/version', { timeoutMs: opts.timeoutMs ?? 10_000 });
+      // With mcs on, a cluster without the MCS API could neither export nor import: said now, before any write.
+      if (config.mcs && !(await servesMcs(client, opts.timeoutMs ?? 10_000))) {
+        client.close();
+        const message = `mcs: true, but the Multi-Cluster Services API (${MCS_API_VERSION}) is not served there: kubectl apply -f deploy/mcs/crds/ (docs/mcs.md)`;
+        failures.set(c.name, { kind: 'http', status: 404, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: `cluster ${c.name}: ${message}` } });
+        return;
+      }
       connected.set(c.name, { config: c, client, version: v.gitVersion });
     } catch (err) {
       client.close();
@@ -75,6 +83,17 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
   }));
   const unavailable = config.clusters.flatMap((c) => failures.get(c.name) ?? []);
   return { connected, unavailable };
+}
+
+/** Whether the apiserver serves the MCS API at the version mcsync writes; other errors are the caller's to see. */
+async function servesMcs(client: KubeClient, timeoutMs: number): Promise<boolean> {
+  try {
+    await client.request('GET', `/apis/${MCS_API_VERSION}`, { timeoutMs });
+    return true;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 404) return false;
+    throw err;
+  }
 }
 
 export function closeAll(clusters: Map<string, Connected>): void {

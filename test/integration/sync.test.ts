@@ -359,6 +359,11 @@ describe('bad input changes nothing', () => {
     const r = await runMcsync(['sync', '--config', path]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /:7: .*cluster b cannot be reached/);
+    // mcs: true where the MCS CRDs are not installed: refused before anything is written.
+    const noMcs = config(['mcs: true', 'clusters:', ...cluster('a', ['- namespace: stars']), ...cluster('b')]);
+    const m = await runMcsync(['sync', '--config', noMcs]);
+    assert.equal(m.code, 2, m.stderr);
+    assert.match(m.stderr, /:\d+: clusters\[0\]\.kubeconfig: cluster a: mcs: true, but the Multi-Cluster Services API .* is not served there: kubectl apply -f deploy\/mcs\/crds\//);
     assert.equal(await totalWrites() - before, 0, 'no write anywhere');
   });
 });
