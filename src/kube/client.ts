@@ -4,6 +4,7 @@
 // re-creates its agent and re-serialises every object through its type model.
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { statSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export class KubeApiError extends Error {
@@ -62,6 +63,9 @@ export interface ApiClient {
 /** How long a watch request may wait for the apiserver's answer (its headers) before it counts as failed. */
 export const WATCH_OPEN_TIMEOUT_MS = 10_000;
 
+/** How often a client built from a kubeconfig file looks whether the file changed. */
+const CREDENTIAL_CHECK_MS = 1000;
+
 export interface ListerWatcher {
   /** The cluster's name, for messages. */
   readonly name: string;
@@ -92,7 +96,9 @@ function classify(err: NodeJS.ErrnoException, server: string): KubeConnectionErr
 export class KubeClient {
   readonly name: string;
   readonly server: string;
-  private readonly kc: KubeConfig;
+  private kc: KubeConfig;
+  /** Where fromFile read the credentials, so a rotated file is picked up without a restart. */
+  private source?: { path: string; context?: string; mtimeMs: number; checkedAt: number };
   private readonly base: URL;
   private agent?: Agent | HttpAgent;
   private readonly opts: ClientOptions;
@@ -115,7 +121,41 @@ export class KubeClient {
     const kc = new KubeConfig();
     kc.loadFromFile(path);
     if (context) kc.setCurrentContext(context);
-    return new KubeClient(name, kc, opts);
+    const client = new KubeClient(name, kc, opts);
+    client.source = { path, ...(context ? { context } : {}), mtimeMs: statSync(path).mtimeMs, checkedAt: Date.now() };
+    return client;
+  }
+
+  /**
+   * Credentials rotate: a token or client certificate in the kubeconfig file is replaced while
+   * mcsync runs (and the old one revoked). At most once a second, before a request, the file's
+   * mtime is compared; when it changed, the file is read again and the connections are
+   * re-made with the new credentials. The server address is kept: another address would be
+   * another cluster, which only a config reload may bring. A file that does not load (half
+   * written) keeps the old credentials until the next check.
+   */
+  private refreshCredentials(): void {
+    const s = this.source;
+    if (!s || Date.now() - s.checkedAt < CREDENTIAL_CHECK_MS) return;
+    s.checkedAt = Date.now();
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(s.path).mtimeMs;
+    } catch {
+      return;
+    }
+    if (mtimeMs === s.mtimeMs) return;
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(s.path);
+      if (s.context) kc.setCurrentContext(s.context);
+    } catch {
+      return;
+    }
+    s.mtimeMs = mtimeMs;
+    this.kc = kc;
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   /** The ServiceAccount of the pod this process runs in (token, CA and address mounted by Kubernetes). */
@@ -136,6 +176,7 @@ export class KubeClient {
   }
 
   private async requestOptions(): Promise<RequestOptions> {
+    this.refreshCredentials();
     const o: RequestOptions = { headers: {} };
     try {
       await this.kc.applyToHTTPSOptions(o);
