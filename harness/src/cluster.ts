@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError, type Component } from './components.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -18,6 +19,47 @@ import {
 export function clusterCidrs(index: number): { podCidr: string; serviceCidr: string } {
   if (index < 0 || index > 49) throw new HarnessError(`the harness numbers clusters 0..49, not ${index}`);
   return { podCidr: `10.${100 + index}.0.0/16`, serviceCidr: `10.${200 + index}.0.0/16` };
+}
+
+/**
+ * The documentation blocks of RFC 5737 (TEST-NET-3, -2, -1): assigned to no one, never routed on
+ * the internet. They are not guaranteed unused on a given machine (a sandbox's own eth0 can sit
+ * in 192.0.2.0/24), so the harness takes the first that no local interface is on.
+ */
+const DOCUMENTATION_BLOCKS = ['203.0.113', '198.51.100', '192.0.2'];
+
+/**
+ * What an apiserver that binds loopback only advertises: <block>.(10 + index), in a
+ * documentation block no interface here is on. The address only has to be valid where the
+ * apiserver publishes itself (the Endpoints and EndpointSlice of default/kubernetes refuse
+ * loopback, so 127.0.0.1 earned a 422 every 10 s); nothing connects to it, and were something
+ * to try, it would leave by the default route towards an address no one holds. Distinct per
+ * cluster, as two real control planes' addresses are, and clear of the harness's pod, service
+ * and data-plane ranges (all in 10.0.0.0/8).
+ */
+export function loopbackAdvertiseAddress(index: number, local: string[] = localIpv4Cidrs()): string {
+  if (index < 0 || index > 49) throw new HarnessError(`the harness numbers clusters 0..49, not ${index}`);
+  const block = DOCUMENTATION_BLOCKS.find((b) => !local.some((cidr) => overlaps24(b, cidr)));
+  if (!block) throw new HarnessError(`every documentation block (${DOCUMENTATION_BLOCKS.map((b) => `${b}.0/24`).join(', ')}) is on a local interface; none is free to advertise`);
+  return `${block}.${10 + index}`;
+}
+
+function localIpv4Cidrs(): string[] {
+  return Object.values(networkInterfaces()).flatMap((addrs) => (addrs ?? []).filter((a) => a.family === 'IPv4' && a.cidr).map((a) => a.cidr!));
+}
+
+const ipv4 = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+/** Whether the /24 `block` (its first three octets) and `cidr` share an address. */
+function overlaps24(block: string, cidr: string): boolean {
+  const [addr, bitsText] = cidr.split('/');
+  const bits = Math.min(Number(bitsText), 24);
+  const size = 2 ** (32 - bits);
+  return Math.floor(ipv4(`${block}.0`) / size) === Math.floor(ipv4(addr!) / size);
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
 }
 
 export interface ClusterPorts {
@@ -37,7 +79,10 @@ export interface ClusterSpec {
   dir: string;
   kubeconfigPath: string;
   ports: ClusterPorts;
-  /** Address the apiserver binds and advertises; 127.0.0.1 unless a network test needs another. */
+  /**
+   * Address the apiserver binds; 127.0.0.1 unless a network test needs another. A non-loopback
+   * one is also what it advertises; on loopback it advertises loopbackAdvertiseAddress(index).
+   */
   bindAddress?: string;
   /** Extra apiserver flags, for tests that need e.g. a short etcd compaction interval. */
   apiserverFlags?: string[];
@@ -66,6 +111,8 @@ export interface ClusterInfo {
 
 export interface RunningCluster extends ClusterInfo {
   etcdUrl: string;
+  /** What its apiserver publishes as default/kubernetes's endpoint (--advertise-address). */
+  advertiseAddress: string;
   processes: Supervised[];
   pki: ClusterPki;
   /** Stops the control plane of this cluster (its data stays until the set is torn down). */
@@ -100,11 +147,12 @@ type PodBins = Partial<Record<'kube-scheduler' | 'kwok', string>>;
 export async function startCluster(spec: ClusterSpec, bins: Record<Component, string> & PodBins): Promise<RunningCluster> {
   const { podCidr, serviceCidr } = clusterCidrs(spec.index);
   const host = spec.bindAddress ?? '127.0.0.1';
+  const advertise = isLoopback(host) ? loopbackAdvertiseAddress(spec.index) : host;
   const pkiDir = join(spec.dir, 'pki');
   const logDir = join(spec.dir, 'logs');
   mkdirSync(pkiDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const pki = createClusterPki(pkiDir, spec.name, [host, '127.0.0.1', serviceCidrFirstIp(serviceCidr)]);
+  const pki = createClusterPki(pkiDir, spec.name, [host, advertise, '127.0.0.1', serviceCidrFirstIp(serviceCidr)]);
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${spec.ports.apiserver}`;
   writeKubeconfig(spec.kubeconfigPath, spec.name, server, pki.caCert, { name: `${spec.name}-admin`, certFile: pki.adminCert, keyFile: pki.adminKey });
   const kcmKubeconfig = join(pkiDir, 'controller-manager.kubeconfig');
@@ -124,7 +172,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   ];
   const apiserverArgs = [
     '--etcd-servers', etcdUrl,
-    '--bind-address', host, '--advertise-address', host, '--secure-port', String(spec.ports.apiserver),
+    '--bind-address', host, '--advertise-address', advertise, '--secure-port', String(spec.ports.apiserver),
     '--tls-cert-file', pki.servingCert, '--tls-private-key-file', pki.servingKey,
     '--client-ca-file', pki.caCert,
     '--authorization-mode', 'RBAC',
@@ -228,7 +276,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
 
   return {
     name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, dir: spec.dir,
-    caCertPath: pki.caCert, etcdUrl, processes, pki, stop,
+    caCertPath: pki.caCert, etcdUrl, advertiseAddress: advertise, processes, pki, stop,
     restart: async () => {
       await stop();
       await launch();

@@ -5,6 +5,7 @@
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { KubeconfigFile } from './credential-file.ts';
 
 export class KubeApiError extends Error {
   override name = 'KubeApiError';
@@ -92,9 +93,15 @@ function classify(err: NodeJS.ErrnoException, server: string): KubeConnectionErr
 export class KubeClient {
   readonly name: string;
   readonly server: string;
-  private readonly kc: KubeConfig;
+  private kc: KubeConfig;
+  /** Where fromFile read the credentials: a rotated file is picked up without a restart. */
+  private file?: KubeconfigFile;
   private readonly base: URL;
   private agent?: Agent | HttpAgent;
+  /** The TLS material the agent was made with; other material needs other connections. */
+  private agentTls?: string;
+  /** Counts credential changes, so a request refused with 401 knows whether newer ones exist. */
+  private credentials = 0;
   private readonly opts: ClientOptions;
   private get userAgent(): string {
     return this.opts.userAgent ?? 'mcsync';
@@ -112,10 +119,10 @@ export class KubeClient {
   }
 
   static fromFile(name: string, path: string, context?: string, opts?: ClientOptions): KubeClient {
-    const kc = new KubeConfig();
-    kc.loadFromFile(path);
-    if (context) kc.setCurrentContext(context);
-    return new KubeClient(name, kc, opts);
+    const { file, kc } = KubeconfigFile.open(path, context);
+    const client = new KubeClient(name, kc, opts);
+    client.file = file;
+    return client;
   }
 
   /** The ServiceAccount of the pod this process runs in (token, CA and address mounted by Kubernetes). */
@@ -135,7 +142,28 @@ export class KubeClient {
     this.agent = undefined;
   }
 
-  private async requestOptions(): Promise<RequestOptions> {
+  /**
+   * Takes in credentials read again from the file. The server address stays: another address
+   * would be another cluster, which only a config reload may bring.
+   */
+  private useCredentials(kc: KubeConfig | undefined): void {
+    if (!kc) return;
+    this.kc = kc;
+    this.credentials++;
+  }
+
+  /**
+   * After a 401: the file is read again at once, and the answer is whether the credentials now
+   * differ from those the refused request carried (`sentWith`, from requestOptions) — newer
+   * ones may also have come in through a request that was refused at the same time.
+   */
+  private newerAfterUnauthorized(sentWith: number): boolean {
+    this.useCredentials(this.file?.reread());
+    return this.credentials !== sentWith;
+  }
+
+  private async requestOptions(): Promise<RequestOptions & { credentials: number }> {
+    this.useCredentials(this.file?.changed());
     const o: RequestOptions = { headers: {} };
     try {
       await this.kc.applyToHTTPSOptions(o);
@@ -143,19 +171,38 @@ export class KubeClient {
       // Exec plugins and token files fail here; their messages never carry the credential.
       throw new KubeConnectionError('auth-plugin', `cannot get credentials for ${this.name}: ${(err as Error).message.split('\n')[0]}`);
     }
+    const tls = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+    const tlsText = JSON.stringify(tls);
+    if (this.agent && tlsText !== this.agentTls) {
+      // A rotated client certificate or CA: connections are re-made with it. A token travels
+      // in each request's headers, so a rotated token keeps the connections (and open watches).
+      this.agent.destroy();
+      this.agent = undefined;
+    }
     if (!this.agent) {
       const common = { keepAlive: true, maxSockets: this.opts.maxSockets ?? 16 };
-      this.agent = this.base.protocol === 'http:'
-        ? new HttpAgent(common)
-        : new Agent({ ...common, ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername });
+      this.agent = this.base.protocol === 'http:' ? new HttpAgent(common) : new Agent({ ...common, ...tls });
+      this.agentTls = tlsText;
     }
-    return { headers: o.headers, auth: o.auth, agent: this.agent };
+    return { headers: o.headers, auth: o.auth, agent: this.agent, credentials: this.credentials };
   }
 
   async request<T>(method: string, path: string, ro: RequestOpts = {}): Promise<T> {
+    const sent = { credentials: this.credentials };
+    try {
+      return await this.send<T>(method, path, ro, sent);
+    } catch (err) {
+      // Refused before anything was done, so sending it again is safe, whatever the verb.
+      if (err instanceof KubeApiError && err.status === 401 && this.newerAfterUnauthorized(sent.credentials)) return this.send<T>(method, path, ro, sent);
+      throw err;
+    }
+  }
+
+  private async send<T>(method: string, path: string, ro: RequestOpts, sent: { credentials: number }): Promise<T> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [k, v] of Object.entries(ro.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const base = await this.requestOptions();
+    sent.credentials = base.credentials;
     const payload = ro.body === undefined ? undefined : Buffer.from(JSON.stringify(ro.body));
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string>),
@@ -222,6 +269,8 @@ export class KubeClient {
         clearTimeout(opened);
         for (const o of this.observers) o('WATCH', path, res.statusCode ?? 0);
         if ((res.statusCode ?? 0) !== 200) {
+          // The reflector retries the watch; with the file read again, it retries with what is there now.
+          if (res.statusCode === 401) this.newerAfterUnauthorized(base.credentials);
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
           res.on('end', () => {

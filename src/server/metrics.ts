@@ -61,12 +61,12 @@ export class ControllerMetrics {
     });
     this.queueDepth = new Gauge({
       name: 'mcsync_queue_depth',
-      help: 'Keys waiting in the work queue (not counting those in flight).',
+      help: 'Work items (a key in one destination) waiting in the destinations\' queues (not counting those in flight).',
       registers,
     });
     this.queueWait = new Histogram({
       name: 'mcsync_queue_wait_seconds',
-      help: 'Time a key waited in the work queue before a worker started it.',
+      help: 'Time a work item waited in its destination\'s queue before a worker started it.',
       buckets: [...QUEUE_WAIT_BUCKETS],
       registers,
     });

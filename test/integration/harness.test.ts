@@ -4,10 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { DiscoveryV1Api, CoreV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
 import { STATE_DIR, startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
+import { requestCounts } from '../../harness/src/metrics.ts';
 import { isAlive } from '../../harness/src/process.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 
@@ -29,9 +31,11 @@ describe('harness: two real clusters', () => {
   let pods: Pods;
   let discoveryA: DiscoveryV1Api;
   const ips: Record<string, string> = {};
+  let startedAt = 0;
 
   before(async () => {
     set = await startClusterSet({ names: ['a', 'b'] });
+    startedAt = performance.now();
     pods = new Pods(set.get('a'));
     discoveryA = kubeConfigFor(set.get('a')).makeApiClient(DiscoveryV1Api);
     await pods.ensureNamespace('stars');
@@ -73,6 +77,35 @@ describe('harness: two real clusters', () => {
     assert.notEqual(newIp, ips['backend-2']);
     const want = { [ips['backend-1']!]: false, [newIp]: true };
     await waitFor(async () => same(want)(await endpointsOf(discoveryA, 'stars', 'backend')), { what: 'slices after churn' });
+  });
+
+  test('each apiserver binds loopback, advertises an address of its own that default/kubernetes holds, and its endpoint reconciler is never refused', async () => {
+    const advertised = set.running.map((c) => c.advertiseAddress);
+    assert.equal(new Set(advertised).size, advertised.length, `one address per cluster: ${advertised.join(', ')}`);
+    for (const c of set.running) {
+      assert.match(c.advertiseAddress, /^(203\.0\.113|198\.51\.100|192\.0\.2)\.\d+$/, `${c.name} advertises a documentation address`);
+      const local = Object.values(networkInterfaces()).flatMap((a) => (a ?? []).map((x) => x.address));
+      assert.ok(!local.includes(c.advertiseAddress), `${c.advertiseAddress} is no address of this machine`);
+      assert.match(c.server, /^https:\/\/127\.0\.0\.1:/, `${c.name} is reached on loopback`);
+      const kc = kubeConfigFor(c);
+      const core = kc.makeApiClient(CoreV1Api);
+      const discovery = kc.makeApiClient(DiscoveryV1Api);
+      await waitFor(async () => {
+        const ep = await core.readNamespacedEndpoints({ namespace: 'default', name: 'kubernetes' });
+        return JSON.stringify((ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip))) === JSON.stringify([c.advertiseAddress]);
+      }, { what: `${c.name}: default/kubernetes Endpoints holding ${c.advertiseAddress}` });
+      await waitFor(async () => {
+        const slice = await discovery.readNamespacedEndpointSlice({ namespace: 'default', name: 'kubernetes' });
+        return JSON.stringify((slice.endpoints ?? []).flatMap((e) => e.addresses)) === JSON.stringify([c.advertiseAddress]);
+      }, { what: `${c.name}: default/kubernetes EndpointSlice holding ${c.advertiseAddress}` });
+    }
+    // The reconciler writes every 10 s: past 15 s, a refusal would have been counted.
+    const left = 15_000 - (performance.now() - startedAt);
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    for (const c of set.running) {
+      const refused = (await requestCounts(c)).filter((r) => ['endpoints', 'endpointslices'].includes(r.resource) && r.code === '422');
+      assert.deepEqual(refused, [], `${c.name}: no 422 for endpoints`);
+    }
   });
 });
 

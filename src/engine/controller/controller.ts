@@ -1,10 +1,12 @@
 // Controller mode: reflectors keep every cluster's relevant objects in memory, events become
-// Service keys on a coalescing queue, and each key is reconciled with the same pure planner
-// `sync` uses — restricted to that key — then written through each destination's budget.
+// Service keys on coalescing queues — one per destination, so a destination that hangs holds
+// up only its own work — and each (destination, key) item is reconciled with the same pure
+// planner `sync` uses, restricted to that key, then written through that destination's budget.
 // This file is the wiring: which stores and watches exist (topology.ts), how healthy each
-// cluster is (health.ts), what one reconcile does (reconciler.ts); here are the queue, the
-// timers and start/stop. With networkPolicies on, policy keys ("policy:…") share the queue and
-// go to policy-reconciler.ts.
+// cluster is (health.ts), what one reconcile does (reconciler.ts); here are the queues, the
+// timers and start/stop. With networkPolicies on, policy keys ("policy:<cluster>/…") go to
+// their cluster's queue and to policy-reconciler.ts; with mcs on, MCS keys ("mcs:…"), whose
+// reconcile spans every cluster, go to a queue of their own and to mcs-reconciler.ts.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
@@ -15,7 +17,9 @@ import { TokenBucket } from '../../kube/ratelimit.ts';
 import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
 import type { Listed } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
-import { WorkQueue } from '../queue.ts';
+import { withRequestTimeout } from '../../kube/request-timeout.ts';
+import { destinationItems } from './destination-items.ts';
+import { DestinationQueues } from './destination-queues.ts';
 import { fleetView, type FleetView } from './fleet-view.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
@@ -25,12 +29,19 @@ import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
 import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
-import { allMcsKeys, isMcsKey, mcsKeysOfNamespace, mcsTopology, type McsTopology, type McsWatch } from './mcs-topology.ts';
+import { allMcsKeys, mcsKeysOfNamespace, mcsTopology, type McsKey, type McsTopology, type McsWatch } from './mcs-topology.ts';
 import { McsReconciler, type McsState, type McsWriter } from './mcs-reconciler.ts';
 import type { Namespace } from '../../vocab/objects.ts';
 import type { StoreEvent } from '../../kube/store.ts';
 
 export type { ClusterHealth } from './health.ts';
+
+/**
+ * How long one request to a destination may go unanswered. Shorter than the client's 30 s
+ * default: a hung destination's items then fail and back off sooner, and its retries notice
+ * recovery sooner. Reads and watches of the same cluster keep their own timeouts.
+ */
+export const DESTINATION_REQUEST_TIMEOUT_MS = 10_000;
 export type { FleetView } from './fleet-view.ts';
 
 export interface ControllerOptions {
@@ -56,7 +67,7 @@ export class Controller {
   private readonly policyReconciler: PolicyReconciler;
   /** With config.mcs only. */
   private readonly mcs?: { topology: McsTopology; reconciler: McsReconciler };
-  private readonly queue: WorkQueue;
+  private readonly queues: DestinationQueues;
   private ticker?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private started = false;
@@ -65,15 +76,6 @@ export class Controller {
   constructor(opts: ControllerOptions) {
     this.o = opts;
     const { config, metrics } = opts;
-    this.queue = new WorkQueue({
-      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
-      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
-      onDone: (_key, info) => {
-        metrics?.queueWait.observe(info.waitMs / 1000);
-        metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
-        metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
-      },
-    });
     for (const c of config.clusters) {
       if (!opts.clusters.has(c.name)) throw new Error(`cluster ${c.name} is not connected`);
       metrics?.addCluster(c.name);
@@ -98,7 +100,7 @@ export class Controller {
     const policyClusters = new Map<string, PolicyCluster>();
     const writers = new Map<string, McsWriter>();
     for (const [cluster, caches] of this.topology.destinations) {
-      const client = opts.clusters.get(cluster)!.client;
+      const client = withRequestTimeout(opts.clusters.get(cluster)!.client, DESTINATION_REQUEST_TIMEOUT_MS);
       // One write budget per cluster, shared by replicas, companions and imports.
       const limiter = new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst });
       destinations.set(cluster, { ...caches, client, limiter });
@@ -109,6 +111,15 @@ export class Controller {
         metrics?.addPolicyCluster(cluster, [...this.topology.remotes.keys()].filter((r) => r !== cluster));
       }
     }
+    this.queues = new DestinationQueues(destinations.keys(), {
+      baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
+      maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
+      onDone: (_key, info) => {
+        metrics?.queueWait.observe(info.waitMs / 1000);
+        metrics?.reconcileDuration.observe({ result: info.ok ? 'ok' : 'error' }, info.runMs / 1000);
+        metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
+      },
+    });
     this.reconciler = new Reconciler({
       config,
       sources: this.topology.sources,
@@ -121,7 +132,8 @@ export class Controller {
       isLeader: () => this.isLeader,
       isStopping: () => this.stopped,
       // Queued as the watch events of those writes would have been; they will not be, being no newer.
-      onOwnWrite: (_cluster, keys) => this.enqueue(keys),
+      // Only in the destination written: the other destinations' caches did not change.
+      onOwnWrite: (cluster, keys) => this.enqueueIn(cluster, keys),
     });
     if (mcs) {
       this.mcs = {
@@ -173,6 +185,8 @@ export class Controller {
       onEvent: (e) => {
         const keys = w.keysOf(e, () => allKeys(this.topology));
         if (w.role === 'source') this.sourceChanged(cluster, keys);
+        // A destination's own objects concern only its own items.
+        else if (w.role === 'destination') this.enqueueIn(cluster, keys);
         else this.enqueue(keys);
         // A namespace appearing is where an import may now belong.
         if (this.mcs && w.role === 'destination' && w.resource === 'namespaces') this.enqueue(mcsKeysOfNamespace(this.mcs.topology, e as StoreEvent<Namespace>));
@@ -214,16 +228,23 @@ export class Controller {
     return this.reflectors.every(({ r }) => r.synced);
   }
 
-  private enqueue(keys: ServiceKey[]): void {
+  /** Service keys go to every destination's queue, policy keys to their own cluster's, MCS keys to the spanning queue. */
+  private enqueue(keys: readonly string[]): void {
     if (!this.started || this.stopped) return;
-    for (const k of keys) this.queue.add(k);
-    this.o.metrics?.queueDepth.set(this.queue.length);
+    this.queues.add(keys);
+    this.o.metrics?.queueDepth.set(this.queues.length);
+  }
+
+  private enqueueIn(cluster: string, keys: readonly ServiceKey[]): void {
+    if (!this.started || this.stopped) return;
+    this.queues.addIn(cluster, keys);
+    this.o.metrics?.queueDepth.set(this.queues.length);
   }
 
   private sourceChanged(cluster: string, keys: ServiceKey[]): void {
     // The initial lists are not changes to propagate; timing them would measure start-up.
     if (!this.started) return;
-    this.propagation.observed(cluster, keys);
+    this.propagation.observed(cluster, destinationItems(this.queues.destinations, keys));
     this.enqueue(keys);
   }
 
@@ -238,10 +259,9 @@ export class Controller {
     await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
     if (this.stopped) return;
     this.started = true;
-    this.queue.start((key) => {
-      if (isPolicyKey(key)) return this.policyReconciler.reconcile(key);
-      if (isMcsKey(key)) return this.mcs!.reconciler.reconcile(key);
-      return this.reconciler.reconcile(key);
+    this.queues.start({
+      inDestination: (cluster, key) => (isPolicyKey(key) ? this.policyReconciler.reconcile(key) : this.reconciler.reconcileIn(cluster, key)),
+      spanning: (key) => this.mcs!.reconciler.reconcile(key as McsKey),
     }, this.o.config.concurrency);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.resyncTimer = setInterval(() => this.resyncAll(), this.o.config.controller.resyncMs);
@@ -262,7 +282,7 @@ export class Controller {
     this.stopped = true;
     clearInterval(this.ticker);
     clearInterval(this.resyncTimer);
-    await this.queue.shutdown();
+    await this.queues.shutdown();
     await Promise.all(this.reflectors.map(({ r }) => r.stop()));
   }
 
@@ -299,7 +319,7 @@ export class Controller {
       for (const of of p.policies.indexValues()) companions += p.policies.indexed(of).length;
       m.companions.set({ cluster }, companions);
     }
-    m.queueDepth.set(this.queue.length);
+    m.queueDepth.set(this.queues.length);
   }
 
   health(): ClusterHealth[] {

@@ -8,6 +8,7 @@ import { storeKey } from '../../vocab/keys.ts';
 import { SERVICE_NAME } from '../../vocab/labels.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
+import { destinationItem } from './destination-items.ts';
 import { PendingPropagations } from './propagation.ts';
 import { Reconciler, type Destination, type ReconcileLog } from './reconciler.ts';
 import { topology } from './topology.ts';
@@ -146,7 +147,7 @@ test('what the last reconcile did in each destination is remembered, with the la
   const w = world(undefined, propagation);
   putExport(w, 'web', '10.1.0.1');
   w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, apiError(403, 'Forbidden'));
-  propagation.observed('east', ['shop/web']);
+  propagation.observed('east', [destinationItem('west', 'shop/web')]);
   assert.equal(w.reconciler.lastOutcome('west', 'shop/web'), undefined, 'nothing before the first reconcile');
 
   await assert.rejects(w.reconciler.reconcile('shop/web'));

@@ -1,7 +1,7 @@
-// Reconciles one Service key, level-based: whatever events led here, it reads the current
-// state of that key from the caches and makes every destination match it, so a missed,
-// duplicated or reordered event costs nothing but the run itself. It owns no caches, no queue
-// and no timers; a failure throws, and the queue that called it retries with backoff.
+// Reconciles one Service key in one destination, level-based: whatever events led here, it
+// reads the current state of that key from the caches and makes the destination match it, so
+// a missed, duplicated or reordered event costs nothing but the run itself. It owns no caches,
+// no queue and no timers; a failure throws, and the queue that called it retries with backoff.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { isOwned } from '../../vocab/labels.ts';
@@ -18,6 +18,7 @@ import { remove, upsert } from '../../kube/store.ts';
 import { applyActions, type WriteResult } from '../../kube/write.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { RejectionTally } from '../rejection-tally.ts';
+import { destinationItem } from './destination-items.ts';
 import { PendingPropagations } from './propagation.ts';
 import { serviceEventKeys, sliceEventKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
 
@@ -107,32 +108,52 @@ export class Reconciler {
     return this.#o.isLeader?.() ?? true;
   }
 
+  /**
+   * One work item: `key` in one destination, on its own. The source side is recomputed from
+   * the caches (cheap), so a destination that hangs holds up only its own items, never the
+   * same key's writes to the others.
+   */
+  async reconcileIn(destination: string, key: ServiceKey): Promise<void> {
+    const failure = await this.#reconcileItem(destination, key);
+    if (failure !== undefined) throw new Error(`reconcile ${key}: ${destination}: ${failure}`);
+  }
+
+  /** `key` in every destination at once; the controller queues per destination instead (reconcileIn). */
   async reconcile(key: ServiceKey): Promise<void> {
-    if (!this.#isLeader) return;
-    const { config, log } = this.#o;
-    const pending = this.#propagation.take(key);
-    // 1. What the sources export under this key, from their caches, stale policy applied.
-    const { exports, rejected } = selectExports(config, this.#sourceSnapshots(key));
-    this.#rejections.record(key, rejected);
-    // 2. Each destination that has or should have a replica: plan, write, take in the writes.
     const failures: string[] = [];
-    await Promise.all([...this.#o.destinations.values()].map(async (d) => {
-      const outcome = await this.#reconcileDestination(d, key, exports);
-      const at = Date.now();
-      if (!outcome.idle) this.#outcomes.set(`${d.cluster}|${key}`, outcome.failure === undefined ? { ok: true, at } : { ok: false, error: outcome.failure, at });
-      if (outcome.failure !== undefined) failures.push(`${d.cluster}: ${outcome.failure}`);
-      // 3. Written to this destination: the change propagated, timed from when it was seen.
-      else if (outcome.wrote && pending) {
-        const seconds = this.#propagation.secondsSince(pending);
-        this.#o.metrics?.propagation.observe({ source: pending.source, destination: d.cluster }, seconds);
-        this.#rememberLatency(d.cluster, key, pending.source, { seconds, at });
-      }
+    await Promise.all([...this.#o.destinations.keys()].map(async (cluster) => {
+      const failure = await this.#reconcileItem(cluster, key);
+      if (failure !== undefined) failures.push(`${cluster}: ${failure}`);
     }));
-    log.debug({ key, exports: exports.length, failures: failures.length }, 'reconciled');
-    if (failures.length) {
-      if (pending) this.#propagation.restore(key, pending);
-      throw new Error(`reconcile ${key}: ${failures.join('; ')}`);
+    if (failures.length) throw new Error(`reconcile ${key}: ${failures.join('; ')}`);
+  }
+
+  /** Why `key` could not be brought in line in `destination`, or nothing when it was. */
+  async #reconcileItem(destination: string, key: ServiceKey): Promise<string | undefined> {
+    if (!this.#isLeader) return undefined;
+    const d = this.#o.destinations.get(destination);
+    if (!d) throw new Error(`${destination} is not a destination`);
+    const item = destinationItem(destination, key);
+    const pending = this.#propagation.take(item);
+    // 1. What the sources export under this key, from their caches, stale policy applied.
+    const { exports, rejected } = selectExports(this.#o.config, this.#sourceSnapshots(key));
+    this.#rejections.record(key, rejected);
+    // 2. Plan, write, take in the writes.
+    const outcome = await this.#reconcileDestination(d, key, exports);
+    const at = Date.now();
+    if (!outcome.idle) this.#outcomes.set(`${d.cluster}|${key}`, outcome.failure === undefined ? { ok: true, at } : { ok: false, error: outcome.failure, at });
+    this.#o.log.debug({ key, destination, exports: exports.length, failed: outcome.failure !== undefined }, 'reconciled');
+    if (outcome.failure !== undefined) {
+      if (pending) this.#propagation.restore(item, pending);
+      return outcome.failure;
     }
+    // 3. Written to this destination: the change propagated, timed from when it was seen.
+    if (outcome.wrote && pending) {
+      const seconds = this.#propagation.secondsSince(pending);
+      this.#o.metrics?.propagation.observe({ source: pending.source, destination: d.cluster }, seconds);
+      this.#rememberLatency(d.cluster, key, pending.source, { seconds, at });
+    }
+    return undefined;
   }
 
   #sourceSnapshots(key: ServiceKey): SourceSnapshot[] {

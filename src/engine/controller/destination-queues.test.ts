@@ -1,0 +1,107 @@
+// Head-of-line isolation between destinations: east exports shop/web to b and c, and c's
+// apiserver takes every request and never answers. The per-destination queues must keep
+// carrying each change of the key to b while c's item for the same key is stuck.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cluster, config, ep, rule, slice, svc } from '../../model/fixtures.test-util.ts';
+import { cmp } from '../../model/canonical.ts';
+import { storeKey } from '../../vocab/keys.ts';
+import type { EndpointSlice } from '../../vocab/objects.ts';
+import type { ApiClient, ApiVerb } from '../../kube/client.ts';
+import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
+import { DestinationQueues } from './destination-queues.ts';
+import { Reconciler, type Destination, type ReconcileLog } from './reconciler.ts';
+import { topology } from './topology.ts';
+
+const quiet: ReconcileLog = { debug() {}, info() {}, warn() {}, error() {} };
+const SVCS = '/api/v1/namespaces/shop/services';
+const SLICES = '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices';
+
+/** A cluster whose apiserver accepts requests and never answers them, until released. */
+class HungApi implements ApiClient {
+  readonly name = 'c';
+  readonly requests: string[] = [];
+  readonly #waiting: ((err: Error) => void)[] = [];
+
+  request<T>(method: ApiVerb, path: string): Promise<T> {
+    this.requests.push(`${method} ${path}`);
+    return new Promise<T>((_resolve, reject) => this.#waiting.push(reject));
+  }
+
+  get unanswered(): number {
+    return this.#waiting.length;
+  }
+
+  release(): void {
+    for (const reject of this.#waiting.splice(0)) reject(new Error('released at the end of the test'));
+  }
+}
+
+async function until(what: string, cond: () => boolean, ms = 2000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('while destination c never answers, every change of a key still reaches b', async () => {
+  const cfg = config([cluster('east', [rule({ namespace: 'shop', exportTo: ['b', 'c'] })]), cluster('b'), cluster('c')]);
+  const topo = topology(cfg);
+  const bApi = new ScriptedApi('b');
+  const cApi = new HungApi();
+  const destinations = new Map<string, Destination>([
+    ['b', { ...topo.destinations.get('b')!, client: bApi }],
+    ['c', { ...topo.destinations.get('c')!, client: cApi }],
+  ]);
+  for (const d of destinations.values()) d.namespaces.set('shop', { metadata: { name: 'shop' } });
+  const queues = new DestinationQueues(destinations.keys(), { baseDelayMs: 5, maxDelayMs: 20 });
+  const reconciler = new Reconciler({
+    config: cfg, sources: topo.sources, destinations, log: quiet,
+    onOwnWrite: (c, keys) => queues.addIn(c, keys),
+  });
+  const east = topo.sources.get('east')!;
+  const putSlice = (s: EndpointSlice) => east.slices[0]!.set(storeKey(s), s);
+  east.services[0]!.set('shop/web', svc('shop', 'web'));
+  putSlice(slice('shop', 'web', 'web-abc', [ep('10.1.0.1')]));
+  bApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, stored('100')).on('POST', SLICES, stored('101'));
+  queues.start({ inDestination: (c, key) => reconciler.reconcileIn(c, key), spanning: async () => {} }, 2);
+
+  try {
+    queues.add(['shop/web']);
+    const b = destinations.get('b')!;
+    await until('the first change in b', () => b.slices.indexed('shop/web').length === 1);
+    assert.equal(cApi.unanswered, 1, 'c is holding its item for shop/web');
+
+    const replica = b.slices.indexed('shop/web')[0]!;
+    bApi.on('PUT', `${SLICES}/${replica.metadata.name}`, stored('102'));
+    const moved = slice('shop', 'web', 'web-abc', [ep('10.1.0.9')]);
+    putSlice({ ...moved, metadata: { ...moved.metadata, resourceVersion: '2' } });
+    queues.add(['shop/web']);
+    await until('the second change in b', () => b.slices.indexed('shop/web')[0]?.endpoints?.[0]?.addresses[0] === '10.1.0.9');
+
+    assert.deepEqual(bApi.unanswered, [], 'b was sent exactly what was scripted');
+    assert.deepEqual(cApi.requests, [`GET ${SVCS}/web`], 'c is still stuck on its first request');
+    assert.equal(cApi.unanswered, 1);
+  } finally {
+    const stopped = queues.shutdown();
+    cApi.release();
+    await stopped;
+  }
+});
+
+test('a key that spans every cluster (mcs:) is reconciled once, on its own queue; a Service key once per destination', async () => {
+  const queues = new DestinationQueues(['b', 'c'], { baseDelayMs: 5, maxDelayMs: 20 });
+  const runs: string[] = [];
+  queues.start({
+    inDestination: async (c, key) => { runs.push(`${c} ${key}`); },
+    spanning: async (key) => { runs.push(`spanning ${key}`); },
+  }, 1);
+  try {
+    queues.add(['mcs:shop/web', 'shop/web']);
+    await until('three runs', () => runs.length === 3);
+    assert.deepEqual([...runs].sort(cmp), ['b shop/web', 'c shop/web', 'spanning mcs:shop/web']);
+  } finally {
+    await queues.shutdown();
+  }
+});
