@@ -140,11 +140,12 @@ test('every shipped RBAC role grants what the requirements table needs of its cl
     ...mismatches(`${HELM} TPL-leader-election`, role(HELM, `${TPL}-leader-election`), lease(localNeeds), { leaseName, namespace: leaseNs }),
   ];
   // networkPolicies: true adds roles of their own, so that without the switch nothing reaches Pods or NetworkPolicies.
-  const on = { ...fleet, networkPolicies: true };
-  const added = (name: string, mode = {}) => {
+  /** What a switch adds to a cluster's needs over the plain fleet. */
+  const addedBy = (on: typeof fleet) => (name: string, mode = {}) => {
     const before = requiredAccess(fleet, name, mode);
     return sync(requiredAccess(on, name, mode)).filter((n) => !before.some((b) => b.verb === n.verb && b.group === n.group && b.resource === n.resource && b.namespace === n.namespace));
   };
+  const added = addedBy({ ...fleet, networkPolicies: true });
   assert.deepEqual(added('written'), added('written', pull), 'a written cluster needs the same in push and pull mode');
   assert.ok(added('written').some((n) => n.resource === 'networkpolicies') && added('wide', pull).some((n) => n.resource === 'pods'));
   found.push(
@@ -154,11 +155,7 @@ test('every shipped RBAC role grants what the requirements table needs of its cl
     ...mismatches(`${HELM} TPL-pod-reader`, role(HELM, `${TPL}-pod-reader`), added('wide', pull), { leaseName }),
   );
   // mcs: true likewise: without it nothing reads ServiceExports or writes ServiceImports.
-  const mcsOn = { ...fleet, mcs: true };
-  const addedMcs = (name: string, mode = {}) => {
-    const before = requiredAccess(fleet, name, mode);
-    return sync(requiredAccess(mcsOn, name, mode)).filter((n) => !before.some((b) => b.verb === n.verb && b.group === n.group && b.resource === n.resource && b.namespace === n.namespace));
-  };
+  const addedMcs = addedBy({ ...fleet, mcs: true });
   assert.deepEqual(addedMcs('written'), addedMcs('written', pull), 'a written cluster needs the same in push and pull mode');
   assert.ok(addedMcs('written').some((n) => n.resource === 'serviceimports') && addedMcs('stars', pull).some((n) => n.resource === 'serviceexports'));
   found.push(

@@ -15,7 +15,7 @@ import { CONFLICT_KINDS } from '../../model/conflicts.ts';
 import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
 import { TokenBucket } from '../../kube/ratelimit.ts';
 import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
-import type { Listed } from '../../kube/store.ts';
+import type { Listed, Store, StoreEvent } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
 import { withRequestTimeout } from '../../kube/request-timeout.ts';
 import { destinationItems } from './destination-items.ts';
@@ -32,7 +32,6 @@ import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topo
 import { allMcsKeys, mcsKeysOfNamespace, mcsTopology, type McsKey, type McsTopology, type McsWatch } from './mcs-topology.ts';
 import { McsReconciler, type McsState, type McsWriter } from './mcs-reconciler.ts';
 import type { Namespace } from '../../vocab/objects.ts';
-import type { StoreEvent } from '../../kube/store.ts';
 
 export type { ClusterHealth } from './health.ts';
 
@@ -166,9 +165,10 @@ export class Controller {
     });
   }
 
-  private reflector(w: Watch): Reflector<Listed> {
+  /** One list+watch of a cluster's collection into its store, with the watch's errors logged and counted. */
+  private newReflector(w: { cluster: string; resource: string; path: string; labelSelector?: string; store: Store<Listed> }, onEvent: (e: StoreEvent<Listed>) => void): Reflector<Listed> {
     const { config, log, metrics } = this.o;
-    const cluster = w.cluster;
+    const { cluster, resource } = w;
     return new Reflector<Listed>({
       listerWatcher: this.o.clusters.get(cluster)!.client,
       store: w.store,
@@ -177,46 +177,35 @@ export class Controller {
       watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
       resyncMs: config.controller.resyncMs,
       onError: (err) => {
-        log.warn({ cluster, resource: w.resource, err: err.message }, 'watch error');
-        metrics?.watchRestarts.inc({ cluster, resource: w.resource });
+        log.warn({ cluster, resource, err: err.message }, 'watch error');
+        metrics?.watchRestarts.inc({ cluster, resource });
         metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
       },
-      onList: (reason: ListReason) => metrics?.relists.inc({ cluster, resource: w.resource, reason }),
-      onEvent: (e) => {
-        const keys = w.keysOf(e, () => allKeys(this.topology));
-        if (w.role === 'source') this.sourceChanged(cluster, keys);
-        // A destination's own objects concern only its own items.
-        else if (w.role === 'destination') this.enqueueIn(cluster, keys);
-        else this.enqueue(keys);
-        // A namespace appearing is where an import may now belong.
-        if (this.mcs && w.role === 'destination' && w.resource === 'namespaces') this.enqueue(mcsKeysOfNamespace(this.mcs.topology, e as StoreEvent<Namespace>));
-        if (!w.policy) return;
-        // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
-        const policyKeys = w.policy.keysOf(e);
-        if (w.policy.remote) this.remoteChanged(cluster, policyKeys);
-        else this.enqueue(policyKeys);
-      },
+      onList: (reason: ListReason) => metrics?.relists.inc({ cluster, resource, reason }),
+      onEvent,
+    });
+  }
+
+  private reflector(w: Watch): Reflector<Listed> {
+    const cluster = w.cluster;
+    return this.newReflector(w, (e) => {
+      const keys = w.keysOf(e, () => allKeys(this.topology));
+      if (w.role === 'source') this.sourceChanged(cluster, keys);
+      // A destination's own objects concern only its own items.
+      else if (w.role === 'destination') this.enqueueIn(cluster, keys);
+      else this.enqueue(keys);
+      // A namespace appearing is where an import may now belong.
+      if (this.mcs && w.role === 'destination' && w.resource === 'namespaces') this.enqueue(mcsKeysOfNamespace(this.mcs.topology, e as StoreEvent<Namespace>));
+      if (!w.policy) return;
+      // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
+      const policyKeys = w.policy.keysOf(e);
+      if (w.policy.remote) this.remoteChanged(cluster, policyKeys);
+      else this.enqueue(policyKeys);
     });
   }
 
   private mcsReflector(w: McsWatch): Reflector<Listed> {
-    const { config, log, metrics } = this.o;
-    const cluster = w.cluster;
-    return new Reflector<Listed>({
-      listerWatcher: this.o.clusters.get(cluster)!.client,
-      store: w.store,
-      path: w.path,
-      labelSelector: w.labelSelector,
-      watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
-      resyncMs: config.controller.resyncMs,
-      onError: (err) => {
-        log.warn({ cluster, resource: w.resource, err: err.message }, 'watch error');
-        metrics?.watchRestarts.inc({ cluster, resource: w.resource });
-        metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
-      },
-      onList: (reason: ListReason) => metrics?.relists.inc({ cluster, resource: w.resource, reason }),
-      onEvent: (e) => this.enqueue(w.keysOf(e)),
-    });
+    return this.newReflector(w, (e) => this.enqueue(w.keysOf(e)));
   }
 
   private get isLeader(): boolean {
