@@ -61,6 +61,8 @@ export async function runController(o: RunOptions): Promise<number> {
       identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health(),
       // Spanned NetworkPolicies, their companions and remote peers, and the problems of those that are not.
       ...(config.networkPolicies ? { policies: controller.policies() } : {}),
+      // Multi-cluster services: exporters, invalid exports, conflicts, problems, as the last reconciles saw them.
+      ...(config.mcs ? { imports: controller.imports() } : {}),
     }),
     ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...controller.fleet() }) } : {}),
   });

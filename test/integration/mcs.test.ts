@@ -155,6 +155,10 @@ describe('push mode: one mcsync run writes imports everywhere', () => {
     }
     const events = await podsB.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'reason=ServiceExportConflict' });
     assert.ok(events.items.length > 0, 'the conflict is an Event on the export');
+    const st = JSON.parse((await ctl.get('/status')).text) as { imports: { namespace: string; name: string; exporters: string[]; conflicts: { reason: string }[] }[] };
+    const row = st.imports.find((i) => i.namespace === ns && i.name === 'hello')!;
+    assert.deepEqual(row.exporters, ['a', 'b']);
+    assert.ok(row.conflicts.some((c) => c.reason === 'PortConflict'), '/status names the conflict');
   });
 
   test('the last export going removes the import, the derived Service and the slices in both clusters within seconds', async () => {

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
+import { isOwned } from '../../vocab/labels.ts';
 import { REJECT_REASONS } from '../../model/endpoint-guard.ts';
 import { CONFLICT_KINDS } from '../../model/conflicts.ts';
 import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
@@ -298,6 +299,12 @@ export class Controller {
     for (const [cluster, d] of this.topology.destinations) {
       m.managedObjects.set({ cluster, kind: 'Service' }, d.services.size);
       m.managedObjects.set({ cluster, kind: 'EndpointSlice' }, d.slices.size);
+      const imports = this.mcs?.topology.destinations.get(cluster);
+      if (imports) {
+        let owned = 0;
+        for (const k of imports.imports.keys()) if (isOwned(imports.imports.get(k)!.metadata, this.o.config.instance)) owned++;
+        m.managedObjects.set({ cluster, kind: 'ServiceImport' }, owned);
+      }
       for (const kind of CONFLICT_KINDS) {
         const keys = new Set(conflicts.filter((c) => c.cluster === cluster && c.kind === kind).map((c) => serviceKey(c.namespace, c.name)));
         m.conflicts.set({ cluster, kind }, keys.size);
