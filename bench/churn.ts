@@ -7,6 +7,7 @@ import { KubeClient } from '../src/kube/client.ts';
 import { Reflector } from '../src/kube/reflector.ts';
 import { Store } from '../src/kube/store.ts';
 import type { EndpointSlice } from '../src/vocab/objects.ts';
+import { cmp } from '../src/model/canonical.ts';
 
 export interface ChurnResult {
   flips: number;
@@ -93,19 +94,23 @@ function flipper(source: ClusterInfo, namespace: string) {
   };
 }
 
-export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number): Promise<ChurnResult> {
+/**
+ * `ready` is each pod's readiness as the churn starts, kept current as it flips: pass the same
+ * map to consecutive churns, or the second one would "flip" pods to the state they are in.
+ */
+export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number,
+  ready: Map<string, boolean> = new Map([...pods.keys()].map((n) => [n, true]))): Promise<ChurnResult> {
   const helper = flipper(source, namespace);
   const watch = await watchSlices([
     { cluster: source, labelSelector: 'endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io' },
     ...dests.map((d) => ({ cluster: d, labelSelector: `mcsync.io/instance=${instance}` })),
   ], namespace);
-  const ready = new Map([...pods.keys()].map((n) => [n, true]));
   // Consecutive flips go to different Services (svc-0-0, svc-1-0, …), so each change is its own
   // reconcile rather than several coalescing into one write.
   const names = [...pods.keys()].sort((a, b) => {
     const [, sa, ia] = /^(.*)-(\d+)$/.exec(a)!;
     const [, sb, ib] = /^(.*)-(\d+)$/.exec(b)!;
-    return Number(ia) - Number(ib) || sa!.localeCompare(sb!);
+    return Number(ia) - Number(ib) || cmp(sa!, sb!);
   });
   const total = Math.round(rate * seconds);
   const inFlight = new Set<Promise<void>>();
