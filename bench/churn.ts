@@ -18,6 +18,8 @@ export interface ChurnResult {
   mcsyncLatenciesMs: Record<string, number[]>;
   /** From the pod status write to the source's own slice showing it (the source controller-manager's share). */
   sourceLatenciesMs: number[];
+  /** Per flip seen in the source and in every destination: source slice seen → the last destination's replica seen, in ms, sorted. */
+  lastDestinationShareMs: number[];
   /** Updates of the source's slices during the churn: the changes mcsync had to carry. */
   sourceSliceUpdates: number;
   missed: number;
@@ -147,6 +149,11 @@ export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace
     return src !== undefined && dst !== undefined ? [dst - src] : [];
   }).sort((a, b) => a - b);
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const lastDestinationShare = flips.flatMap(({ ip, t0 }) => {
+    const src = sourceSeen.get(`${ip}|${t0}`);
+    const dst = dests.map((d) => watch.seenAt.get(d.name)!.get(`${ip}|${t0}`));
+    return src !== undefined && dst.every((x) => x !== undefined) ? [Math.max(...(dst as number[])) - src] : [];
+  });
   return {
     flips: total,
     seconds: Math.round(elapsed * 100) / 100,
@@ -154,6 +161,7 @@ export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace
     latenciesMs: Object.fromEntries(dests.map((d) => [d.name, sorted(watch.latencies.get(d.name)!)])),
     mcsyncLatenciesMs: Object.fromEntries(dests.map((d) => [d.name, mcsyncShare(d.name)])),
     sourceLatenciesMs: sorted(watch.latencies.get(source.name)!),
+    lastDestinationShareMs: sorted(lastDestinationShare),
     sourceSliceUpdates: watch.events.get(source.name)!,
     missed,
   };
