@@ -95,7 +95,11 @@ function flipper(source: ClusterInfo, namespace: string) {
   };
 }
 
-export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number): Promise<ChurnResult> {
+/**
+ * `firstPod`: where in the flip order to start. A second churn on the same pods starts after the
+ * first one's flips, so it flips pods that are still ready rather than ones it cannot change.
+ */
+export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number, firstPod = 0): Promise<ChurnResult> {
   const helper = flipper(source, namespace);
   const watch = await watchSlices([
     { cluster: source, labelSelector: 'endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io' },
@@ -113,7 +117,7 @@ export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace
   const inFlight = new Set<Promise<void>>();
   const busy = new Set<string>();
   const flips: { ip: string; t0: number }[] = [];
-  let cursor = 0;
+  let cursor = firstPod;
   const started = performance.now();
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;

@@ -60,7 +60,7 @@ async function managed(ctl: RunningController, cluster: string): Promise<number>
 
 const spread = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), mean: round(xs.reduce((s, x) => s + x, 0) / xs.length, 1) });
 
-async function measureTopology(topology: 'push' | 'pull', o: Options, cfg: string, clusters: ClusterInfo[], pods: Map<string, string>): Promise<Record<string, unknown>> {
+async function measureTopology(topology: 'push' | 'pull', o: Options, cfg: string, clusters: ClusterInfo[], pods: Map<string, string>, firstPod: number): Promise<Record<string, unknown>> {
   const expected = (o.clusters - 1) * o.services * 2;
   const watchesBefore = await Promise.all(clusters.map(watchesHeld));
   const args = ['--config', cfg, '--log-level', 'info'];
@@ -82,7 +82,7 @@ async function measureTopology(topology: 'push' | 'pull', o: Options, cfg: strin
   const connections = ports.map((p) => held.reduce((s, m) => s + (m.get(p) ?? 0), 0));
   say(`${topology}: churn in a, ${o.churnRate} flips/s for ${o.churnSeconds}s`);
   const [a, ...dests] = clusters;
-  const ch = await churn(a!, dests, nsOf(a!.name), INSTANCE, pods, o.churnRate, o.churnSeconds);
+  const ch = await churn(a!, dests, nsOf(a!.name), INSTANCE, pods, o.churnRate, o.churnSeconds, firstPod);
   const cost = controllers.map((c) => processCost(c.child.pid!));
   await Promise.all(controllers.map((c) => c.stop()));
   return {
@@ -132,9 +132,11 @@ async function main(o: Options): Promise<void> {
       'clusters:',
       ...set.clusters.flatMap((c) => [`- name: ${c.name}`, `  kubeconfig: ${c.kubeconfigPath}`, '  services:', `  - namespace: ${nsOf(c.name)}`]), '',
     ].join('\n'));
-    for (const t of topologies) {
+    // Each topology's churn flips pods the previous one left alone (still ready).
+    const flipsPerChurn = Math.round(o.churnRate * o.churnSeconds);
+    for (const [i, t] of topologies.entries()) {
       await quiet(set.clusters);
-      rows.push({ ...(await measureTopology(t, o, cfg, set.clusters, workloads[0]!.pods)), ...run });
+      rows.push({ ...(await measureTopology(t, o, cfg, set.clusters, workloads[0]!.pods, i * flipsPerChurn)), ...run });
       const pruned = await runMcsync(['prune', '--config', cfg]);
       if (pruned.code !== 0) throw new Error(`prune failed: ${pruned.stderr}`);
     }
