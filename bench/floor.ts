@@ -66,11 +66,12 @@ async function capture(client: BareClient): Promise<Replayable[]> {
     return JSON.stringify(out);
   };
   const [services, slices] = await Promise.all([list(SERVICES), list(SLICES)]);
-  const bySvc = new Map<string, Replayable[]>();
-  for (const s of services) bySvc.set(String(s.metadata.name), [{ path: SERVICES, body: clean(s, 'v1', 'Service') }]);
-  for (const s of slices) bySvc.get(s.metadata.labels!['kubernetes.io/service-name']!)?.push({ path: SLICES, body: clean(s, 'discovery.k8s.io/v1', 'EndpointSlice') });
-  // Each Service followed by its slices, as mcsync orders its writes.
-  return [...bySvc.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).flatMap((k) => bySvc.get(k)!);
+  const byName = (x: Obj, y: Obj) => (String(x.metadata.name) < String(y.metadata.name) ? -1 : String(x.metadata.name) > String(y.metadata.name) ? 1 : 0);
+  // Every Service, then every slice: the phases mcsync's writer goes through (kube/write.ts).
+  return [
+    ...services.sort(byName).map((s) => ({ path: SERVICES, body: clean(s, 'v1', 'Service') })),
+    ...slices.sort(byName).map((s) => ({ path: SLICES, body: clean(s, 'discovery.k8s.io/v1', 'EndpointSlice') })),
+  ];
 }
 
 /** Removes every replica from a destination (the namespace stays, as after `mcsync prune`). */
