@@ -11,7 +11,7 @@ export interface FleetRow {
   rssPeakMB: { total: number };
 }
 
-const W = 360, H = 260, PAD = { l: 52, r: 16, t: 34, b: 40 };
+const W = 360, H = 260, PAD = { l: 52, r: 24, t: 34, b: 40 };
 const COLORS: Record<string, string> = { push: '#1f6feb', pull: '#d1242f' };
 
 function niceMax(x: number): number {
@@ -44,7 +44,7 @@ function panel(rows: FleetRow[], value: (r: FleetRow) => number, title: string, 
 }
 
 export function drawFleetChart(rows: FleetRow[]): string {
-  const legend = ['push', 'pull'].map((t, i) => `<line x1="${2 * W - 170 + i * 80}" x2="${2 * W - 150 + i * 80}" y1="${H + 12}" y2="${H + 12}" stroke="${COLORS[t]}" stroke-width="2"/><text x="${2 * W - 145 + i * 80}" y="${H + 16}" font-size="11">${t === 'push' ? 'push (1 controller)' : 'pull (N)'}</text>`).join('\n');
+  const legend = ['push', 'pull'].map((t, i) => `<line x1="${2 * W - 290 + i * 150}" x2="${2 * W - 270 + i * 150}" y1="${H + 12}" y2="${H + 12}" stroke="${COLORS[t]}" stroke-width="2"/><text x="${2 * W - 265 + i * 150}" y="${H + 16}" font-size="11">${t === 'push' ? 'push (1 controller)' : 'pull (N controllers)'}</text>`).join('\n');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" font-family="sans-serif" viewBox="0 0 ${2 * W} ${H + 24}">`,
     `<rect width="100%" height="100%" fill="white"/>`,
