@@ -19,6 +19,8 @@ export interface ChurnResult {
   mcsyncLatenciesMs: Record<string, number[]>;
   /** From the pod status write to the source's own slice showing it (the source controller-manager's share). */
   sourceLatenciesMs: number[];
+  /** Per flip seen in the source and in every destination: source slice seen → the last destination's replica seen, in ms, sorted. */
+  lastDestinationShareMs: number[];
   /** Updates of the source's slices during the churn: the changes mcsync had to carry. */
   sourceSliceUpdates: number;
   missed: number;
@@ -95,11 +97,12 @@ function flipper(source: ClusterInfo, namespace: string) {
 }
 
 /**
- * `ready` is each pod's readiness as the churn starts, kept current as it flips: pass the same
- * map to consecutive churns, or the second one would "flip" pods to the state they are in.
+ * `firstPod`: where in the flip order to start. `ready` is each pod's readiness as the churn
+ * starts, kept current as it flips: pass the same map to consecutive churns on the same pods, or
+ * the second would "flip" pods to the state they are already in, which changes nothing.
  */
 export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number,
-  ready: Map<string, boolean> = new Map([...pods.keys()].map((n) => [n, true]))): Promise<ChurnResult> {
+  firstPod = 0, ready: Map<string, boolean> = new Map([...pods.keys()].map((n) => [n, true]))): Promise<ChurnResult> {
   const helper = flipper(source, namespace);
   const watch = await watchSlices([
     { cluster: source, labelSelector: 'endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io' },
@@ -116,7 +119,7 @@ export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace
   const inFlight = new Set<Promise<void>>();
   const busy = new Set<string>();
   const flips: { ip: string; t0: number }[] = [];
-  let cursor = 0;
+  let cursor = firstPod;
   const started = performance.now();
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
@@ -152,6 +155,11 @@ export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace
     return src !== undefined && dst !== undefined ? [dst - src] : [];
   }).sort((a, b) => a - b);
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const lastDestinationShare = flips.flatMap(({ ip, t0 }) => {
+    const src = sourceSeen.get(`${ip}|${t0}`);
+    const dst = dests.map((d) => watch.seenAt.get(d.name)!.get(`${ip}|${t0}`));
+    return src !== undefined && dst.every((x) => x !== undefined) ? [Math.max(...(dst as number[])) - src] : [];
+  });
   return {
     flips: total,
     seconds: Math.round(elapsed * 100) / 100,
@@ -159,6 +167,7 @@ export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace
     latenciesMs: Object.fromEntries(dests.map((d) => [d.name, sorted(watch.latencies.get(d.name)!)])),
     mcsyncLatenciesMs: Object.fromEntries(dests.map((d) => [d.name, mcsyncShare(d.name)])),
     sourceLatenciesMs: sorted(watch.latencies.get(source.name)!),
+    lastDestinationShareMs: sorted(lastDestinationShare),
     sourceSliceUpdates: watch.events.get(source.name)!,
     missed,
   };
