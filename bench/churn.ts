@@ -93,11 +93,12 @@ function flipper(source: ClusterInfo, namespace: string) {
   };
 }
 
-export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number): Promise<ChurnResult> {
+/** `destSelector` picks the replica slices in each destination: mcsync's by default, another tool's when comparing. */
+export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number, destSelector = `mcsync.io/instance=${instance}`): Promise<ChurnResult> {
   const helper = flipper(source, namespace);
   const watch = await watchSlices([
     { cluster: source, labelSelector: 'endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io' },
-    ...dests.map((d) => ({ cluster: d, labelSelector: `mcsync.io/instance=${instance}` })),
+    ...dests.map((d) => ({ cluster: d, labelSelector: destSelector })),
   ], namespace);
   const ready = new Map([...pods.keys()].map((n) => [n, true]));
   // Consecutive flips go to different Services (svc-0-0, svc-1-0, …), so each change is its own
