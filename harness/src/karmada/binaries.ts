@@ -20,8 +20,8 @@ export function karmadaBuildDir(): string {
 }
 
 /**
- * Whether a binary was built from the pinned module. Built as a dependency, the module shows in
- * the build info as `dep <path> <version> <sum>`, tab-separated (what `go version -m` prints).
+ * Whether a binary was built from the pinned module. Its main package's module shows in the Go
+ * build info as `mod <path> <version> <sum>`, tab-separated (what `go version -m` prints).
  */
 export function builtFromPin(path: string): boolean {
   try {

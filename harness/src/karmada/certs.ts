@@ -67,7 +67,7 @@ export function frontProxyFlags(pki: FrontProxyPki): string[] {
 }
 
 /** dir/tls.crt and dir/tls.key: a loopback serving cert for a component the apiserver calls (webhook, aggregated apiserver). */
-export function servingPair(dir: string, cn: string, clusterCa: Pair): Pair {
+export function servingPair(dir: string, cn: string, clusterCa: Pair, names: string[] = []): Pair {
   mkdirSync(dir, { recursive: true });
-  return leaf(dir, 'tls', clusterCa, cn, 'serverAuth', ['localhost', '127.0.0.1']);
+  return leaf(dir, 'tls', clusterCa, cn, 'serverAuth', ['localhost', '127.0.0.1', ...names]);
 }

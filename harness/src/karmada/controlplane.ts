@@ -106,7 +106,7 @@ export async function startKarmada(o: KarmadaOptions): Promise<RunningKarmada> {
       '--metrics-bind-address', `127.0.0.1:${webhookMetrics}`, '--health-probe-bind-address', `127.0.0.1:${webhookHealth}`,
       '--kube-api-qps', String(budget.qps), '--kube-api-burst', String(budget.burst), '--v', '1',
     ]);
-    await healthy(wh, `https://127.0.0.1:${webhook}/readyz`);
+    await healthy(wh, `https://127.0.0.1:${webhook}/readyz/`);
     // Karmada's own webhook configuration, pointed at the loopback listener.
     const caBundle = readFileSync(clusterCa.cert).toString('base64');
     const hooks = readFileSync(join(moduleDir, 'artifacts/deploy/webhook-configuration.yaml'), 'utf8')
@@ -118,7 +118,8 @@ export async function startKarmada(o: KarmadaOptions): Promise<RunningKarmada> {
 
     say('starting karmada-aggregated-apiserver');
     const aggCerts = join(o.dir, 'aggregated-apiserver-certs');
-    const aggPair = servingPair(aggCerts, 'karmada-aggregated-apiserver', clusterCa);
+    // The aggregator checks the name of the Service the APIService points at, whatever address it dials.
+    const aggPair = servingPair(aggCerts, 'karmada-aggregated-apiserver', clusterCa, ['karmada-aggregated-apiserver.karmada-system.svc']);
     const agg = start('karmada-aggregated-apiserver', [
       '--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig,
       '--etcd-servers', controlPlane.etcdUrl, '--tls-cert-file', aggPair.cert, '--tls-private-key-file', aggPair.key,

@@ -22,9 +22,9 @@ export async function exportCrossCluster(karmada: RunningKarmada, namespace: str
     await mapLimit(services, concurrency, async (s) => {
       await ensure(k, `/api/v1/namespaces/${namespace}/services`, {
         apiVersion: 'v1', kind: 'Service',
-        // The provider already runs this Service; Karmada refuses to take over an object it did
-        // not create unless told to.
-        metadata: { name: s.name, namespace, annotations: { 'work.karmada.io/conflict-resolution': 'overwrite' } },
+        // The provider already runs this Service; the binding Karmada makes for a
+        // MultiClusterService overwrites it with this template (the same spec), so no annotation.
+        metadata: { name: s.name, namespace },
         spec: { selector: s.selector, ports: s.ports.map((p) => ({ ...p, protocol: 'TCP' })) },
       });
       await ensure(k, `/apis/networking.karmada.io/v1alpha1/namespaces/${namespace}/multiclusterservices`, {
