@@ -96,17 +96,27 @@ function flipper(source: ClusterInfo, namespace: string) {
   };
 }
 
-/**
- * `firstPod`: where in the flip order to start. `ready` is each pod's readiness as the churn
- * starts, kept current as it flips: pass the same map to consecutive churns on the same pods, or
- * the second would "flip" pods to the state they are already in, which changes nothing.
- */
-export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number,
-  firstPod = 0, ready: Map<string, boolean> = new Map([...pods.keys()].map((n) => [n, true]))): Promise<ChurnResult> {
+export interface ChurnOptions {
+  /** Where in the flip order to start. */
+  firstPod?: number;
+  /**
+   * Each pod's readiness as the churn starts, kept current as it flips: pass the same map to
+   * consecutive churns on the same pods, or the second would "flip" pods to the state they are
+   * already in, which changes nothing.
+   */
+  ready?: Map<string, boolean>;
+  /** Picks the replica slices in each destination: mcsync's by default, another tool's when comparing. */
+  destSelector?: string;
+}
+
+export async function churn(source: ClusterInfo, dests: ClusterInfo[], namespace: string, instance: string, pods: Map<string, string>, rate: number, seconds: number, opts: ChurnOptions = {}): Promise<ChurnResult> {
+  const firstPod = opts.firstPod ?? 0;
+  const ready = opts.ready ?? new Map([...pods.keys()].map((n) => [n, true]));
+  const destSelector = opts.destSelector ?? `mcsync.io/instance=${instance}`;
   const helper = flipper(source, namespace);
   const watch = await watchSlices([
     { cluster: source, labelSelector: 'endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io' },
-    ...dests.map((d) => ({ cluster: d, labelSelector: `mcsync.io/instance=${instance}` })),
+    ...dests.map((d) => ({ cluster: d, labelSelector: destSelector })),
   ], namespace);
   // Consecutive flips go to different Services (svc-0-0, svc-1-0, …), so each change is its own
   // reconcile rather than several coalescing into one write.

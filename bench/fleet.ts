@@ -82,7 +82,7 @@ async function measureTopology(topology: 'push' | 'pull', o: Options, cfg: strin
   const connections = ports.map((p) => held.reduce((s, m) => s + (m.get(p) ?? 0), 0));
   say(`${topology}: churn in a, ${o.churnRate} flips/s for ${o.churnSeconds}s`);
   const [a, ...dests] = clusters;
-  const ch = await churn(a!, dests, nsOf(a!.name), INSTANCE, pods, o.churnRate, o.churnSeconds, firstPod);
+  const ch = await churn(a!, dests, nsOf(a!.name), INSTANCE, pods, o.churnRate, o.churnSeconds, { firstPod });
   const cost = controllers.map((c) => processCost(c.child.pid!));
   await Promise.all(controllers.map((c) => c.stop()));
   return {

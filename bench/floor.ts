@@ -194,7 +194,7 @@ async function main(o: Options): Promise<void> {
       say(`propagation: minimal relay, ${o.churnRate} flips/s for ${o.churnSeconds}s`);
       const relay = startRelay(source, dests);
       await relay.ready;
-      const f = await churn(source, dests, NS, INSTANCE, wl.pods, o.churnRate, o.churnSeconds, m.flips);
+      const f = await churn(source, dests, NS, INSTANCE, wl.pods, o.churnRate, o.churnSeconds, { firstPod: m.flips });
       const relayCost = processCost(relay.child.pid!);
       await relay.stop();
       const md = distribution(pooled(m.mcsyncLatenciesMs));

@@ -46,14 +46,14 @@ try {
   await waitFor(async () => (await replicas('b')) >= SERVICES && (await replicas('c')) >= SERVICES, { what: 'replicas in b and c', timeoutMs: 300_000 });
   say(`churn ${RATE}/s for ${SECONDS}s, c healthy`);
   const ready = new Map([...w.pods.keys()].map((n) => [n, true]));
-  const healthy = await churn(a!, [b!], NS, INSTANCE, w.pods, RATE, SECONDS, 0, ready);
+  const healthy = await churn(a!, [b!], NS, INSTANCE, w.pods, RATE, SECONDS, { ready });
   const pid = set.running.find((x) => x.name === 'c')!.processes.find((p) => p.name.includes('apiserver'))!.pid;
   const logsBefore = ctl.logs.length;
   process.kill(pid, 'SIGSTOP');
   let hung;
   try {
     say(`churn ${RATE}/s for ${SECONDS}s, c's kube-apiserver SIGSTOPped`);
-    hung = await churn(a!, [b!], NS, INSTANCE, w.pods, RATE, SECONDS, 0, ready);
+    hung = await churn(a!, [b!], NS, INSTANCE, w.pods, RATE, SECONDS, { ready });
   } finally {
     process.kill(pid, 'SIGCONT');
   }

@@ -88,6 +88,11 @@ export interface ClusterSpec {
   apiserverFlags?: string[];
   /** Also run kube-scheduler and kwok (one fake Node), and the controllers Deployments need. */
   pods?: boolean;
+  /**
+   * The controller-manager's controllers instead of the usual set, for a cluster that is some
+   * other tool's control plane (no EndpointSlice controller filling slices for its templates).
+   */
+  controllers?: string[];
   /** Called whenever a component (re)starts, so whoever records process ids can refresh them. */
   onProcessesChanged?: () => void;
   /** Aborted when the start is no longer wanted (another cluster of the set failed): stop waiting, stop, reject. */
@@ -189,7 +194,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--kubeconfig', kcmKubeconfig,
     '--authentication-kubeconfig', kcmKubeconfig, '--authorization-kubeconfig', kcmKubeconfig,
     '--bind-address', '127.0.0.1', '--secure-port', String(spec.ports.controllerManager),
-    '--controllers', [...CONTROLLERS, ...(spec.pods ? POD_CONTROLLERS : [])].join(','),
+    '--controllers', (spec.controllers ?? [...CONTROLLERS, ...(spec.pods ? POD_CONTROLLERS : [])]).join(','),
     '--use-service-account-credentials=true',
     '--service-account-private-key-file', pki.serviceAccountKey,
     '--root-ca-file', pki.caCert,
