@@ -199,6 +199,10 @@ export class McsReconciler {
     if (!r.object) return;
     // A user's ServiceExport is cached whatever its labels; everything else only while it is ours.
     if (kind !== 'ServiceExport' && !isOwned(r.object.metadata, this.#o.config.instance)) return;
+    // An update's reply only refreshes what the cache still holds: if the object's deletion was
+    // watched while the write was in flight, putting the reply back would bring a deleted object
+    // (a user's ServiceExport, most of all) back to life in the cache until the next relist.
+    if (r.action.verb === 'update' && !store.has(storeKey(r.object))) return;
     upsert(store, r.object as Listed);
   }
 
