@@ -19,6 +19,7 @@ import { kubectlPerObject, round } from './baseline.ts';
 import { churn } from './churn.ts';
 import { namespacedWatches, percentile, processCost, writes } from './measure.ts';
 import { createWorkload, deleteNamespace } from './workload.ts';
+import { delta, quiet } from './settle.ts';
 
 interface Options {
   clusters: number;
@@ -56,19 +57,6 @@ function configFor(clusters: ClusterInfo[], o: Options, resync = '10m'): string 
   ].join('\n') + '\n');
 }
 
-async function quiet(dests: ClusterInfo[]): Promise<number[]> {
-  let last = '';
-  let now: number[] = [];
-  await waitFor(async () => {
-    now = await writes(dests);
-    const same = JSON.stringify(now) === last;
-    last = JSON.stringify(now);
-    return same;
-  }, { what: 'destination writes to settle', intervalMs: 1500, timeoutMs: 300_000 });
-  return now;
-}
-
-const delta = (a: number[], b: number[]) => b.map((x, i) => x - a[i]!);
 
 async function metricValue(ctl: RunningController, name: string, labels = ''): Promise<number> {
   const text = (await ctl.get('/metrics')).text;
