@@ -10,6 +10,7 @@ import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/t
 import type { NetworkPolicy } from '../vocab/objects.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
 import { readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
+import { conditionTime } from '../model/mcs/conditions.ts';
 import { planMcsFleet, type McsFleetPlan, type McsRead, type McsServiceState } from '../model/mcs/fleet.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 
@@ -114,10 +115,7 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   return report;
 }
 
-/** Conditions carry whole seconds, as the apiserver's own timestamps do. */
-function nowSeconds(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
+const nowSeconds = () => conditionTime(new Date());
 
 /**
  * The multi-cluster services planned again from a fresh read: what `sync` applies after its

@@ -7,8 +7,8 @@
 // go into the caches at once, so the second round (the ServiceImport's IPs and status, known
 // only once the derived Service and the import exist) plans from what is really there.
 import type { Config } from '../../config/types.ts';
-import { guardSlices, podRanges } from '../../model/endpoint-guard.ts';
-import { mergeConstituents, type Constituent, type McsConflict } from '../../model/mcs/merge.ts';
+import { constituentOf, mergeConstituents, type Constituent, type McsConflict } from '../../model/mcs/merge.ts';
+import { conditionTime } from '../../model/mcs/conditions.ts';
 import { planMcs, type ImportView, type McsProblem } from '../../model/mcs/plan.ts';
 import type { Action } from '../../model/types.ts';
 import { splitServiceKey, storeKey } from '../../vocab/keys.ts';
@@ -79,7 +79,7 @@ export class McsReconciler {
     for (let round = 1; round <= MAX_ROUNDS; round++) {
       const { constituents, exports } = this.#constituents(serviceKey);
       const merge = mergeConstituents(namespace, name, constituents);
-      const now = (this.#o.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = conditionTime(this.#o.now?.() ?? new Date());
       const plan = planMcs(this.#o.config, { namespace, name, merge, views: this.#views(serviceKey), exports, unavailable: new Set(), now });
       this.#remember(serviceKey, merge, plan.problems);
       if (round === 1) await this.#postConflictEvents(serviceKey, merge.merged?.conflicts ?? [], exports);
@@ -101,11 +101,7 @@ export class McsReconciler {
       const serviceExport = caches.exports.get(serviceKey);
       if (!serviceExport) continue;
       if (this.#o.writers.has(c.name)) exports.set(c.name, serviceExport);
-      const slices = guardSlices(caches.slices.indexed(serviceKey), podRanges(c.podCIDRs)).slices;
-      const constituent: Constituent = { cluster: c.name, serviceExport, slices };
-      const service = caches.services.get(serviceKey);
-      if (service) constituent.service = service;
-      constituents.push(constituent);
+      constituents.push(constituentOf(c, serviceExport, caches.services.get(serviceKey), caches.slices.indexed(serviceKey)));
     }
     return { constituents, exports };
   }

@@ -46,3 +46,8 @@ export function nextConditions(previous: readonly Condition[] | undefined, wante
   const foreign = (previous ?? []).filter((c) => !(MCS_CONDITION_TYPES as readonly string[]).includes(c.type));
   return [...ours, ...foreign];
 }
+
+/** A condition's timestamp: whole seconds, as the apiserver's own metav1.Time has them. */
+export function conditionTime(at: Date): string {
+  return at.toISOString().replace(/\.\d+Z$/, 'Z');
+}

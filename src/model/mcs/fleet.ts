@@ -2,13 +2,12 @@
 // cluster (the controller plans one key at a time from its caches instead). Pure.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../canonical.ts';
-import { guardSlices, podRanges } from '../endpoint-guard.ts';
 import type { Action } from '../types.ts';
 import { isOwned, MCS_IMPORT } from '../../vocab/labels.ts';
 import { namespaceOf, serviceKey, serviceKeyOf, serviceKeyOfSlice, splitServiceKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
-import { mergeConstituents, type Constituent, type McsConflict } from './merge.ts';
+import { constituentOf, mergeConstituents, type Constituent, type McsConflict } from './merge.ts';
 import { planMcs, type ImportView, type McsProblem } from './plan.ts';
 
 /** What was read of one cluster for the MCS API. */
@@ -54,15 +53,17 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
   // Config order, whatever order the reads finished in: the same inputs give the same plan.
   const order = (cluster: string) => config.clusters.findIndex((c) => c.name === cluster);
   const reads = [...unordered].sort((a, b) => order(a.cluster) - order(b.cluster));
+  // Every read indexed once by service key: the plan below looks each key up, never scans.
+  const indexed = new Map(reads.map((r) => [r.cluster, indexRead(r)]));
   const keys = new Set<ServiceKey>();
   for (const r of reads) {
-    for (const e of r.exports) keys.add(serviceKeyOf(e));
+    const ix = indexed.get(r.cluster)!;
+    for (const k of ix.exports.keys()) keys.add(k);
     // Another instance's (or implementation's) imports are not ours to plan unless something here exports them.
-    for (const i of r.written?.imports ?? []) if (isOwned(i.metadata, config.instance)) keys.add(serviceKeyOf(i));
-    for (const d of r.written?.derived ?? []) if (isOwned(d.metadata, config.instance)) keys.add(importKey(d) ?? '');
-    for (const s of r.written?.slices ?? []) keys.add(importKey(s) ?? '');
+    for (const [k, i] of ix.imports) if (isOwned(i.metadata, config.instance)) keys.add(k);
+    for (const [k, d] of ix.derived) if (isOwned(d.metadata, config.instance)) keys.add(k);
+    for (const k of ix.importSlices.keys()) keys.add(k);
   }
-  keys.delete('');
   const out: McsFleetPlan = { actions: [], services: [] };
   for (const key of [...keys].sort(cmp)) {
     const { namespace, name } = splitServiceKey(key);
@@ -70,22 +71,19 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
     const exports = new Map<string, ServiceExport>();
     for (const c of config.clusters) {
       const r = reads.find((x) => x.cluster === c.name);
-      const se = r?.exports.find((e) => serviceKeyOf(e) === key);
-      if (!r || !se) continue;
+      const ix = indexed.get(c.name);
+      const se = ix?.exports.get(key);
+      if (!r || !ix || !se) continue;
       if (r.written) exports.set(c.name, se);
-      const slices = guardSlices(r.slices.filter((s) => serviceKeyOfSlice(s) === key), podRanges(c.podCIDRs)).slices;
-      const constituent: Constituent = { cluster: c.name, serviceExport: se, slices };
-      const service = r.services.find((s) => serviceKeyOf(s) === key);
-      if (service) constituent.service = service;
-      constituents.push(constituent);
+      constituents.push(constituentOf(c, se, ix.services.get(key), ix.slices.get(key) ?? []));
     }
     const merge = mergeConstituents(namespace, name, constituents);
     const views: ImportView[] = reads.filter((r) => r.written).map((r) => {
-      const w = r.written!;
-      const view: ImportView = { cluster: r.cluster, hasNamespace: w.namespaces.has(namespace), slices: w.slices.filter((s) => importKey(s) === key) };
-      const si = w.imports.find((i) => serviceKeyOf(i) === key);
+      const ix = indexed.get(r.cluster)!;
+      const view: ImportView = { cluster: r.cluster, hasNamespace: r.written!.namespaces.has(namespace), slices: ix.importSlices.get(key) ?? [] };
+      const si = ix.imports.get(key);
       if (si) view.serviceImport = si;
-      const derived = w.derived.find((d) => importKey(d) === key);
+      const derived = ix.derived.get(key);
       if (derived) view.derived = derived;
       return view;
     });
@@ -102,4 +100,40 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
     });
   }
   return out;
+}
+
+interface ReadIndex {
+  exports: Map<ServiceKey, ServiceExport>;
+  services: Map<ServiceKey, Service>;
+  slices: Map<ServiceKey, EndpointSlice[]>;
+  imports: Map<ServiceKey, ServiceImport>;
+  derived: Map<ServiceKey, Service>;
+  importSlices: Map<ServiceKey, EndpointSlice[]>;
+}
+
+function indexRead(r: McsRead): ReadIndex {
+  const first = <T>(xs: readonly T[], key: (x: T) => ServiceKey | undefined) => {
+    const m = new Map<ServiceKey, T>();
+    for (const x of xs) {
+      const k = key(x);
+      if (k !== undefined && !m.has(k)) m.set(k, x);
+    }
+    return m;
+  };
+  const all = <T>(xs: readonly T[], key: (x: T) => ServiceKey | undefined) => {
+    const m = new Map<ServiceKey, T[]>();
+    for (const x of xs) {
+      const k = key(x);
+      if (k !== undefined) m.set(k, [...(m.get(k) ?? []), x]);
+    }
+    return m;
+  };
+  return {
+    exports: first(r.exports, serviceKeyOf),
+    services: first(r.services, serviceKeyOf),
+    slices: all(r.slices, serviceKeyOfSlice),
+    imports: first(r.written?.imports ?? [], serviceKeyOf),
+    derived: first(r.written?.derived ?? [], importKey),
+    importSlices: all(r.written?.slices ?? [], importKey),
+  };
 }

@@ -4,6 +4,7 @@
 // traffic policy, exported labels and annotations, and each port name; ports are the union;
 // every difference is a conflict reported on every constituent export. Pure.
 import { canonicalJson, cmp, cmpTuple } from '../canonical.ts';
+import { guardSlices, podRanges } from '../endpoint-guard.ts';
 import type { EndpointSlice, Service, ServicePort } from '../../vocab/objects.ts';
 import type { McsPort, ServiceExport, ServiceImportType } from '../../vocab/mcs.ts';
 
@@ -14,6 +15,16 @@ export interface Constituent {
   /** The Service of the same name and namespace, when there is one. */
   service?: Service;
   slices: EndpointSlice[];
+}
+
+/**
+ * One cluster's constituent, its slices passed through the endpoint guard of that cluster's pod
+ * ranges: the controller and the one-shot commands build it alike.
+ */
+export function constituentOf(cluster: { name: string; podCIDRs?: string[] }, serviceExport: ServiceExport, service: Service | undefined, slices: readonly EndpointSlice[]): Constituent {
+  const c: Constituent = { cluster: cluster.name, serviceExport, slices: guardSlices(slices, podRanges(cluster.podCIDRs)).slices };
+  if (service) c.service = service;
+  return c;
 }
 
 /** Why an export cannot take part (the Valid condition's False reasons). */
