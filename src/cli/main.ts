@@ -1,12 +1,15 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 import { nodeTooOld } from './node-version.ts';
 import { invocation } from './invocation.ts';
+import { slimClientNode } from '../kube/slim-client-node.ts';
 
 const tooOld = nodeTooOld(process.versions.node);
 if (tooOld) {
   process.stderr.write(`error: ${tooOld}\n`);
   process.exit(1);
 }
+// Before anything imports client-node, so its generated API client is never loaded.
+slimClientNode();
 // Loaded only once the runtime is known to be new enough for its dependencies.
 const { buildProgram } = await import('./program.ts');
 // mcsync, kubectl-mcsync and kubectl_complete-mcsync are all this file.

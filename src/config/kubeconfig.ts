@@ -2,7 +2,7 @@
 // because a kubeconfig holds tokens and keys and these messages end up in logs and CI output.
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { Add, Path } from './positions.ts';
 import { isRecord, records } from './raw.ts';
 import { fileProblem } from './wording.ts';

@@ -4,7 +4,7 @@
 // re-creates its agent and re-serialises every object through its type model.
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { KubeconfigFile } from './credential-file.ts';
 
 export class KubeApiError extends Error {

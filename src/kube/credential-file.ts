@@ -5,7 +5,7 @@
 // says: an mtime can stay the same across a rewrite, and a revoked credential cannot wait).
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 
 /** How often the file's mtime is compared, at most. */
 export const CREDENTIAL_CHECK_MS = 1000;

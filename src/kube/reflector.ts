@@ -8,7 +8,7 @@ import { storeKey } from '../vocab/keys.ts';
 import { REFLECTOR_BACKOFF, backoffDelay } from './backoff.ts';
 import { KubeApiError, WATCH_OPEN_TIMEOUT_MS, type ListerWatcher, type WatchEvent } from './client.ts';
 import { WakeableSleep } from './sleep.ts';
-import { slim, upsert, type Listed, type Store, type StoreEvent } from './store.ts';
+import { upsert, type Listed, type Store, type StoreEvent } from './store.ts';
 
 export type { Listed } from './store.ts';
 export type ReflectorEvent<T> = StoreEvent<T>;
@@ -137,7 +137,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   private async list(): Promise<void> {
     const res = await this.o.listerWatcher.list<T>(this.o.path, { labelSelector: this.o.labelSelector });
     this.stats.lists++;
-    const fresh = new Map(res.items.map((i) => [storeKey(i), slim(i)] as const));
+    const fresh = new Map(res.items.map((i) => { const o = this.store.admit(i); return [storeKey(o), o] as const; }));
     // Emit only the differences, so a relist after a gap repairs state without a storm of events.
     for (const [k, obj] of fresh) {
       const old = this.store.get(k);
@@ -172,18 +172,18 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
       this.fail(new Error(`watch ${this.o.path} on ${this.o.listerWatcher.name}: ${e.object.reason ?? ''} ${e.object.message ?? ''}`.trim()));
       return 'error';
     }
-    const obj = slim(e.object as unknown as T);
-    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    const raw = e.object as unknown as T;
+    if (raw.metadata.resourceVersion) this.resourceVersion = raw.metadata.resourceVersion;
     if (e.type === 'BOOKMARK') return undefined;
     if (e.type === 'DELETED') {
-      const k = storeKey(obj);
+      const k = storeKey(raw);
       if (!this.store.has(k)) return undefined; // already removed after our own delete
       this.store.delete(k);
-      this.o.onEvent?.({ type: 'deleted', object: obj });
+      this.o.onEvent?.({ type: 'deleted', object: this.store.admit(raw) });
       return undefined;
     }
     // Nothing new when it is our own write, already applied, or older than what we hold.
-    const change = upsert(this.store, obj);
+    const change = upsert(this.store, raw);
     if (change) this.o.onEvent?.(change);
     return undefined;
   }

@@ -32,3 +32,10 @@ test('the index follows every set and delete, including a slice moving to anothe
   assert.deepEqual([...store.indexValues()], ['shop/api']);
   assert.equal(remove(store, 'shop/a'), undefined, 'removing what is gone changes nothing');
 });
+
+test('a store with a projection keeps only what it returns, from upserts and from admit alike', () => {
+  const store = new Store<{ metadata: { name: string; namespace?: string; resourceVersion?: string }; big?: string }>(undefined, (o) => ({ metadata: o.metadata }));
+  upsert(store, { metadata: { name: 'x', namespace: 'n', resourceVersion: '1' }, big: 'drop me' });
+  assert.deepEqual(store.get('n/x'), { metadata: { name: 'x', namespace: 'n', resourceVersion: '1' } });
+  assert.deepEqual(store.admit({ metadata: { name: 'y' }, big: 'drop me' }), { metadata: { name: 'y' } });
+});

@@ -24,9 +24,21 @@ export class Store<T extends Listed> {
   readonly #items = new Map<string, T>();
   readonly #indexBy?: (obj: T) => string | undefined;
   readonly #groups = new Map<string, Map<string, T>>();
+  readonly #project: (obj: T) => T;
 
-  constructor(indexBy?: (obj: T) => string | undefined) {
+  /**
+   * `project` reduces an object to what its readers use before it is stored (client-go's
+   * transform): listed, watched and written objects alike pass through it. By default only
+   * managedFields goes.
+   */
+  constructor(indexBy?: (obj: T) => string | undefined, project: (obj: T) => T = slim) {
     this.#indexBy = indexBy;
+    this.#project = project;
+  }
+
+  /** `obj` as this store keeps it; whoever fills the store passes objects through this first. */
+  admit(obj: T): T {
+    return this.#project(obj);
   }
 
   get size(): number {
@@ -114,8 +126,8 @@ export function slim<T extends Listed>(obj: T): T {
  * our own write, arriving after the write was applied, is then nothing new, and an event older
  * than what we hold never replaces it. Returns the change it made, if any.
  */
-export function upsert<T extends Listed>(store: Store<T>, obj: T): StoreEvent<T> | undefined {
-  slim(obj);
+export function upsert<T extends Listed>(store: Store<T>, incoming: T): StoreEvent<T> | undefined {
+  const obj = store.admit(incoming);
   const key = storeKey(obj);
   const old = store.get(key);
   if (old && !newer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return undefined;
