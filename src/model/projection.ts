@@ -126,3 +126,15 @@ export function replicaMatches(kind: ReplicaKind, live: Replica, wanted: Replica
   return sliceProjection(live as EndpointSlice) === sliceProjection(wanted as EndpointSlice);
 }
 
+
+/**
+ * Whether the server now holds what a create or update meant to write, by the fields mcsync
+ * controls: then the plan that made it is already carried out, and planning again would find
+ * nothing to do. A server that changed the object on the way in (a mutating webhook, a
+ * conflicting writer whose copy the writer laid ours over) answers with something else.
+ */
+export function writtenAsPlanned(kind: string, planned: unknown, answered: unknown): boolean {
+  if (kind === 'Service') return serviceProjection(planned as Service) === serviceProjection(answered as Service);
+  if (kind === 'EndpointSlice') return sliceProjection(planned as EndpointSlice) === sliceProjection(answered as EndpointSlice);
+  return false;
+}

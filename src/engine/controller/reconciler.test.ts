@@ -65,7 +65,21 @@ test('a new export creates the Service, then its slice, and the created objects 
   assert.equal(w.west.services.get('shop/web')?.metadata.resourceVersion, '100');
   assert.equal(w.west.slices.indexed('shop/web').length, 1);
   assert.equal(w.west.slices.indexed('shop/web')[0]?.endpoints?.[0]?.addresses[0], '10.1.0.1');
-  assert.ok(w.ownWrites.includes('west shop/web'), 'own writes are reported as changes to their key');
+  assert.deepEqual(w.ownWrites, [], 'writes the server took as planned need no second reconcile');
+});
+
+test('a write the server answers with something other than planned is reported, so the key is planned again', async () => {
+  const w = world();
+  putExport(w, 'web', '10.1.0.1');
+  const mutated = (req: { body?: unknown }) => {
+    const body = req.body as EndpointSlice;
+    return { ...body, metadata: { ...body.metadata, resourceVersion: '101', uid: 'u', labels: { ...body.metadata.labels, 'webhook.example/added': 'yes' } } };
+  };
+  w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, stored('100')).on('POST', SLICES, mutated);
+
+  await w.reconciler.reconcile('shop/web');
+
+  assert.deepEqual(w.ownWrites, ['west shop/web'], 'only the slice, which came back changed');
 });
 
 test('reconciling again after its own writes sends nothing: the caches already hold them', async () => {

@@ -8,6 +8,7 @@ import { isOwned } from '../../vocab/labels.ts';
 import { splitServiceKey, storeKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { planDestination } from '../../model/plan.ts';
+import { writtenAsPlanned } from '../../model/projection.ts';
 import { selectExports } from '../../model/select.ts';
 import { staleView } from '../../model/stale.ts';
 import type { Action, DestinationSnapshot, Export, SourceSnapshot } from '../../model/types.ts';
@@ -270,6 +271,9 @@ export class Reconciler {
         if (change) keys = sliceEventKeys(change);
       }
     }
+    // A write the server took as planned needs no second reconcile: that is half the reconciles
+    // under churn. Anything else (skipped as already done, or answered with another object) does.
+    if (r.outcome === 'done' && (r.action.verb === 'delete' || (r.object && writtenAsPlanned(kind, r.action.object, r.object)))) return;
     if (keys.length) this.#o.onOwnWrite?.(d.cluster, keys);
   }
 }
