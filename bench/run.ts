@@ -291,7 +291,16 @@ const program = new Command('bench')
   .option('--write-qps <n>', 'the controller\'s write budget per destination for the run', (v) => Number(v), 1000)
   .option('--controller-node-options <opts>', 'Node flags for the controller only, after mcsync\'s own so they override them, e.g. --max-old-space-size=192, or --max-semi-space-size=0 for Node\'s default young generation')
   .option('--name <name>', 'results file name', 'default')
-  .action(async (o: Options) => {
+  .option('--peers <tool>', 'run every comparison instead: this benchmark, the peer (karmada), the floors and the fleet (bench/all.ts)')
+  .option('--sections <list>', 'with --peers: which sections (default, peers, floor, fleet)')
+  .option('--fleet <sizes>', 'with --peers: fleet sizes, e.g. 2,4,8,16')
+  .action(async (o: Options & { peers?: string; sections?: string; fleet?: string }) => {
+    if (o.peers !== undefined) {
+      const { allProgram } = await import('./all.ts');
+      const pass = (flag: string, v: string | undefined) => (v === undefined ? [] : [flag, v]);
+      await allProgram.parseAsync(['node', 'bench/all.ts', '--peers', o.peers, ...pass('--sections', o.sections), ...pass('--fleet', o.fleet)]);
+      return;
+    }
     if (o.topology !== 'push' && o.topology !== 'pull') throw new Error('--topology is push or pull');
     if (o.clusters < 2) throw new Error('--clusters must be at least 2');
     await main(o);
