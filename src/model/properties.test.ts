@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { planAll, planDestination } from './plan.ts';
 import { selectExports } from './select.ts';
 import { normalizeSlicePorts } from './projection.ts';
+import { sourceSliceForCache } from './cache-projections.ts';
 import { replicaSliceName } from './slice-names.ts';
 import { canonicalJson, cmp } from './canonical.ts';
 import { applyPlan, cluster, config, destination, rule, type Serial } from './fixtures.test-util.ts';
@@ -621,5 +622,23 @@ test('the planner never writes an object without the ownership label, across eve
       for (const a of writes) assert.ok(isOwned(a.object.metadata, 'default'));
     }),
     { numRuns: 100 },
+  );
+});
+
+test('(cache) a plan from source slices as the controller caches them equals the plan from the whole objects', () => {
+  const withNoise = (s: EndpointSlice): EndpointSlice => ({
+    ...s,
+    metadata: { ...s.metadata, uid: `uid-${s.metadata.name}`, ownerReferences: [{ kind: 'Service', name: 'x' }], creationTimestamp: TIMES[0]!, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': TIMES[1]! } },
+    endpoints: (s.endpoints ?? []).map((ep) => ({ ...ep, hints: { forZones: [{ name: 'z' }] }, deprecatedTopology: { a: 'b' } })),
+  });
+  fc.assert(
+    fc.property(arbWorld(false), (w) => {
+      const whole = w.sources.map((s) => ({ ...s, slices: new Map([...s.slices].map(([k, v]) => [k, v.map(withNoise)])) }));
+      const cached = whole.map((s) => ({ ...s, slices: new Map([...s.slices].map(([k, v]) => [k, v.map(sourceSliceForCache)])) }));
+      for (const d of w.dests) {
+        assert.deepEqual(planDestination(w.cfg, d, exportsOf(w, cached), optsOf(w)).actions, planDestination(w.cfg, d, exportsOf(w, whole), optsOf(w)).actions);
+      }
+    }),
+    RUNS,
   );
 });

@@ -7,6 +7,7 @@
 // ServiceImports, derived Services and their slices, each grouped by the import's name.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
+import { sourceSliceForCache } from '../../model/cache-projections.ts';
 import { ANY_IMPORT_SELECTOR, isOwned, MCS_IMPORT, NOT_A_REPLICA_SELECTOR, OWNED_BY, OWNED_BY_VALUE, importSelector } from '../../vocab/labels.ts';
 import { namespaceOf, serviceKey, serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
@@ -97,7 +98,7 @@ export function mcsTopology(config: Config, localCluster?: string): { topology: 
   const destinations = new Map<string, McsDestinationCaches>();
   const watches: McsWatch[] = [];
   for (const { name: cluster } of config.clusters) {
-    const s: McsSourceCaches = { cluster, exports: new Store(), services: new Store(), slices: new Store<EndpointSlice>(serviceKeyOfSlice) };
+    const s: McsSourceCaches = { cluster, exports: new Store(), services: new Store(), slices: new Store<EndpointSlice>(serviceKeyOfSlice, sourceSliceForCache) };
     sources.set(cluster, s);
     watches.push(
       mcsWatch({ cluster, role: 'source', resource: 'serviceexports', path: PATHS.serviceExports(), store: s.exports, keysOf: keysFrom(byName) }),

@@ -8,6 +8,7 @@
 // With networkPolicies on, policy-topology.ts adds what companions need.
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
+import { podForCache, sourceSliceForCache } from '../../model/cache-projections.ts';
 import { NOT_A_REPLICA_SELECTOR, replicaSelector } from '../../vocab/labels.ts';
 import { serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../../vocab/objects.ts';
@@ -80,6 +81,11 @@ export function newSliceStore(): Store<EndpointSlice> {
   return new Store<EndpointSlice>(sliceService);
 }
 
+/** A source's slices keep only what replicas are rendered from (cache-projections.ts). */
+export function newSourceSliceStore(): Store<EndpointSlice> {
+  return new Store<EndpointSlice>(sliceService, sourceSliceForCache);
+}
+
 /** A Service change touches its own key. */
 export function serviceEventKeys(e: StoreEvent<Service>): ServiceKey[] {
   return [storeKey(e.object)];
@@ -144,7 +150,7 @@ export function topology(config: Config, localCluster?: string): Topology {
     const side: SourceCaches = { cluster: c.name, config: c, services: [], slices: [] };
     for (const ns of sourceCollections(c)) {
       const services = new Store<Service>();
-      const slices = newSliceStore();
+      const slices = newSourceSliceStore();
       side.services.push(services);
       side.slices.push(slices);
       watches.push(
@@ -191,7 +197,7 @@ function addPolicyWatches(config: Config, t: Topology): void {
     const nsPolicy = { keysOf: (e: StoreEvent<Namespace>) => namespacePolicyKeys(cluster, index, e), remote: true };
     if (seen) seen.policy = nsPolicy as unknown as PolicyWatch;
     else t.watches.push(watch({ cluster, role: 'remote', resource: 'namespaces', path: PATHS.namespaces(), store: namespaces, keysOf: noServiceKeys, policy: nsPolicy }));
-    const pods = new Store<Pod>();
+    const pods = new Store<Pod>(undefined, podForCache);
     t.watches.push(watch({
       cluster, role: 'remote', resource: 'pods', path: PATHS.pods(), store: pods, keysOf: noServiceKeys,
       policy: { keysOf: (e: StoreEvent<Pod>) => podEventKeys(cluster, index, e), remote: true },

@@ -1,0 +1,51 @@
+// What the controller keeps of the objects it caches from other clusters: the fields the
+// planner, the guard and the status read, nothing else (client-go's cache transforms). A source
+// slice keeps its endpoints' addresses, conditions, hostname, zone and where they run (for the
+// provenance annotation); a Pod keeps what a NetworkPolicy peer is made of. Owner references,
+// uids, generations, topology hints, container specs and statuses are never read, and at tens
+// of thousands of endpoints and pods they are most of the memory a cache holds.
+import type { Endpoint, EndpointSlice, ObjectMeta, Pod } from '../vocab/objects.ts';
+
+function meta(m: ObjectMeta, keep: { annotations?: boolean; deletion?: boolean } = {}): ObjectMeta {
+  const out: ObjectMeta = { name: m.name };
+  if (m.namespace !== undefined) out.namespace = m.namespace;
+  if (m.resourceVersion !== undefined) out.resourceVersion = m.resourceVersion;
+  if (m.labels !== undefined) out.labels = m.labels;
+  if (keep.annotations && m.annotations !== undefined) out.annotations = m.annotations;
+  if (keep.deletion && m.deletionTimestamp !== undefined) out.deletionTimestamp = m.deletionTimestamp;
+  return out;
+}
+
+function endpoint(ep: Endpoint): Endpoint {
+  const out: Endpoint = { addresses: ep.addresses };
+  if (ep.conditions !== undefined) out.conditions = ep.conditions;
+  if (ep.hostname !== undefined) out.hostname = ep.hostname;
+  if (ep.zone !== undefined) out.zone = ep.zone;
+  if (ep.nodeName !== undefined) out.nodeName = ep.nodeName;
+  if (ep.targetRef?.name !== undefined) {
+    out.targetRef = { name: ep.targetRef.name };
+    if (ep.targetRef.namespace !== undefined) out.targetRef.namespace = ep.targetRef.namespace;
+  }
+  return out;
+}
+
+/** A source cluster's EndpointSlice as its cache keeps it. */
+export function sourceSliceForCache(s: EndpointSlice): EndpointSlice {
+  const out: EndpointSlice = { metadata: meta(s.metadata), addressType: s.addressType, endpoints: s.endpoints ? s.endpoints.map(endpoint) : null };
+  if (s.ports !== undefined) out.ports = s.ports;
+  return out;
+}
+
+/** A Pod as the NetworkPolicy caches keep it: labels, addresses, phase, host networking, going away. */
+export function podForCache(p: Pod): Pod {
+  const out: Pod = { metadata: meta(p.metadata, { annotations: false, deletion: true }) };
+  if (p.spec?.hostNetwork !== undefined) out.spec = { hostNetwork: p.spec.hostNetwork };
+  if (p.status) {
+    const status: NonNullable<Pod['status']> = {};
+    if (p.status.phase !== undefined) status.phase = p.status.phase;
+    if (p.status.podIP !== undefined) status.podIP = p.status.podIP;
+    if (p.status.podIPs !== undefined) status.podIPs = p.status.podIPs.map((x) => ({ ip: x.ip }));
+    out.status = status;
+  }
+  return out;
+}
