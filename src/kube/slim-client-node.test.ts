@@ -4,27 +4,31 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { GENERATED_IMPORTS, isGeneratedClientImport } from './slim-client-node.ts';
+import { STANDS_IN_FOR, standInFor } from './slim-client-node.ts';
 
 const packageDir = dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node/package.json'));
+const configUrl = `file://${join(packageDir, 'dist', 'config.js')}`;
 
-test('the stand-in exports exactly what the installed client-node config.js imports from its generated client', () => {
+test('each stand-in exports exactly what the installed client-node config.js imports from that module', () => {
   const source = readFileSync(join(packageDir, 'dist', 'config.js'), 'utf8');
-  const m = /import\s*\{([^}]*)\}\s*from\s*'\.\/gen\/index\.js'/.exec(source);
-  assert.ok(m, 'config.js imports the generated client by that path: if it moved, the hook no longer matches and must follow');
-  const names = m[1]!.split(',').map((s) => s.trim()).filter(Boolean).sort();
-  assert.deepEqual(names, [...GENERATED_IMPORTS].sort());
+  for (const [specifier, names] of Object.entries(STANDS_IN_FOR)) {
+    const m = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*'${specifier.replace(/[./]/g, '\\$&')}'`).exec(source);
+    assert.ok(m, `config.js imports ${specifier}: if that changed, the hook no longer matches and must follow`);
+    const imported = m[1]!.split(',').map((s) => s.trim().split(/\s+as\s+/)[0]!).filter(Boolean).sort();
+    assert.deepEqual(imported, [...names].sort(), specifier);
+  }
 });
 
-test('only config.js asking for ./gen/index.js is redirected', () => {
-  const config = `file://${join(packageDir, 'dist', 'config.js')}`;
-  assert.equal(isGeneratedClientImport('./gen/index.js', config), true);
-  assert.equal(isGeneratedClientImport('./gen/index.js', `file://${join(packageDir, 'dist', 'index.js')}`), false);
-  assert.equal(isGeneratedClientImport('./gen/rxjsStub.js', config), false);
-  assert.equal(isGeneratedClientImport('./gen/index.js', undefined), false);
+test('only config.js asking for those modules gets a stand-in', () => {
+  assert.ok(standInFor('./gen/index.js', configUrl));
+  assert.ok(standInFor('undici', configUrl));
+  assert.equal(standInFor('./gen/index.js', `file://${join(packageDir, 'dist', 'index.js')}`), undefined);
+  assert.equal(standInFor('undici', 'file:///elsewhere/main.js'), undefined);
+  assert.equal(standInFor('./gen/rxjsStub.js', configUrl), undefined);
+  assert.equal(standInFor('./gen/index.js', undefined), undefined);
 });
 
-test('with the hook, KubeConfig loads and authenticates without one module of the generated client', () => {
+test('with the hook, KubeConfig loads and authenticates without the generated client or undici', () => {
   // A fresh process: this one may already have loaded client-node whole.
   const script = `
     import { registerHooks } from 'node:module';
@@ -45,13 +49,13 @@ test('with the hook, KubeConfig loads and authenticates without one module of th
     let refused = '';
     try { kc.makeApiClient(class {}); } catch (e) { refused = e.message; }
     console.log(JSON.stringify({
-      generated: loaded.filter((u) => u.includes('/client-node/dist/gen/') && !u.endsWith('/gen/rxjsStub.js')),
+      skipped: loaded.filter((u) => (u.includes('/client-node/dist/gen/') && !u.endsWith('/gen/rxjsStub.js')) || u.includes('/node_modules/undici/')),
       authorized: opts.headers?.Authorization === 'Bearer secret',
       refused,
     }));
   `;
-  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' })) as { generated: string[]; authorized: boolean; refused: string };
-  assert.deepEqual(out.generated, []);
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' })) as { skipped: string[]; authorized: boolean; refused: string };
+  assert.deepEqual(out.skipped, []);
   assert.equal(out.authorized, true);
-  assert.match(out.refused, /without its generated API client/);
+  assert.match(out.refused, /without \.\/gen\/index\.js/);
 });

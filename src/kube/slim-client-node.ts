@@ -1,25 +1,35 @@
 // mcsync uses one class of @kubernetes/client-node: KubeConfig, for loading kubeconfigs and
-// authenticating requests. Its module imports the package's whole generated API client (about
-// 50 MB of resident memory, a fifth of the controller's at 10,000 endpoints) for a single
-// method mcsync never calls, makeApiClient. This hook, registered before anything imports the
-// package, gives that one import a stand-in with the same names, so the generated client is
-// never loaded. Everything else of client-node (auth plugins, TLS, proxies) loads as shipped.
-import { registerHooks } from 'node:module';
+// authenticating requests over Node's https (applyToHTTPSOptions). Its module also imports, for
+// paths mcsync never takes, the package's whole generated API client (makeApiClient) and undici
+// (the dispatchers of its fetch-based clients): together about 80 MB of resident memory, more
+// than mcsync's caches hold at 10,000 endpoints. This hook, registered before anything imports
+// the package, gives those two imports of config.js stand-ins with the same names, so neither
+// is loaded. Everything else of client-node (auth plugins, TLS, proxy agents) loads as shipped.
+// A namespace import: on a Node without registerHooks a named import would fail before the
+// CLI could say which Node it needs.
+import * as nodeModule from 'node:module';
 
-/** The names config.js takes from the generated client; a test keeps this equal to what the installed version imports. */
-export const GENERATED_IMPORTS = ['createConfiguration', 'ServerConfiguration'] as const;
+const CONFIG_MODULE = '/@kubernetes/client-node/dist/config.js';
 
-const STAND_IN = [
-  'const unavailable = () => { throw new Error("mcsync loads @kubernetes/client-node without its generated API client: KubeConfig.makeApiClient is not available"); };',
-  'export function createConfiguration() { unavailable(); }',
-  'export class ServerConfiguration { constructor() { unavailable(); } }',
-].join('\n');
+/** What config.js imports that mcsync's use of it never reaches, and the names it takes from each. */
+export const STANDS_IN_FOR: Readonly<Record<string, readonly string[]>> = {
+  './gen/index.js': ['createConfiguration', 'ServerConfiguration'],
+  undici: ['Agent', 'ProxyAgent'],
+};
 
-export const STAND_IN_URL = `data:text/javascript;base64,${Buffer.from(STAND_IN).toString('base64')}`;
+function standIn(specifier: string, names: readonly string[]): string {
+  const lines = [
+    `const unavailable = () => { throw new Error(${JSON.stringify(`mcsync loads @kubernetes/client-node without ${specifier}: only KubeConfig's https options are available`)}); };`,
+    ...names.map((n) => (/^[A-Z]/.test(n) ? `export class ${n} { constructor() { unavailable(); } }` : `export function ${n}() { unavailable(); }`)),
+  ];
+  return `data:text/javascript;base64,${Buffer.from(lines.join('\n')).toString('base64')}`;
+}
 
-/** Whether a resolution is config.js asking for the generated client. */
-export function isGeneratedClientImport(specifier: string, parentURL: string | undefined): boolean {
-  return specifier === './gen/index.js' && (parentURL?.endsWith('/@kubernetes/client-node/dist/config.js') ?? false);
+const URLS = new Map(Object.entries(STANDS_IN_FOR).map(([spec, names]) => [spec, standIn(spec, names)]));
+
+/** The stand-in's URL when a resolution is config.js asking for one of those modules. */
+export function standInFor(specifier: string, parentURL: string | undefined): string | undefined {
+  return parentURL?.endsWith(CONFIG_MODULE) ? URLS.get(specifier) : undefined;
 }
 
 let registered = false;
@@ -30,11 +40,12 @@ let registered = false;
  */
 export function slimClientNode(): boolean {
   if (registered) return true;
-  if (typeof registerHooks !== 'function') return false;
-  registerHooks({
+  const register = (nodeModule as Partial<typeof nodeModule>).registerHooks;
+  if (typeof register !== 'function') return false;
+  register({
     resolve(specifier, context, next) {
-      if (isGeneratedClientImport(specifier, context.parentURL)) return { url: STAND_IN_URL, shortCircuit: true };
-      return next(specifier, context);
+      const url = standInFor(specifier, context.parentURL);
+      return url ? { url, shortCircuit: true } : next(specifier, context);
     },
   });
   registered = true;
