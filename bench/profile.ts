@@ -1,7 +1,9 @@
-// `npm run bench:profile -- [--services N] [--endpoints E]`: where `mcsync sync`'s time goes.
-// Builds the same workload as the benchmark, runs the compiled CLI under V8's sampling CPU
-// profiler (--cpu-prof), and prints self time by function and by where the code lives (mcsync,
-// a dependency, Node itself), so a missed sync target can be attributed instead of guessed.
+// `npm run bench:profile -- [--command sync|run] [--services N] [--endpoints E]`: where mcsync's
+// time goes. Builds the same workload as the benchmark, runs the compiled CLI under V8's
+// sampling CPU profiler (--cpu-prof), and prints self time by function and by where the code
+// lives (mcsync, a dependency, Node itself), so a missed target can be attributed instead of
+// guessed. `sync` profiles an initial sync; `run` profiles the controller started against
+// replicas a sync already wrote, through a churn of readiness flips (propagation's work).
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,8 @@ import { join } from 'node:path';
 import { startClusterSet } from '../harness/src/clusterset.ts';
 import { writeConfig } from '../harness/src/mcsync-cli.ts';
 import { scratchDir } from '../harness/src/tempdir.ts';
+import { startController } from '../harness/src/mcsync-controller.ts';
+import { churn } from './churn.ts';
 import { createWorkload } from './workload.ts';
 
 interface Node {
@@ -49,28 +53,59 @@ function summarize(p: Profile) {
   return { wallMs: Math.round(total), byPlace: top(byPlace, 10), topFunctions: top(byFn, 20) };
 }
 
+interface ProfileOptions {
+  command: string;
+  services: number;
+  endpoints: number;
+  churnRate: number;
+  churnSeconds: number;
+}
+
+function profileIn(dir: string): Profile {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile in ${dir}`);
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+}
+
 const program = new Command('bench:profile')
+  .option('--command <c>', 'sync (an initial sync) or run (the controller under churn)', 'sync')
   .option('--services <n>', 'services', (v) => Number(v), 1000)
   .option('--endpoints <n>', 'endpoints per service', (v) => Number(v), 10)
-  .action(async (o: { services: number; endpoints: number }) => {
+  .option('--churn-rate <n>', 'run: readiness flips per second', (v) => Number(v), 50)
+  .option('--churn-seconds <n>', 'run: how long to churn', (v) => Number(v), 30)
+  .action(async (o: ProfileOptions) => {
+    if (o.command !== 'sync' && o.command !== 'run') throw new Error('--command is sync or run');
     const entry = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
     const set = await startClusterSet({ names: ['a', 'b', 'c'] });
     try {
       const [a, b, c] = set.clusters as [typeof set.clusters[0], typeof set.clusters[0], typeof set.clusters[0]];
       process.stderr.write(`workload: ${o.services} x ${o.endpoints}\n`);
-      await createWorkload(a!, 'bench', o.services, o.endpoints, (s) => process.stderr.write(`${s}\n`));
-      const cfg = writeConfig(['instance: bench', 'concurrency: 16', 'clusters:', `- name: a`, `  kubeconfig: ${a!.kubeconfigPath}`, '  services:', '  - namespace: bench',
+      const wl = await createWorkload(a!, 'bench', o.services, o.endpoints, (s) => process.stderr.write(`${s}\n`));
+      const cfg = writeConfig(['instance: bench', 'concurrency: 16', 'controller:', '  writeQps: 1000', '  writeBurst: 1000', 'clusters:', `- name: a`, `  kubeconfig: ${a!.kubeconfigPath}`, '  services:', '  - namespace: bench',
         `- name: b`, `  kubeconfig: ${b!.kubeconfigPath}`, `- name: c`, `  kubeconfig: ${c!.kubeconfigPath}`].join('\n') + '\n');
       const dir = scratchDir('mcsync-prof-');
       const started = performance.now();
-      const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, entry, 'sync', '--config', cfg, '-o', 'json'], { encoding: 'utf8' });
+      const command = `npm run bench:profile -- --command ${o.command} --services ${o.services} --endpoints ${o.endpoints}${o.command === 'run' ? ` --churn-rate ${o.churnRate} --churn-seconds ${o.churnSeconds}` : ''}`;
+      let extra: Record<string, unknown> = {};
+      if (o.command === 'sync') {
+        const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, entry, 'sync', '--config', cfg, '-o', 'json'], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`sync failed: ${r.stderr}`);
+      } else {
+        const r = spawnSync(process.execPath, [entry, 'sync', '--config', cfg, '-o', 'json'], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`sync failed: ${r.stderr}`);
+        process.env.MCSYNC_ENTRY = entry;
+        process.env.MCSYNC_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
+        const ctl = await startController(['--config', cfg, '--log-level', 'warn']);
+        await new Promise((r) => setTimeout(r, 5000)); // its start: lists, and a reconcile of every key that writes nothing
+        const ch = await churn(a!, [b!, c!], 'bench', 'bench', wl.pods, o.churnRate, o.churnSeconds);
+        await ctl.stop('SIGTERM');
+        extra = { flips: ch.flips, missed: ch.missed };
+      }
       const wall = Math.round(performance.now() - started);
-      if (r.status !== 0) throw new Error(`sync failed: ${r.stderr}`);
-      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
-      const summary = { command: `npm run bench:profile -- --services ${o.services} --endpoints ${o.endpoints}`, date: new Date().toISOString(), processWallMs: wall, ...summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile) };
-      const out = new URL('./results/profile-sync.json', import.meta.url).pathname;
+      const summary = { command, date: new Date().toISOString(), processWallMs: wall, ...extra, ...summarize(profileIn(dir)) };
+      const out = new URL(`./results/profile-${o.command}.json`, import.meta.url).pathname;
       writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n\nwhere sync's time went (self time):\n`);
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n\nwhere ${o.command}'s time went (self time):\n`);
       for (const p of summary.byPlace) process.stdout.write(`  ${String(p.ms).padStart(7)} ms  ${String(p.pct).padStart(5)} %  ${p.what}\n`);
       process.stdout.write(`written to ${out}\n`);
     } finally {

@@ -177,3 +177,19 @@ test('what the last reconcile did in each destination is remembered, with the la
   assert.equal(w.reconciler.lastPropagation('east', 'west', 'shop/web')?.seconds, 0.25, 'timed from the first observation, across the retry');
   assert.equal(w.reconciler.lastOutcome('east', 'shop/web'), undefined, 'a cluster the key does not go to keeps no record of it');
 });
+
+test('a namespace mcsync created is in the cache at once: the next key needing it does not POST it again', async () => {
+  const w = world();
+  w.west.namespaces.delete('shop');
+  putExport(w, 'web', '10.1.0.1');
+  putExport(w, 'db', '10.1.0.2');
+  w.westApi.on('POST', '/api/v1/namespaces', stored('90'));
+  scriptCreate(w.westApi, 'web', 100);
+  scriptCreate(w.westApi, 'db', 200);
+
+  await w.reconciler.reconcile('shop/web');
+  await w.reconciler.reconcile('shop/db');
+
+  assert.equal(w.westApi.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/namespaces').length, 1);
+  assert.ok(w.west.namespaces.has('shop'));
+});

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { isOwned } from '../../vocab/labels.ts';
 import { splitServiceKey, storeKey, type ServiceKey } from '../../vocab/keys.ts';
-import type { EndpointSlice, Service } from '../../vocab/objects.ts';
+import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
 import { planDestination } from '../../model/plan.ts';
 import { writtenAsPlanned } from '../../model/projection.ts';
 import { selectExports } from '../../model/select.ts';
@@ -248,7 +248,12 @@ export class Reconciler {
    */
   #takeInOwnWrite(d: Destination, r: WriteResult): void {
     const kind = r.action.ref.kind;
-    if (kind === 'Namespace') return;
+    if (kind === 'Namespace') {
+      // Every key's plan asks for its namespace until the cache has it; without this, each
+      // reconcile in the time before the Namespace's watch event arrives would POST it again.
+      if (r.action.verb === 'create' && r.outcome === 'done' && r.object) upsert(d.namespaces, r.object as Namespace);
+      return;
+    }
     let keys: ServiceKey[] = [];
     if (r.action.verb === 'delete') {
       // Skipped deletes count too: the object is gone, or no longer ours to cache.
