@@ -95,7 +95,7 @@ const program = new Command('bench:profile')
         if (r.status !== 0) throw new Error(`sync failed: ${r.stderr}`);
         process.env.MCSYNC_ENTRY = entry;
         process.env.MCSYNC_NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
-        const ctl = await startController(['--config', cfg, '--log-level', 'warn']);
+        const ctl = await startController(['--config', cfg, '--log-level', 'info']);
         await new Promise((r) => setTimeout(r, 5000)); // its start: lists, and a reconcile of every key that writes nothing
         const ch = await churn(a!, [b!, c!], 'bench', 'bench', wl.pods, o.churnRate, o.churnSeconds);
         await ctl.stop('SIGTERM');
