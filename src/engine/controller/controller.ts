@@ -30,7 +30,7 @@ import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
 import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
-import { isRefusal, type NodeRanges } from './node-ranges.ts';
+import { isRefusal, rangelessSources, type NodeRanges } from './node-ranges.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import { allMcsKeys, mcsKeysExportedBy, mcsKeysOfNamespace, mcsTopology, type McsKey, type McsTopology, type McsWatch } from './mcs-topology.ts';
 import { McsReconciler, type McsState, type McsWriter } from './mcs-reconciler.ts';
@@ -87,6 +87,10 @@ export class Controller {
       if (c.exports.length > 0 || config.mcs) for (const reason of REJECT_REASONS) metrics?.rejectedEndpoints.set({ cluster: c.name, reason }, 0);
     }
     this.topology = topology(config, opts.localCluster);
+    for (const c of rangelessSources(config)) {
+      if (this.topology.nodes.has(c.name)) continue;
+      opts.log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
+    }
     const byCluster = new Map<string, ReflectorStatus[]>();
     const mcs = config.mcs ? mcsTopology(config, opts.localCluster, this.topology.nodes) : undefined;
     const reflectors = [

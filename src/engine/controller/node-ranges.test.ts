@@ -27,6 +27,7 @@ test('Nodes are watched for the clusters that can be a source and name no podCID
   ]);
   assert.deepEqual(nodeWatchedClusters(cfg).map((c) => c.name), ['a']);
   assert.deepEqual(nodeWatchedClusters({ ...cfg, mcs: true }).map((c) => c.name), ['a', 'b'], 'with mcs every cluster may export');
+  assert.deepEqual(nodeWatchedClusters({ ...cfg, mcs: true }, 'b').map((c) => c.name), ['b'], 'pull mode: only the local cluster is read with a credential that grants Nodes');
 });
 
 test('the CIDR set follows the Nodes, and a change is reported only when the set itself changed', () => {

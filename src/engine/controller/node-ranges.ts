@@ -19,9 +19,19 @@ import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
 
-/** The clusters whose Nodes are watched: those that can be a source and have no podCIDRs in the config. */
-export function nodeWatchedClusters(config: Config): ClusterConfig[] {
+/** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
+export function rangelessSources(config: Config): ClusterConfig[] {
   return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
+}
+
+/**
+ * The clusters whose Nodes are watched: the rangeless sources read with a writer's credential,
+ * which grants Nodes (deploy/rbac/destination-writer.yaml; engine/requirements.ts, read-nodes):
+ * all of them in push mode, only the local cluster in pull mode (`localCluster`). Another
+ * cluster is read in pull mode with a reader's credential, which is not asked for Nodes.
+ */
+export function nodeWatchedClusters(config: Config, localCluster?: string): ClusterConfig[] {
+  return rangelessSources(config).filter((c) => localCluster === undefined || localCluster === c.name);
 }
 
 /** The answer of a Nodes list or watch that means the credential lacks the grant. */
@@ -150,6 +160,6 @@ export class NodeRanges {
 }
 
 /** One NodeRanges per watched cluster, shared by the replica and the MCS paths. */
-export function nodeRangesOf(config: Config): Map<string, NodeRanges> {
-  return new Map(nodeWatchedClusters(config).map((c) => [c.name, new NodeRanges(c.name)]));
+export function nodeRangesOf(config: Config, localCluster?: string): Map<string, NodeRanges> {
+  return new Map(nodeWatchedClusters(config, localCluster).map((c) => [c.name, new NodeRanges(c.name)]));
 }

@@ -7,6 +7,7 @@
 // slices, and for its Namespaces, since a replica can only be written once its namespace exists.
 // A source without podCIDRs in the config (with mcs on: any cluster without them) is watched
 // for its Nodes too, once for both paths (node-ranges.ts): their ranges bound its endpoints.
+// In pull mode only the local cluster is: the others are read with a reader's credential.
 // With networkPolicies on, policy-topology.ts adds what companions need.
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
@@ -146,7 +147,7 @@ export function topology(config: Config, localCluster?: string): Topology {
   const sources = new Map<string, SourceCaches>();
   const destinations = new Map<string, DestinationCaches>();
   const watches: Watch[] = [];
-  const nodes = nodeRangesOf(config);
+  const nodes = nodeRangesOf(config, localCluster);
   for (const c of config.clusters) {
     if (c.exports.length === 0) continue;
     const side: SourceCaches = { cluster: c.name, config: c, services: [], slices: [] };
