@@ -9,7 +9,7 @@ import { planPolicies } from '../model/policy/plan.ts';
 import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/types.ts';
 import type { NetworkPolicy } from '../vocab/objects.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
-import { readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
+import { nodeCidrsOnce, readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
 import { conditionTime } from '../model/mcs/conditions.ts';
 import { planMcsFleet, type McsFleetPlan, type McsRead, type McsServiceState } from '../model/mcs/fleet.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
@@ -76,14 +76,16 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
       return;
     }
     const written = scope.localCluster === undefined || scope.localCluster === c.name;
+    // One Nodes list serves the replica and the MCS reads of this cluster.
+    const nodes = nodeCidrsOnce(conn.client);
     try {
       const [src, dst, pol, pods, mcs] = await Promise.all([
-        c.exports.length > 0 ? readSource(conn.client, c) : Promise.resolve(undefined),
+        c.exports.length > 0 ? readSource(conn.client, c, nodes) : Promise.resolve(undefined),
         written ? readDestination(conn.client, c.name, config.instance) : Promise.resolve(undefined),
         // Only with the switch on: without it not one request more than replicas need.
         config.networkPolicies && written ? readPolicies(conn.client, config.instance) : Promise.resolve(undefined),
         config.networkPolicies ? readRemotePods(conn.client, c.name) : Promise.resolve(undefined),
-        config.mcs ? readMcs(conn.client, c.name, config.instance, written) : Promise.resolve(undefined),
+        config.mcs ? readMcs(conn.client, c, config.instance, written, nodes) : Promise.resolve(undefined),
       ]);
       if (mcs) mcsReads.push(mcs);
       if (src) sources.push(src);
@@ -125,7 +127,7 @@ const nowSeconds = () => conditionTime(new Date());
 export async function computeMcsPlan(config: Config, clusters: Map<string, Connected>, unavailable: ReadonlySet<string>, scope: PlanScope = {}): Promise<McsFleetPlan> {
   const reads = await Promise.all(config.clusters
     .filter((c) => clusters.has(c.name) && !unavailable.has(c.name))
-    .map((c) => readMcs(clusters.get(c.name)!.client, c.name, config.instance, scope.localCluster === undefined || scope.localCluster === c.name)));
+    .map((c) => readMcs(clusters.get(c.name)!.client, c, config.instance, scope.localCluster === undefined || scope.localCluster === c.name)));
   return planMcsFleet(config, reads, unavailable, nowSeconds());
 }
 

@@ -33,7 +33,7 @@ test('pull mode: only the local cluster is written to, and it holds the Lease wh
 test('pull mode: a cluster that exports nothing and is not local needs nothing; a local cluster that is no destination only reads', () => {
   assert.deepEqual(fmt('c', { localCluster: 'a' }), []);
   const lonely = config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })]), cluster('b')]);
-  assert.deepEqual(fmt('a', { localCluster: 'a' }, lonely), [...clusterWideReads, 'list nodes (sync)', 'create events (sync)', ...lease]);
+  assert.deepEqual(fmt('a', { localCluster: 'a' }, lonely), [...clusterWideReads, 'list nodes (sync)', 'watch nodes (sync)', 'create events (sync)', ...lease]);
   assert.deepEqual(fmt('b', { localCluster: 'a' }, lonely), []);
 });
 

@@ -48,9 +48,9 @@ export const REQUIREMENTS: Readonly<Record<Job, Requirement>> = {
     why: 'list + watch of a source\'s exported Services and slices and of a destination\'s replicas; get before a create and after a 409',
   },
   'read-nodes': {
-    rules: [{ group: '', resource: 'nodes', verbs: ['list'] }],
+    rules: [{ group: '', resource: 'nodes', verbs: ['list', 'watch'] }],
     purpose: 'sync',
-    why: 'a source without podCIDRs in the config: its Nodes\' spec.podCIDRs bound the endpoint addresses replicated from it (`sync` lists them; without the grant the range check is off for that cluster)',
+    why: 'a source without podCIDRs in the config (with mcs: true, any cluster): its Nodes\' spec.podCIDRs bound the endpoint addresses replicated from it (`sync` lists them, `run` lists and watches them; without the grant the range check is off for that cluster)',
   },
   'read-namespaces': {
     rules: [{ group: '', resource: 'namespaces', verbs: ['list', 'watch'] }],
@@ -176,6 +176,8 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
     if (!wide) jobs.push({ job: 'read-replicated' });
     else delete wide.namespaces;
     if (readAsDestination) {
+      // Every cluster may export: its Nodes bound its exports' endpoints as they do a replica source's.
+      if (c.podCIDRs === undefined && !jobs.some((j) => j.job === 'read-nodes')) jobs.push({ job: 'read-nodes' });
       jobs.push({ job: 'write-imports' });
       if (!jobs.some((j) => j.job === 'read-namespaces')) jobs.push({ job: 'read-namespaces' });
       if (!jobs.some((j) => j.job === 'write-replicas')) jobs.push({ job: 'write-replicas' });

@@ -9,7 +9,8 @@ import type { McsRead } from '../model/mcs/fleet.ts';
 import { serviceKeyOfSlice } from '../vocab/keys.ts';
 import type { DestinationSnapshot, SourceSnapshot } from '../model/types.ts';
 import type { RemotePods } from '../model/policy/types.ts';
-import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../vocab/objects.ts';
+import type { EndpointSlice, Namespace, NetworkPolicy, Node, Pod, Service } from '../vocab/objects.ts';
+import { nodePodCidrs } from '../model/node-cidrs.ts';
 import { KubeApiError, type KubeClient } from './client.ts';
 
 export const PATHS = {
@@ -39,7 +40,16 @@ export function sourceCollections(cluster: ClusterConfig): (string | undefined)[
   return [...new Set(cluster.exports.map((r) => r.namespace!))].sort(cmp);
 }
 
-export async function readSource(client: KubeClient, cluster: ClusterConfig): Promise<SourceSnapshot> {
+/** The pod CIDRs a cluster's Nodes declare, asked for once however many reads of the cluster want them. */
+export type NodeCidrsOnce = () => Promise<string[] | undefined>;
+
+/** Lists the Nodes at most once, on the first call, and answers every call from that list. */
+export function nodeCidrsOnce(client: KubeClient): NodeCidrsOnce {
+  let read: Promise<string[] | undefined> | undefined;
+  return () => (read ??= readNodePodCidrs(client));
+}
+
+export async function readSource(client: KubeClient, cluster: ClusterConfig, nodes: NodeCidrsOnce = nodeCidrsOnce(client)): Promise<SourceSnapshot> {
   const namespaces = sourceCollections(cluster);
   const services: Service[] = [];
   const slices = new Map<string, EndpointSlice[]>();
@@ -59,14 +69,10 @@ export async function readSource(client: KubeClient, cluster: ClusterConfig): Pr
   }));
   const snapshot: SourceSnapshot = { cluster: cluster.name, services, slices };
   if (cluster.podCIDRs === undefined && cluster.exports.length > 0) {
-    const cidrs = await nodePodCidrs(client);
+    const cidrs = await nodes();
     if (cidrs !== undefined) snapshot.podCidrs = cidrs;
   }
   return snapshot;
-}
-
-interface NodeCidrs {
-  spec?: { podCIDR?: string; podCIDRs?: string[] };
 }
 
 /**
@@ -74,15 +80,12 @@ interface NodeCidrs {
  * the endpoint guard's range check is then off for this cluster (reported, never fatal), so a
  * credential without `list nodes` keeps working as before.
  */
-export async function nodePodCidrs(client: KubeClient): Promise<string[] | undefined> {
-  let nodes: NodeCidrs[];
+export async function readNodePodCidrs(client: KubeClient): Promise<string[] | undefined> {
   try {
-    nodes = (await client.list<NodeCidrs>(PATHS.nodes())).items;
+    return nodePodCidrs((await client.list<Node>(PATHS.nodes())).items);
   } catch {
     return undefined;
   }
-  const cidrs = [...new Set(nodes.flatMap((n) => [...(n.spec?.podCIDRs ?? []), ...(n.spec?.podCIDR ? [n.spec.podCIDR] : [])]))].sort(cmp);
-  return cidrs.length > 0 ? cidrs : undefined;
 }
 
 export async function readDestination(client: KubeClient, cluster: string, instance: string): Promise<DestinationSnapshot> {
@@ -129,14 +132,23 @@ async function listMcs<T>(client: KubeClient, path: string, query: Record<string
   }
 }
 
-/** What the MCS API needs of one cluster: its exports and what they name; where mcsync writes, what it wrote for imports. */
-export async function readMcs(client: KubeClient, cluster: string, instance: string, written: boolean): Promise<McsRead> {
+/**
+ * What the MCS API needs of one cluster: its exports and what they name, and (the config naming
+ * no podCIDRs for it) its Nodes' pod ranges, as readSource; where mcsync writes, what it wrote
+ * for imports.
+ */
+export async function readMcs(client: KubeClient, cluster: ClusterConfig, instance: string, written: boolean, nodes: NodeCidrsOnce = nodeCidrsOnce(client)): Promise<McsRead> {
   const [exports, services, slices] = await Promise.all([
     listMcs<ServiceExport>(client, PATHS.serviceExports()),
     client.list<Service>(PATHS.services(), { labelSelector: `${OWNED_BY}!=${OWNED_BY_VALUE}` }).then((l) => l.items),
     client.list<EndpointSlice>(PATHS.slices(), { labelSelector: NOT_A_REPLICA_SELECTOR }).then((l) => l.items),
   ]);
-  const read: McsRead = { cluster, exports, services, slices };
+  const read: McsRead = { cluster: cluster.name, exports, services, slices };
+  // Only a cluster that exports something has endpoints to bound.
+  if (cluster.podCIDRs === undefined && exports.length > 0) {
+    const cidrs = await nodes();
+    if (cidrs !== undefined) read.podCidrs = cidrs;
+  }
   if (written) {
     const [ns, imports, derived, importSlices] = await Promise.all([
       client.list<Namespace>(PATHS.namespaces()).then((l) => l.items),

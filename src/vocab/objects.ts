@@ -125,6 +125,17 @@ export interface Pod {
   };
 }
 
+/** What mcsync reads of a Node: the pod ranges it declares, which bound what its cluster may export. */
+export interface Node {
+  apiVersion?: 'v1';
+  kind?: 'Node';
+  metadata: ObjectMeta;
+  spec?: {
+    podCIDR?: string;
+    podCIDRs?: string[];
+  };
+}
+
 export interface NetworkPolicyPort {
   protocol?: string;
   port?: number | string;

@@ -107,8 +107,7 @@ describe('with exactly deploy/rbac/, as the mcsync ServiceAccount', () => {
       { verb: 'list', resource: 'pods' },
       { verb: 'watch', resource: 'pods' },
       { verb: 'get', resource: 'configmaps', namespace: 'default' },
-      // (list nodes is granted: the endpoint guard reads a source's pod CIDRs from its Nodes)
-      { verb: 'watch', resource: 'nodes' },
+      // (list and watch nodes are granted: the endpoint guard reads a source's pod CIDRs from its Nodes)
       { verb: 'get', resource: 'nodes', name: 'anything' },
       // verbs on its own resources that it never sends
       { verb: 'patch', resource: 'services', namespace: 'default' },
@@ -132,6 +131,8 @@ describe('with exactly deploy/rbac/, as the mcsync ServiceAccount', () => {
       { verb: 'update', resource: 'endpointslices', group: 'discovery.k8s.io', namespace: 'default' },
       { verb: 'delete', resource: 'services', namespace: 'default' },
       { verb: 'create', resource: 'namespaces' },
+      { verb: 'list', resource: 'nodes' },
+      { verb: 'watch', resource: 'nodes' },
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-system' },
     ];
     for (const n of NAMES) {

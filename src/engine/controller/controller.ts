@@ -30,9 +30,11 @@ import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
 import { allPolicyKeys } from './policy-topology.ts';
 import { Reconciler, type Destination } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type Topology, type Watch } from './topology.ts';
-import { allMcsKeys, mcsKeysOfNamespace, mcsTopology, type McsKey, type McsTopology, type McsWatch } from './mcs-topology.ts';
+import { isRefusal, rangelessSources, type NodeRanges } from './node-ranges.ts';
+import { RejectionTally } from '../rejection-tally.ts';
+import { allMcsKeys, mcsKeysExportedBy, mcsKeysOfNamespace, mcsTopology, type McsKey, type McsTopology, type McsWatch } from './mcs-topology.ts';
 import { McsReconciler, type McsState, type McsWriter } from './mcs-reconciler.ts';
-import type { Namespace } from '../../vocab/objects.ts';
+import type { Namespace, Node } from '../../vocab/objects.ts';
 
 export type { ClusterHealth } from './health.ts';
 
@@ -59,7 +61,8 @@ export interface ControllerOptions {
 export class Controller {
   private readonly o: ControllerOptions;
   private readonly topology: Topology;
-  private readonly reflectors: { cluster: string; r: Reflector<Listed> }[] = [];
+  /** `ready`: when reconciling may start as far as this watch goes (synced, or for Nodes refused). */
+  private readonly reflectors: { cluster: string; r: Reflector<Listed>; ready: () => Promise<void> }[] = [];
   private readonly healthTracker: ClusterHealthTracker;
   private readonly propagation = new PendingPropagations();
   private readonly policyPropagation = new PendingPropagations();
@@ -80,18 +83,27 @@ export class Controller {
       if (!opts.clusters.has(c.name)) throw new Error(`cluster ${c.name} is not connected`);
       metrics?.addCluster(c.name);
       // Every source's rejection series from the start, so dashboards and alerts read 0, not no data.
-      if (c.exports.length > 0) for (const reason of REJECT_REASONS) metrics?.rejectedEndpoints.set({ cluster: c.name, reason }, 0);
+      // With mcs any cluster may export.
+      if (c.exports.length > 0 || config.mcs) for (const reason of REJECT_REASONS) metrics?.rejectedEndpoints.set({ cluster: c.name, reason }, 0);
     }
     this.topology = topology(config, opts.localCluster);
+    for (const c of rangelessSources(config)) {
+      if (this.topology.nodes.has(c.name)) continue;
+      opts.log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
+    }
     const byCluster = new Map<string, ReflectorStatus[]>();
-    const mcs = config.mcs ? mcsTopology(config, opts.localCluster) : undefined;
+    const mcs = config.mcs ? mcsTopology(config, opts.localCluster, this.topology.nodes) : undefined;
     const reflectors = [
-      ...this.topology.watches.map((w) => ({ cluster: w.cluster, r: this.reflector(w) })),
-      ...(mcs?.watches ?? []).map((w) => ({ cluster: w.cluster, r: this.mcsReflector(w) })),
+      ...this.topology.watches.map((w) => this.watched(w.cluster, this.reflector(w))),
+      ...(mcs?.watches ?? []).map((w) => this.watched(w.cluster, this.mcsReflector(w))),
+      ...[...this.topology.nodes.values()].map((n) => {
+        const r = this.nodesReflector(n);
+        return { cluster: n.cluster, r, ready: () => n.whenSettled(), status: n.healthOf(r) };
+      }),
     ];
-    for (const { cluster, r } of reflectors) {
-      this.reflectors.push({ cluster, r });
-      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), r]);
+    for (const { cluster, r, ready, status } of reflectors) {
+      this.reflectors.push({ cluster, r, ready });
+      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), status]);
     }
     // Staleness is judged for every cluster whose cached view is acted on: sources, remotes of spanned policies, and with mcs every cluster (any may export).
     const judged = config.clusters.filter((c) => config.mcs || this.topology.sources.has(c.name) || this.topology.remotes.has(c.name));
@@ -120,7 +132,10 @@ export class Controller {
         metrics?.reconciles.inc({ result: info.ok ? 'ok' : 'error' });
       },
     });
+    // One tally for both paths: they set the same gauge, each under its own keys.
+    const rejections = new RejectionTally(metrics?.rejectedEndpoints, opts.log);
     this.reconciler = new Reconciler({
+      rejections,
       config,
       sources: this.topology.sources,
       destinations,
@@ -145,6 +160,7 @@ export class Controller {
           namespaces: (cluster) => this.topology.destinations.get(cluster)?.namespaces,
           log: opts.log,
           metrics,
+          rejections,
           fieldManager: opts.fieldManager,
           isStale: (cluster) => this.healthTracker.isStale(cluster),
           isLeader: () => this.isLeader,
@@ -166,8 +182,15 @@ export class Controller {
     });
   }
 
-  /** One list+watch of a cluster's collection into its store, with the watch's errors logged and counted. */
-  private newReflector(w: { cluster: string; resource: string; path: string; labelSelector?: string; store: Store<Listed> }, onEvent: (e: StoreEvent<Listed>) => void): Reflector<Listed> {
+  /**
+   * One list+watch of a cluster's collection into its store, with the watch's errors logged and
+   * counted; `refused` takes an error first and returns true when it is not a failure to count.
+   */
+  private newReflector(
+    w: { cluster: string; resource: string; path: string; labelSelector?: string; store: Store<Listed> },
+    onEvent: (e: StoreEvent<Listed>) => void,
+    hooks: { refused?: (err: Error) => boolean; onList?: () => void } = {},
+  ): Reflector<Listed> {
     const { config, log, metrics } = this.o;
     const { cluster, resource } = w;
     return new Reflector<Listed>({
@@ -178,13 +201,62 @@ export class Controller {
       watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
       resyncMs: config.controller.resyncMs,
       onError: (err) => {
+        if (hooks.refused?.(err)) return;
         log.warn({ cluster, resource, err: err.message }, 'watch error');
         metrics?.watchRestarts.inc({ cluster, resource });
         metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
       },
-      onList: (reason: ListReason) => metrics?.relists.inc({ cluster, resource, reason }),
+      onList: (reason: ListReason) => {
+        metrics?.relists.inc({ cluster, resource, reason });
+        hooks.onList?.();
+      },
       onEvent,
     });
+  }
+
+  /**
+   * A cluster's Nodes: a change of its CIDR set re-plans every key it sources, replica and MCS,
+   * so addresses a new Node's range covers go out and ones a removed Node's range held are
+   * withdrawn. A 403 is a missing grant: the range check stays off (or at the ranges last
+   * seen), logged once, and the reflector keeps re-asking at its backoff.
+   */
+  private nodesReflector(n: NodeRanges): Reflector<Listed> {
+    const { log } = this.o;
+    const cluster = n.cluster;
+    const answered = () => {
+      if (n.answered()) log.info({ cluster }, 'the Nodes can be read again: their pod ranges bound this cluster\'s endpoints');
+    };
+    return this.newReflector({ cluster, resource: 'nodes', path: n.path, store: n.store as unknown as Store<Listed> }, (e) => {
+      answered();
+      if (n.apply(e as unknown as StoreEvent<Node>)) this.rangesChanged(n);
+    }, {
+      onList: answered,
+      refused: (err) => {
+        if (!isRefusal(err)) {
+          n.failed();
+          return false;
+        }
+        if (n.refuse()) {
+          log.warn({ cluster, missing: 'list, watch nodes', err: err.message },
+            n.cidrs ? 'the Nodes may not be read any more: the pod ranges last seen stay in force' : 'the Nodes may not be read: the endpoint guard\'s range check is off for this cluster (grant list and watch on nodes, or set podCIDRs in the config)');
+        }
+        return true;
+      },
+    });
+  }
+
+  /** Every key the cluster sources, on both paths, once its pod ranges changed. */
+  private rangesChanged(n: NodeRanges): void {
+    // The initial list is not a change: start() plans everything, and a log line per Node would flood.
+    if (!this.started) return;
+    this.o.log.info({ cluster: n.cluster, podCIDRs: n.cidrs ?? [] }, 'pod ranges of the cluster\'s Nodes changed');
+    const source = this.topology.sources.get(n.cluster);
+    if (source) this.sourceChanged(n.cluster, sourceKeys(source));
+    if (this.mcs) this.enqueue(mcsKeysExportedBy(this.mcs.topology, n.cluster));
+  }
+
+  private watched(cluster: string, r: Reflector<Listed>): { cluster: string; r: Reflector<Listed>; ready: () => Promise<void>; status: ReflectorStatus } {
+    return { cluster, r, ready: () => r.whenSynced(), status: r };
   }
 
   private reflector(w: Watch): Reflector<Listed> {
@@ -215,7 +287,7 @@ export class Controller {
 
   /** Every reflector has listed once: reconciling before that would collect what it has not seen yet. */
   get synced(): boolean {
-    return this.reflectors.every(({ r }) => r.synced);
+    return this.healthTracker.health().every((h) => h.synced);
   }
 
   /** Service keys go to every destination's queue, policy keys to their own cluster's, MCS keys to the spanning queue. */
@@ -246,7 +318,8 @@ export class Controller {
 
   async start(): Promise<void> {
     for (const { r } of this.reflectors) r.start();
-    await Promise.all(this.reflectors.map(({ r }) => r.whenSynced()));
+    // A Nodes watch is ready when listed or refused: until then a source's addresses are unchecked.
+    await Promise.all(this.reflectors.map(({ ready }) => ready()));
     if (this.stopped) return;
     this.started = true;
     this.queues.start({

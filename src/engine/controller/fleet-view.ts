@@ -146,7 +146,10 @@ export function fleetView(input: FleetInput): FleetView {
 function snapshotOf(s: SourceCaches): SourceSnapshot {
   const slices = new Map<string, EndpointSlice[]>();
   for (const st of s.slices) for (const k of st.indexValues()) slices.set(k, [...(slices.get(k) ?? []), ...st.indexed(k)]);
-  return { cluster: s.cluster, services: s.services.flatMap((st) => [...st.values()]), slices };
+  const snapshot: SourceSnapshot = { cluster: s.cluster, services: s.services.flatMap((st) => [...st.values()]), slices };
+  const podCidrs = s.nodes?.cidrs;
+  if (podCidrs) snapshot.podCidrs = podCidrs;
+  return snapshot;
 }
 
 /**

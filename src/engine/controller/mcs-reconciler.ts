@@ -19,6 +19,8 @@ import type { ApiClient } from '../../kube/client.ts';
 import { remove, upsert, type Store, type Listed } from '../../kube/store.ts';
 import { applyActions, type WriteResult } from '../../kube/write.ts';
 import { postEvent, warningEvent } from '../events.ts';
+import type { Rejection } from '../../model/endpoint-guard.ts';
+import { RejectionTally } from '../rejection-tally.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import type { ReconcileLog } from './reconciler.ts';
 import { mcsServiceKey, type McsKey, type McsTopology } from './mcs-topology.ts';
@@ -38,7 +40,9 @@ export interface McsReconcilerOptions {
   /** The namespaces of a cluster mcsync writes to (the replica side's store). */
   namespaces: (cluster: string) => Store<Namespace> | undefined;
   log: ReconcileLog;
-  metrics?: Pick<ControllerMetricsSink, 'writes'>;
+  metrics?: Pick<ControllerMetricsSink, 'writes' | 'rejectedEndpoints'>;
+  /** Where the guard's rejections are tallied; shared with the replica reconciler (one gauge). Default: one of its own. */
+  rejections?: RejectionTally;
   fieldManager?: string;
   isStale?: (cluster: string) => boolean;
   isLeader?: () => boolean;
@@ -63,9 +67,11 @@ export class McsReconciler {
   readonly #states = new Map<string, McsState>();
   /** key → the conflict text last posted as Events, so a standing conflict is posted once. */
   readonly #posted = new Map<string, string>();
+  readonly #rejections: RejectionTally;
 
   constructor(opts: McsReconcilerOptions) {
     this.#o = opts;
+    this.#rejections = opts.rejections ?? new RejectionTally(opts.metrics?.rejectedEndpoints, opts.log);
   }
 
   states(): McsState[] {
@@ -77,7 +83,9 @@ export class McsReconciler {
     const serviceKey = mcsServiceKey(key);
     const { namespace, name } = splitServiceKey(serviceKey);
     for (let round = 1; round <= MAX_ROUNDS; round++) {
-      const { constituents, exports } = this.#constituents(serviceKey);
+      const { constituents, exports, rejected } = this.#constituents(serviceKey);
+      // Under the MCS key: the replica path tallies the same Service under its own key.
+      if (round === 1) this.#rejections.record(key, rejected);
       const merge = mergeConstituents(namespace, name, constituents);
       const now = conditionTime(this.#o.now?.() ?? new Date());
       const plan = planMcs(this.#o.config, { namespace, name, merge, views: this.#views(serviceKey), exports, unavailable: new Set(), now });
@@ -90,8 +98,9 @@ export class McsReconciler {
     this.#o.log.warn({ key }, 'import not converged after several rounds; requeued by the next change or resync');
   }
 
-  #constituents(serviceKey: string): { constituents: Constituent[]; exports: Map<string, ServiceExport> } {
+  #constituents(serviceKey: string): { constituents: Constituent[]; exports: Map<string, ServiceExport>; rejected: Rejection[] } {
     const constituents: Constituent[] = [];
+    const rejected: Rejection[] = [];
     const exports = new Map<string, ServiceExport>();
     for (const c of this.#o.config.clusters) {
       const caches = this.#o.topology.sources.get(c.name);
@@ -101,9 +110,12 @@ export class McsReconciler {
       const serviceExport = caches.exports.get(serviceKey);
       if (!serviceExport) continue;
       if (this.#o.writers.has(c.name)) exports.set(c.name, serviceExport);
-      constituents.push(constituentOf(c, serviceExport, caches.services.get(serviceKey), caches.slices.indexed(serviceKey)));
+      // Its Nodes' ranges when the config names none, as for replicas.
+      const guarded = constituentOf(c, serviceExport, caches.services.get(serviceKey), caches.slices.indexed(serviceKey), caches.nodes?.cidrs);
+      constituents.push(guarded.constituent);
+      rejected.push(...guarded.rejected);
     }
-    return { constituents, exports };
+    return { constituents, exports, rejected };
   }
 
   #views(serviceKey: string): ImportView[] {

@@ -14,6 +14,7 @@ import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
 import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
 import { PATHS } from '../../kube/read.ts';
 import { Store, type Listed, type StoreEvent } from '../../kube/store.ts';
+import type { NodeRanges } from './node-ranges.ts';
 
 export type McsKey = string;
 const PREFIX = 'mcs:';
@@ -40,6 +41,8 @@ export interface McsSourceCaches {
   services: Store<Service>;
   /** Indexed by the Service they belong to. */
   slices: Store<EndpointSlice>;
+  /** Its Nodes' pod ranges, when the config names none (the replica path's watch, shared). */
+  nodes?: NodeRanges;
 }
 
 /** One cluster mcsync writes imports to. */
@@ -93,12 +96,15 @@ function mcsWatch<T extends Listed>(w: Omit<McsWatch, 'store' | 'keysOf'> & { st
 
 const byName = (o: Listed) => storeKey(o as { metadata: { name: string; namespace?: string } });
 
-export function mcsTopology(config: Config, localCluster?: string): { topology: McsTopology; watches: McsWatch[] } {
+/** `nodes`: the Nodes watches topology() declared, one per cluster for both paths. */
+export function mcsTopology(config: Config, localCluster?: string, nodes: ReadonlyMap<string, NodeRanges> = new Map()): { topology: McsTopology; watches: McsWatch[] } {
   const sources = new Map<string, McsSourceCaches>();
   const destinations = new Map<string, McsDestinationCaches>();
   const watches: McsWatch[] = [];
   for (const { name: cluster } of config.clusters) {
     const s: McsSourceCaches = { cluster, exports: new Store(), services: new Store(), slices: new Store<EndpointSlice>(serviceKeyOfSlice, sourceSliceForCache) };
+    const ranges = nodes.get(cluster);
+    if (ranges) s.nodes = ranges;
     sources.set(cluster, s);
     watches.push(
       mcsWatch({ cluster, role: 'source', resource: 'serviceexports', path: PATHS.serviceExports(), store: s.exports, keysOf: keysFrom(byName) }),
@@ -131,6 +137,11 @@ export function allMcsKeys(t: McsTopology, instance?: string): McsKey[] {
     for (const k of d.slices.indexValues()) keys.add(`${PREFIX}${k}`);
   }
   return [...keys].sort(cmp);
+}
+
+/** The multi-cluster services `cluster` exports: what a change of its pod ranges touches. */
+export function mcsKeysExportedBy(t: McsTopology, cluster: string): McsKey[] {
+  return [...(t.sources.get(cluster)?.exports.keys() ?? [])].map((k) => `${PREFIX}${k}`).sort(cmp);
 }
 
 /** A new namespace may be where an import now belongs: every exported service of that namespace. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { Config } from '../../config/types.ts';
 import { cluster, config, ep, rule, slice, svc } from '../../model/fixtures.test-util.ts';
 import { storeKey } from '../../vocab/keys.ts';
+import { upsert } from '../../kube/store.ts';
 import { SERVICE_NAME } from '../../vocab/labels.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
@@ -36,7 +37,7 @@ function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', 
     service: (s: Service) => east.services[0]!.set(storeKey(s), s),
     slice: (s: EndpointSlice) => east.slices[0]!.set(storeKey(s), s),
   };
-  return { reconciler, west: destinations.get('west')!, westApi: apis.get('west')!, eastApi: apis.get('east')!, put, stale, ownWrites };
+  return { reconciler, west: destinations.get('west')!, westApi: apis.get('west')!, eastApi: apis.get('east')!, put, stale, ownWrites, east };
 }
 
 /** Scripts west's answers for a first replication of `name`: not there yet, then created. */
@@ -192,4 +193,20 @@ test('a namespace mcsync created is in the cache at once: the next key needing i
 
   assert.equal(w.westApi.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/namespaces').length, 1);
   assert.ok(w.west.namespaces.has('shop'));
+});
+
+test('a source without podCIDRs in the config is bounded by what its Nodes declare, as sync bounds it', async () => {
+  const w = world();
+  const nodes = w.east.nodes;
+  assert.ok(nodes, 'east names no podCIDRs: its Nodes are watched');
+  const n = upsert(nodes.store, { metadata: { name: 'n1', resourceVersion: '1' }, spec: { podCIDRs: ['10.1.0.0/24'] } });
+  nodes.apply(n!);
+  const [service] = exported('web', '10.1.0.1');
+  w.put.service(service);
+  w.put.slice(slice('shop', 'web', 'web-abc', [ep('10.1.0.1'), ep('10.2.0.9')]));
+  scriptCreate(w.westApi, 'web', 100);
+
+  await w.reconciler.reconcile('shop/web');
+
+  assert.deepEqual(w.west.slices.indexed('shop/web').flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)), ['10.1.0.1'], 'the address outside every Node\'s range is not replicated');
 });

@@ -64,6 +64,8 @@ export interface ReconcilerOptions {
   fieldManager?: string;
   /** Service keys our own writes changed in a destination's caches, as their watch events would have. */
   onOwnWrite?: (cluster: string, keys: ServiceKey[]) => void;
+  /** Where rejections are tallied; shared with the MCS reconciler, since both set the one gauge. Default: one of its own. */
+  rejections?: RejectionTally;
 }
 
 export class Reconciler {
@@ -81,7 +83,7 @@ export class Reconciler {
 
   constructor(opts: ReconcilerOptions) {
     this.#o = opts;
-    this.#rejections = new RejectionTally(opts.metrics?.rejectedEndpoints, opts.log);
+    this.#rejections = opts.rejections ?? new RejectionTally(opts.metrics?.rejectedEndpoints, opts.log);
     this.#propagation = opts.propagation ?? new PendingPropagations();
   }
 
@@ -162,7 +164,11 @@ export class Reconciler {
     for (const [cluster, s] of this.#o.sources) {
       const services = s.services.map((st) => st.get(key)).filter((x): x is Service => x !== undefined);
       const slices = new Map([[key, s.slices.flatMap((st) => st.indexed(key))]]);
-      out.push(staleView({ cluster, services, slices }, s.config.stalePolicy, this.#o.isStale?.(cluster) ?? false));
+      const snapshot: SourceSnapshot = { cluster, services, slices };
+      // What its Nodes declare, as `sync` reads them; the config's podCIDRs win in selectExports.
+      const podCidrs = s.nodes?.cidrs;
+      if (podCidrs) snapshot.podCidrs = podCidrs;
+      out.push(staleView(snapshot, s.config.stalePolicy, this.#o.isStale?.(cluster) ?? false));
     }
     return out;
   }

@@ -5,6 +5,9 @@
 // are not replicas, once per namespace its rules look at. A destination (every cluster, or only
 // the local one in pull mode) is watched for what this instance owns there, Services and
 // slices, and for its Namespaces, since a replica can only be written once its namespace exists.
+// A source without podCIDRs in the config (with mcs on: any cluster without them) is watched
+// for its Nodes too, once for both paths (node-ranges.ts): their ranges bound its endpoints.
+// In pull mode only the local cluster is: the others are read with a reader's credential.
 // With networkPolicies on, policy-topology.ts adds what companions need.
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
@@ -14,6 +17,7 @@ import { serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.t
 import type { EndpointSlice, Namespace, NetworkPolicy, Pod, Service } from '../../vocab/objects.ts';
 import { PATHS, sourceCollections } from '../../kube/read.ts';
 import { Store, type Listed, type StoreEvent } from '../../kube/store.ts';
+import { nodeRangesOf, type NodeRanges } from './node-ranges.ts';
 import type { PolicyKey } from './policy-keys.ts';
 import {
   PolicyIndex, namespacePolicyKeys, networkPolicyEventKeys, newPolicyStore, podEventKeys,
@@ -50,6 +54,8 @@ export interface SourceCaches {
   config: ClusterConfig;
   services: Store<Service>[];
   slices: Store<EndpointSlice>[];
+  /** Its Nodes' pod ranges, when the config names none. */
+  nodes?: NodeRanges;
 }
 
 /** A destination's caches: what this instance owns there, and the namespaces that exist. */
@@ -72,6 +78,8 @@ export interface Topology {
   /** Which remotes each spanned policy names. */
   policyIndex: PolicyIndex;
   watches: Watch[];
+  /** The Nodes watch of each cluster that needs one (nodeWatchedClusters), for every path. */
+  nodes: Map<string, NodeRanges>;
 }
 
 /** The slice index: slices grouped by the Service they belong to (kubernetes.io/service-name). */
@@ -145,9 +153,12 @@ export function topology(config: Config, localCluster?: string): Topology {
   const sources = new Map<string, SourceCaches>();
   const destinations = new Map<string, DestinationCaches>();
   const watches: Watch[] = [];
+  const nodes = nodeRangesOf(config, localCluster);
   for (const c of config.clusters) {
     if (c.exports.length === 0) continue;
     const side: SourceCaches = { cluster: c.name, config: c, services: [], slices: [] };
+    const ranges = nodes.get(c.name);
+    if (ranges) side.nodes = ranges;
     for (const ns of sourceCollections(c)) {
       const services = new Store<Service>();
       const slices = newSourceSliceStore();
@@ -171,7 +182,7 @@ export function topology(config: Config, localCluster?: string): Topology {
       watch({ cluster: c.name, role: 'destination', resource: 'namespaces', path: PATHS.namespaces(), store: d.namespaces, keysOf: namespaceEventKeys }),
     );
   }
-  const t: Topology = { sources, destinations, policies: new Map(), remotes: new Map(), policyIndex: new PolicyIndex(config), watches };
+  const t: Topology = { sources, destinations, policies: new Map(), remotes: new Map(), policyIndex: new PolicyIndex(config), watches, nodes };
   if (config.networkPolicies) addPolicyWatches(config, t);
   return t;
 }

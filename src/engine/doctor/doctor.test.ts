@@ -46,7 +46,7 @@ test('requiredAccess: reads everywhere, writes where an export lands, namespaces
   const one = config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })]), cluster('b'), cluster('c')], { leaderElection: { ...cfg.leaderElection, cluster: 'c', namespace: 'mcsync' } });
   const fmt = (c: string, cc = one) => requiredAccess(cc, c).map((n) => `${n.verb} ${n.resource}${n.namespace ? ` in ${n.namespace}` : ''} (${n.purpose})`);
   const reads = ['get services (sync)', 'list services (sync)', 'watch services (sync)', 'get endpointslices (sync)', 'list endpointslices (sync)', 'watch endpointslices (sync)', 'list namespaces (sync)', 'watch namespaces (sync)'];
-  assert.deepEqual(fmt('a'), [...reads, 'list nodes (sync)', 'create events (sync)'], 'a source that is no destination reads (cluster-wide: sync reads every cluster as a destination), its Nodes too, and reports rejected endpoints');
+  assert.deepEqual(fmt('a'), [...reads, 'list nodes (sync)', 'watch nodes (sync)', 'create events (sync)'], 'a source that is no destination reads (cluster-wide: sync reads every cluster as a destination), its Nodes too, and reports rejected endpoints');
   assert.deepEqual(fmt('a', config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })], { podCIDRs: ['10.1.0.0/16'] }), cluster('b')])).filter((n) => n.includes('nodes')), [], 'podCIDRs in the config: no Node is read');
   assert.deepEqual(fmt('b'), [...reads, 'create services (sync)', 'update services (sync)', 'delete services (sync)', 'create endpointslices (sync)', 'update endpointslices (sync)', 'delete endpointslices (sync)', 'create namespaces (sync)']);
   assert.deepEqual(fmt('c'), [...reads, 'get leases in mcsync (lease)', 'create leases in mcsync (lease)', 'update leases in mcsync (lease)']);

@@ -18,6 +18,8 @@ export interface McsRead {
   services: Service[];
   /** Slices that are not replicas. */
   slices: EndpointSlice[];
+  /** The pod CIDRs its Nodes declare, read only when the config names none; the config's podCIDRs win. */
+  podCidrs?: string[];
   /** Only for clusters mcsync writes to. */
   written?: {
     namespaces: Set<string>;
@@ -75,7 +77,7 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
       const se = ix?.exports.get(key);
       if (!r || !ix || !se) continue;
       if (r.written) exports.set(c.name, se);
-      constituents.push(constituentOf(c, se, ix.services.get(key), ix.slices.get(key) ?? []));
+      constituents.push(constituentOf(c, se, ix.services.get(key), ix.slices.get(key) ?? [], r.podCidrs).constituent);
     }
     const merge = mergeConstituents(namespace, name, constituents);
     const views: ImportView[] = reads.filter((r) => r.written).map((r) => {

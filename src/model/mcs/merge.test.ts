@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { svc, slice, ep } from '../fixtures.test-util.ts';
 import type { ServiceExport } from '../../vocab/mcs.ts';
 import type { Service, ServicePort } from '../../vocab/objects.ts';
-import { mergeConstituents, portsWonBy, type Constituent } from './merge.ts';
+import { constituentOf, mergeConstituents, portsWonBy, type Constituent } from './merge.ts';
 import { filterSlicePorts } from './render.ts';
 
 function se(created: string, spec: ServiceExport['spec'] = {}): ServiceExport {
@@ -107,5 +107,27 @@ describe('mergeConstituents: the KEP merge rules', () => {
       const differs = m1.constituents.some((c) => JSON.stringify(c.service!.spec.ports) !== JSON.stringify(oldest.service!.spec.ports) || c.service!.spec.clusterIP !== oldest.service!.spec.clusterIP);
       assert.equal(m1.conflicts.length > 0, differs);
     }));
+  });
+});
+
+describe('constituentOf: the endpoint guard of the exporting cluster', () => {
+  const web = slice('ns', 'hello', 'hello-1', [ep('10.1.0.5'), ep('10.9.0.7')]);
+  const addresses = (c: Constituent) => c.slices.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses));
+
+  it('without podCIDRs in the config, the Nodes\' ranges bound the slices, and what they drop is reported', () => {
+    const { constituent, rejected } = constituentOf({ name: 'a' }, se('2026-01-01T00:00:00Z'), svc('ns', 'hello'), [web], ['10.1.0.0/16']);
+    assert.deepEqual(addresses(constituent), ['10.1.0.5']);
+    assert.deepEqual(rejected, [{ cluster: 'a', namespace: 'ns', name: 'hello', reason: 'outside-pod-cidrs', what: '10.9.0.7', count: 1 }]);
+  });
+
+  it('the config\'s podCIDRs win over the Nodes\'', () => {
+    const { constituent } = constituentOf({ name: 'a', podCIDRs: ['10.9.0.0/16'] }, se('2026-01-01T00:00:00Z'), svc('ns', 'hello'), [web], ['10.1.0.0/16']);
+    assert.deepEqual(addresses(constituent), ['10.9.0.7']);
+  });
+
+  it('no ranges known at all: the range check is off, nothing is dropped', () => {
+    const { constituent, rejected } = constituentOf({ name: 'a' }, se('2026-01-01T00:00:00Z'), svc('ns', 'hello'), [web]);
+    assert.deepEqual(addresses(constituent), ['10.1.0.5', '10.9.0.7']);
+    assert.deepEqual(rejected, []);
   });
 });

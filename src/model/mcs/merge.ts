@@ -4,7 +4,7 @@
 // traffic policy, exported labels and annotations, and each port name; ports are the union;
 // every difference is a conflict reported on every constituent export. Pure.
 import { canonicalJson, cmp, cmpTuple } from '../canonical.ts';
-import { guardSlices, podRanges } from '../endpoint-guard.ts';
+import { guardSlices, podRanges, type Rejection } from '../endpoint-guard.ts';
 import type { EndpointSlice, Service, ServicePort } from '../../vocab/objects.ts';
 import type { McsPort, ServiceExport, ServiceImportType } from '../../vocab/mcs.ts';
 
@@ -17,14 +17,29 @@ export interface Constituent {
   slices: EndpointSlice[];
 }
 
+/** A constituent, and what the endpoint guard dropped from its slices. */
+export interface GuardedConstituent {
+  constituent: Constituent;
+  rejected: Rejection[];
+}
+
 /**
  * One cluster's constituent, its slices passed through the endpoint guard of that cluster's pod
- * ranges: the controller and the one-shot commands build it alike.
+ * ranges: the config's podCIDRs, else `nodeCidrs` (what its Nodes declare), as for replicas. The
+ * controller and the one-shot commands build it alike.
  */
-export function constituentOf(cluster: { name: string; podCIDRs?: string[] }, serviceExport: ServiceExport, service: Service | undefined, slices: readonly EndpointSlice[]): Constituent {
-  const c: Constituent = { cluster: cluster.name, serviceExport, slices: guardSlices(slices, podRanges(cluster.podCIDRs)).slices };
-  if (service) c.service = service;
-  return c;
+export function constituentOf(
+  cluster: { name: string; podCIDRs?: string[] },
+  serviceExport: ServiceExport,
+  service: Service | undefined,
+  slices: readonly EndpointSlice[],
+  nodeCidrs?: readonly string[],
+): GuardedConstituent {
+  const guarded = guardSlices(slices, podRanges(cluster.podCIDRs ?? nodeCidrs));
+  const constituent: Constituent = { cluster: cluster.name, serviceExport, slices: guarded.slices };
+  if (service) constituent.service = service;
+  const where = { cluster: cluster.name, namespace: serviceExport.metadata.namespace ?? 'default', name: serviceExport.metadata.name };
+  return { constituent, rejected: guarded.rejected.map((r) => ({ ...where, ...r })) };
 }
 
 /** Why an export cannot take part (the Valid condition's False reasons). */

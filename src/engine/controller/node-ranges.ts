@@ -1,0 +1,165 @@
+// The pod ranges a cluster's Nodes declare, as the controller knows them: a watch of the Nodes
+// into a store of projections (name, resourceVersion, spec.podCIDR(s): nothing else of a Node is
+// kept), and the CIDR set the endpoint guard bounds the cluster's exports by when the config
+// names no podCIDRs for it. `sync` lists the Nodes once (kube/read.ts); this keeps them current,
+// so a Node added with a new range lets its pods' addresses through without a restart.
+//
+// A credential that may not list or watch Nodes (403) is not an outage: the cluster works as
+// `sync` has it, with the range check off ("guard off"), and its health is not touched. The
+// reflector keeps re-asking at its backoff (at most every 30 s), so a grant given later turns the
+// check on by itself. A grant withdrawn while running keeps the ranges last seen: dropping them
+// would turn the check off, and a revoked grant is not a reason to trust a source more.
+import type { ClusterConfig, Config } from '../../config/types.ts';
+import { nodePodCidrs, projectNode } from '../../model/node-cidrs.ts';
+import { KubeApiError } from '../../kube/client.ts';
+import { PATHS } from '../../kube/read.ts';
+import type { ReflectorStats, ReflectorStatus } from '../../kube/reflector.ts';
+import { Store, type StoreEvent } from '../../kube/store.ts';
+import { cmp } from '../../model/canonical.ts';
+import { storeKey } from '../../vocab/keys.ts';
+import type { Node } from '../../vocab/objects.ts';
+
+/** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
+export function rangelessSources(config: Config): ClusterConfig[] {
+  return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
+}
+
+/**
+ * The clusters whose Nodes are watched: the rangeless sources read with a writer's credential,
+ * which grants Nodes (deploy/rbac/destination-writer.yaml; engine/requirements.ts, read-nodes):
+ * all of them in push mode, only the local cluster in pull mode (`localCluster`). Another
+ * cluster is read in pull mode with a reader's credential, which is not asked for Nodes.
+ */
+export function nodeWatchedClusters(config: Config, localCluster?: string): ClusterConfig[] {
+  return rangelessSources(config).filter((c) => localCluster === undefined || localCluster === c.name);
+}
+
+/** The answer of a Nodes list or watch that means the credential lacks the grant. */
+export function isRefusal(err: Error): boolean {
+  return err instanceof KubeApiError && err.status === 403;
+}
+
+export class NodeRanges {
+  readonly cluster: string;
+  readonly path = PATHS.nodes();
+  readonly store = new Store<Node>(undefined, projectNode);
+  /** The CIDRs each Node was counted with, and how many Nodes declare each CIDR. */
+  readonly #byNode = new Map<string, string[]>();
+  readonly #counts = new Map<string, number>();
+  /** Sorted on first read after a change: a list of thousands of Nodes sorts once, not per Node. */
+  #sorted: string[] | undefined;
+  #refused = false;
+  #settled = false;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(cluster: string) {
+    this.cluster = cluster;
+  }
+
+  /** The sorted, de-duplicated CIDRs the Nodes declare; undefined while none does or they cannot be read. */
+  get cidrs(): string[] | undefined {
+    if (this.#counts.size === 0) return undefined;
+    return (this.#sorted ??= [...this.#counts.keys()].sort(cmp));
+  }
+
+  /** The last answer of the Nodes list or watch was a 403. */
+  get refused(): boolean {
+    return this.#refused;
+  }
+
+  /**
+   * Listed, or refused: either way the cluster's ranges are as known as they will get, and its
+   * keys may be planned. Before this, planning would replicate addresses no range has checked.
+   */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  whenSettled(): Promise<void> {
+    if (this.#settled) return Promise.resolve();
+    return new Promise((r) => this.#waiters.push(r));
+  }
+
+  /**
+   * Takes in a change the reflector made to the store (which it has already applied); true when
+   * the cluster's CIDR set changed. The store is the truth: a Node counts with what it holds now.
+   */
+  apply(e: StoreEvent<Node>): boolean {
+    const key = storeKey(e.object);
+    const now = this.store.get(key);
+    const after = now ? nodePodCidrs([now]) ?? [] : [];
+    const before = this.#byNode.get(key) ?? [];
+    if (after.length > 0) this.#byNode.set(key, after);
+    else this.#byNode.delete(key);
+    // Counts that reach 0 and counts that leave it; a CIDR in both (a Node modified) is still there.
+    const gone = new Set<string>();
+    const fresh = new Set<string>();
+    for (const c of before) {
+      const n = this.#counts.get(c)! - 1;
+      if (n > 0) this.#counts.set(c, n);
+      else {
+        this.#counts.delete(c);
+        gone.add(c);
+      }
+    }
+    for (const c of after) {
+      const n = (this.#counts.get(c) ?? 0) + 1;
+      this.#counts.set(c, n);
+      if (n === 1) fresh.add(c);
+    }
+    const changed = [...gone].some((c) => !fresh.has(c)) || [...fresh].some((c) => !gone.has(c));
+    if (changed) this.#sorted = undefined;
+    return changed;
+  }
+
+  /** The Nodes were listed or watched: the grant is there (again). True when it had been refused. */
+  answered(): boolean {
+    const was = this.#refused;
+    this.#refused = false;
+    this.#settle();
+    return was;
+  }
+
+  /** A 403: true the first time in a row, so the refusal is logged once, not at every retry. */
+  refuse(): boolean {
+    const first = !this.#refused;
+    this.#refused = true;
+    this.#settle();
+    return first;
+  }
+
+  /** Any other failure: the watch is failing like any other, and its health shows it. */
+  failed(): void {
+    this.#refused = false;
+  }
+
+  #settle(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /**
+   * The Nodes reflector's status as cluster health reads it: a refusal is a missing grant, not
+   * an unreachable cluster, so while refused it counts as synced and connected, with no error.
+   */
+  healthOf(r: ReflectorStatus): ReflectorStatus {
+    const refused = () => this.#refused;
+    return {
+      get synced() { return r.synced || refused(); },
+      get connected() { return r.connected || refused(); },
+      get unhealthySince() { return refused() ? undefined : r.unhealthySince; },
+      get lastSeen() { return r.lastSeen; },
+      get stats(): ReflectorStats {
+        if (!refused()) return r.stats;
+        const { lastError: _e, lastErrorAt: _at, ...rest } = r.stats;
+        return rest;
+      },
+    };
+  }
+}
+
+/** One NodeRanges per watched cluster, shared by the replica and the MCS paths. */
+export function nodeRangesOf(config: Config, localCluster?: string): Map<string, NodeRanges> {
+  return new Map(nodeWatchedClusters(config, localCluster).map((c) => [c.name, new NodeRanges(c.name)]));
+}
