@@ -10,8 +10,13 @@ function escapeRegExp(text: string): string {
 
 /** `*` matches any run of characters, including `/`, so `example.com/*` covers every key of a prefix. */
 export function globMatches(glob: string, key: string): boolean {
-  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, 's').test(key);
+  let re = compiled.get(glob);
+  if (!re) compiled.set(glob, (re = new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, 's')));
+  return re.test(key);
 }
+
+/** Globs come from the config and the built-in list, a handful: compiled once each, not per key per plan. */
+const compiled = new Map<string, RegExp>();
 
 /**
  * The user's exclude beats everything; the user's include beats the built-in exclusions (so a

@@ -53,13 +53,15 @@ export function endpointsProjection(endpoints: readonly Endpoint[] | null | unde
 }
 
 export function sliceProjection(slice: EndpointSlice): string {
-  return canonicalJson({
+  const head = canonicalJson({
     labels: slice.metadata.labels ?? {},
     annotations: slice.metadata.annotations ?? {},
     addressType: slice.addressType,
     ports: normalizeSlicePorts(slice.ports),
-    endpoints: endpointsProjection(slice.endpoints),
   });
+  // JSON text holds no raw newline, so the two parts cannot run into each other; the endpoints'
+  // text is appended rather than nested, which would escape every quote of it once more.
+  return `${head}\n${endpointsProjection(slice.endpoints)}`;
 }
 
 /** Fields that only make sense for NodePort / LoadBalancer; the apiserver rejects some of them on a ClusterIP Service. */

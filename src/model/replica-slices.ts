@@ -14,7 +14,7 @@ import {
   SLICE_MANAGED_BY_VALUE,
 } from '../vocab/labels.ts';
 import { packEndpoints, type PackedSlice } from './packing.ts';
-import { firstAddress, sliceGroups, type SliceGroup } from './slice-groups.ts';
+import { copyEndpoint, firstAddress, sliceGroups, type SliceGroup } from './slice-groups.ts';
 import { numberAfter } from './slice-names.ts';
 import type { Export } from './types.ts';
 import type { Endpoint, EndpointSlice } from '../vocab/objects.ts';
@@ -48,7 +48,7 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     kind: 'EndpointSlice',
     metadata,
     addressType: group.addressType,
-    endpoints: endpoints.map((ep) => structuredClone(ep)),
+    endpoints: endpoints.map(copyEndpoint),
     ports: group.ports.map((p) => ({ ...p })),
   };
 }
