@@ -8,7 +8,7 @@ const r = (name: string, reason: Rejection['reason'], what: string): Rejection =
 test('the gauge is the sum over keys of their latest rejections, back to 0 when they are gone; a change is logged once', () => {
   const set: string[] = [];
   const warned: string[] = [];
-  const tally = new RejectionTally({ set: (l, v) => set.push(`${l.cluster} ${l.reason} ${v}`) }, { warn: (_m, f) => warned.push(String(f?.['rejected'])) });
+  const tally = new RejectionTally({ set: (l, v) => set.push(`${l.cluster} ${l.reason} ${v}`) }, { warn: (f, m) => warned.push(`${m}: ${String(f['rejected'])}`) });
   tally.record('shop/web', [r('web', 'loopback', '127.0.0.1'), r('web', 'link-local', '169.254.169.254')]);
   tally.record('shop/api', [r('api', 'loopback', '127.0.0.2')]);
   tally.record('shop/api', [r('api', 'loopback', '127.0.0.2')]);
@@ -17,4 +17,5 @@ test('the gauge is the sum over keys of their latest rejections, back to 0 when 
   tally.record('shop/api', []);
   assert.deepEqual(set.slice(-2), ['east loopback 0', 'east link-local 0']);
   assert.equal(warned.length, 2, 'unchanged rejections are not logged again');
+  assert.match(warned[0]!, /^endpoints not replicated: .*127\.0\.0\.1/, 'the fields reach the log line, not only the message');
 });

@@ -5,8 +5,9 @@ import type { Rejection } from '../model/endpoint-guard.ts';
 import type { GaugeSink } from './controller/metrics.ts';
 import { describeRejections } from './rejection-events.ts';
 
+/** pino's order: fields first, then the message (a second argument would be a format value and be lost). */
 export interface RejectionLog {
-  warn(msg: string, fields?: Record<string, unknown>): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
 }
 
 export class RejectionTally {
@@ -30,7 +31,7 @@ export class RejectionTally {
     if ((before?.text ?? '') === text) return;
     if (rejected.length > 0) {
       for (const [cluster, list] of Map.groupBy(rejected, (r) => r.cluster)) {
-        this.#log?.warn('endpoints not replicated', { cluster, service: key, rejected: describeRejections(list) });
+        this.#log?.warn({ cluster, service: key, rejected: describeRejections(list) }, 'endpoints not replicated');
       }
     }
     this.#publish();

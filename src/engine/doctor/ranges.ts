@@ -44,7 +44,7 @@ export function podCidrCheck(f: ClusterFacts, view: PodView, readError?: string)
   const n = f.nodeCidrs!;
   if (!n.ok) {
     const what = n.status === 403 ? 'may not list nodes (403 Forbidden)' : `cannot list nodes (${errorOf(n)})`;
-    return check('pod-cidrs', f.cluster, 'warn', `${what}: grant list on nodes, or compare pod CIDRs by hand; only exported pod IPs were compared${ipNote}`);
+    return check('pod-cidrs', f.cluster, 'warn', `${what}: grant list and watch on nodes (run watches them to bound this cluster's endpoints), or compare pod CIDRs by hand; only exported pod IPs were compared${ipNote}`);
   }
   const cidrs = view.cidrs ?? [];
   if (cidrs.length === 0) {
