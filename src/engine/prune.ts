@@ -1,10 +1,14 @@
-// Removing mcsync's replicas: each target cluster is read, the pure core lists what this
+// Removing what mcsync wrote: each target cluster is read, the pure core lists what this
 // instance owns there (model/prune.ts) and it is deleted. One cluster's failure does not stop
 // the others; it is reported with the cluster's name.
 import type { Config } from '../config/types.ts';
-import { readDestination } from '../kube/read.ts';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
+import { PATHS, readDestination } from '../kube/read.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
-import { planPrune } from '../model/prune.ts';
+import { planPrune, type PruneExtras } from '../model/prune.ts';
+import { ownershipSelector } from '../vocab/labels.ts';
+import type { EndpointSlice, NetworkPolicy } from '../vocab/objects.ts';
+import type { ServiceImport } from '../vocab/mcs.ts';
 import type { Connected } from './clusters.ts';
 
 export interface PruneReport {
@@ -23,8 +27,14 @@ export async function prune(config: Config, clusters: Map<string, Connected>, on
     const conn = clusters.get(c.name);
     if (!conn) return { results: [], error: `cluster ${c.name} is not connected` };
     try {
-      const snapshot = await readDestination(conn.client, c.name, config.instance);
-      return { results: await applyActions(conn.client, planPrune(snapshot, config.instance), { instance: config.instance, concurrency: config.concurrency }) };
+      const [snapshot, owned, extras] = await Promise.all([
+        readDestination(conn.client, c.name, config.instance),
+        // readDestination reads replica slices only; import slices are this instance's too.
+        conn.client.list<EndpointSlice>(PATHS.slices(), { labelSelector: ownershipSelector(config.instance) }).then((l) => l.items),
+        readExtras(conn.client, config),
+      ]);
+      const all = { ...snapshot, ownedSlices: owned };
+      return { results: await applyActions(conn.client, planPrune(all, config.instance, extras), { instance: config.instance, concurrency: config.concurrency }) };
     } catch (err) {
       return { results: [], error: (err as Error).message };
     }
@@ -34,6 +44,27 @@ export async function prune(config: Config, clusters: Map<string, Connected>, on
     results: outcomes.flatMap((o) => o.results),
     failures: outcomes.flatMap((o, i) => (o.error === undefined ? [] : [{ cluster: targets[i]!.name, error: o.error }])),
   };
+}
+
+/**
+ * ServiceImports and NetworkPolicies, where the cluster serves them. A credential refused them
+ * (403) is fine while the feature is off in the config (it never needed the grant), and a
+ * failure while it is on: what it wrote would be left behind unseen.
+ */
+async function readExtras(client: KubeClient, config: Config): Promise<PruneExtras> {
+  const optional = async <T>(path: string, featureOn: boolean): Promise<T[]> => {
+    try {
+      return (await client.list<T>(path, { labelSelector: ownershipSelector(config.instance) })).items;
+    } catch (err) {
+      if (err instanceof KubeApiError && (err.status === 404 || (err.status === 403 && !featureOn))) return [];
+      throw err;
+    }
+  };
+  const [imports, policies] = await Promise.all([
+    optional<ServiceImport>(PATHS.serviceImports(), config.mcs),
+    optional<NetworkPolicy>(PATHS.networkPolicies(), config.networkPolicies),
+  ]);
+  return { imports, policies };
 }
 
 /** Whether the report says anything went wrong: a cluster failed, or one delete did. */

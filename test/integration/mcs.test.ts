@@ -246,6 +246,23 @@ describe('one-shot: mcsync export, sync, status and unexport', () => {
     assert.deepEqual(row.importedIn, ['a', 'b']);
   });
 
+  test('prune removes every import object of this instance (ServiceImport, derived Service, MCS slices) and leaves the user\'s export; the next sync brings them back', async () => {
+    const before = await read<Imported & { metadata: { annotations?: Record<string, string> } }>('b', 'ServiceImport', ns, 'api');
+    const derived = before?.metadata.annotations?.['multicluster.kubernetes.io/derived-service'];
+    assert.ok(derived, 'the import names its derived Service');
+    const pruned = await runMcsync(['prune', '--config', cfg]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    for (const [n, a] of [['a', A], ['b', B]] as const) {
+      assert.equal(await read(n, 'ServiceImport', ns, 'api'), undefined, `${n}: no ServiceImport`);
+      assert.equal(await getService(a, ns, derived), undefined, `${n}: no derived Service`);
+      assert.deepEqual(await mcsSlices(a, ns, 'api'), [], `${n}: no MCS slices`);
+    }
+    assert.ok(await read('a', 'ServiceExport', ns, 'api'), 'the ServiceExport is the user\'s');
+    const synced = await runMcsync(['sync', '--config', cfg]);
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.ok((await read<Imported>('b', 'ServiceImport', ns, 'api'))?.spec.ips?.length);
+  });
+
   test('unexport deletes the ServiceExport; the next sync removes the imports', async () => {
     const un = await runMcsync(['unexport', `${ns}/api`, '--cluster', 'a', '--config', cfg]);
     assert.equal(un.code, 0, un.stderr);

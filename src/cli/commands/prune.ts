@@ -1,4 +1,4 @@
-// `mcsync prune`: delete this instance's replicas in one cluster or all; the engine does the
+// `mcsync prune`: delete everything this instance owns in one cluster or all; the engine does the
 // work, this renders its report.
 import type { Command } from 'commander';
 import { prune, pruneFailed } from '../../engine/prune.ts';
