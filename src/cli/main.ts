@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=25
 import { nodeTooOld } from './node-version.ts';
 import { invocation } from './invocation.ts';
 import { slimClientNode } from '../kube/slim-client-node.ts';
