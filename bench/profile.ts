@@ -35,7 +35,7 @@ function where(url: string): string {
   return url;
 }
 
-function summarize(p: Profile) {
+export function summarize(p: Profile) {
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
   const byFn = new Map<string, number>();
@@ -49,8 +49,26 @@ function summarize(p: Profile) {
     byPlace.set(where(f.url), (byPlace.get(where(f.url)) ?? 0) + us);
   }
   const total = (p.endTime - p.startTime) / 1000;
+  // Who calls the heaviest frames: a native frame such as writev says little by its name alone.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(p.nodes.map((n) => [n.id, n] as const));
+  const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'}${n.callFrame.url ? ` ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}` : ''}`;
+  const callers = new Map<string, Map<string, number>>();
+  for (const n of p.nodes) {
+    const us = self.get(n.id) ?? 0;
+    if (!us || n.callFrame.url) continue; // native and V8 frames only
+    const chain: string[] = [];
+    for (let id = parent.get(n.id); id !== undefined && chain.length < 4; id = parent.get(id)) chain.push(label(byId.get(id)!));
+    const m = callers.get(label(n)) ?? new Map<string, number>();
+    m.set(chain.join(' < '), (m.get(chain.join(' < ')) ?? 0) + us);
+    callers.set(label(n), m);
+  }
+  const heaviestNative = [...callers].map(([fn, m]) => [fn, [...m.values()].reduce((a, b) => a + b, 0), m] as const)
+    .filter(([fn]) => !fn.startsWith('(')).sort((a, b) => b[1] - a[1]).slice(0, 3)
+    .map(([fn, us, m]) => ({ what: fn, ms: Math.round(us / 1000), calledFrom: [...m].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([chain, v]) => ({ chain, ms: Math.round(v / 1000) })) }));
   const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => ({ what: k, ms: Math.round(us / 1000), pct: Math.round((us / 1000 / total) * 1000) / 10 }));
-  return { wallMs: Math.round(total), byPlace: top(byPlace, 10), topFunctions: top(byFn, 20) };
+  return { wallMs: Math.round(total), byPlace: top(byPlace, 10), topFunctions: top(byFn, 20), heaviestNative };
 }
 
 interface ProfileOptions {
@@ -113,7 +131,9 @@ const program = new Command('bench:profile')
     }
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`profile failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+if (import.meta.filename === process.argv[1]) {
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    process.stderr.write(`profile failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
