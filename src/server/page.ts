@@ -1,7 +1,8 @@
 // The status page `mcsync run --status-page` serves at `/`: one HTML document with its CSS and
 // script inline, so it works with no network beyond the controller and nothing to fetch from
 // elsewhere. The script fetches `fleet` (relative, so it also works behind `kubectl proxy` or a
-// path prefix) every few seconds and draws the fleet as an SVG picture and two tables.
+// path prefix) every few seconds and draws the fleet as an SVG picture and its tables: exports,
+// multi-cluster imports (only when there are any) and clusters.
 //
 // Cluster and Service names come from clusters, so the script never parses data as HTML: it
 // builds every element with createElement and puts names in with textContent or attributes.
@@ -191,6 +192,24 @@ const SCRIPT = `
     document.getElementById('no-exports').hidden = rows.length > 0;
   }
 
+  // Multi-cluster services (mcs: true): one row each, the section shown only when there are any.
+  function drawImports(view) {
+    var imports = view.imports || [];
+    var rows = imports.map(function (m) {
+      var none = function () { return h('span', { 'class': 'muted' }, ['none']); };
+      var ips = (m.ips || []).map(function (i) { return h('div', { 'data-cluster': i.cluster }, [i.cluster + ': ' + i.ips.join(', ')]); });
+      return h('tr', { 'data-key': m.key }, [
+        h('td', {}, [m.key]),
+        h('td', {}, [m.exporters.length ? m.exporters.join(', ') : none()]),
+        h('td', {}, [m.importedIn.length ? m.importedIn.join(', ') : none()]),
+        h('td', {}, [h('div', {}, [m.type || '\u2014'])].concat(ips)),
+        h('td', {}, [badge(m.state, WORDS[m.state], { 'data-state': m.state, title: m.detail })].concat(m.detail ? [h('div', { 'class': 'muted' }, [m.detail])] : [])),
+      ]);
+    });
+    document.getElementById('imports').replaceChildren.apply(document.getElementById('imports'), rows);
+    document.getElementById('imports-section').hidden = rows.length === 0;
+  }
+
   function drawClusters(view, now) {
     var rows = view.clusters.map(function (c) {
       var st = clusterState(c);
@@ -211,10 +230,13 @@ const SCRIPT = `
     if (view.instance) parts.push('instance ' + view.instance);
     if (view.identity) parts.push(view.identity);
     if (view.leader !== undefined) parts.push(view.leader ? 'leader' : 'standby (not writing)');
-    parts.push(view.clusters.length + ' clusters', view.exports.length + ' exports', 'as of ' + new Date(now).toLocaleTimeString());
+    parts.push(view.clusters.length + ' clusters', view.exports.length + ' exports');
+    if (view.imports && view.imports.length) parts.push(view.imports.length + ' imports');
+    parts.push('as of ' + new Date(now).toLocaleTimeString());
     document.getElementById('meta').textContent = parts.join(' \\u00b7 ');
     drawPicture(view);
     drawExports(view, now);
+    drawImports(view);
     drawClusters(view, now);
     document.body.dataset.generatedAt = view.generatedAt;
     document.body.dataset.loads = String(++loads);
@@ -274,6 +296,10 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <table><thead><tr><th>Service</th><th>Sources</th><th>Destinations</th><th>Ready endpoints</th><th>Source staleness</th><th>Last propagation</th></tr></thead>
 <tbody id="exports"></tbody></table>
 <p id="no-exports" class="muted" hidden>Nothing is exported.</p>
+</section>
+<section id="imports-section" hidden><h2>Imports</h2>
+<table><thead><tr><th>Service</th><th>Exported by</th><th>Imported in</th><th>Type / IP</th><th>State</th></tr></thead>
+<tbody id="imports"></tbody></table>
 </section>
 <section><h2>Clusters</h2>
 <table><thead><tr><th>Cluster</th><th>Role</th><th>State</th><th>Last seen</th><th>Last error</th></tr></thead>

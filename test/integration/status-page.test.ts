@@ -2,15 +2,17 @@
 // (Debian's chromium over the DevTools Protocol, harness/src/browser.ts) and read from the DOM
 // the page built from /fleet, as an operator's browser would show it:
 //   a exports shop/web to b and c, b exports pay/ledger to a and c, c exports ops/metrics to b,
-//   where b already has an ops/metrics of its own (a conflict).
+//   where b already has an ops/metrics of its own (a conflict). With `mcs: true`, a ServiceExport
+//   of shop/web in a shows as an import row, imported in every cluster with its clusterset IPs.
 // Then a's control plane stops: a's edges turn stale by themselves (the page refreshes), and a
 // change b must write into a shows as failing; when a returns, both go back to in sync.
 // MCSYNC_SCREENSHOT=docs/images/status-page.png saves the page as it looks during the outage.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { launchChromium, type Browser } from '../../harness/src/browser.ts';
-import { Pods } from '../../harness/src/pods.ts';
+import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
 import { writeConfig } from '../../harness/src/mcsync-cli.ts';
@@ -22,10 +24,10 @@ let ctl: RunningController;
 let browser: Browser;
 const pods: Record<string, Pods> = {};
 
-/** Without exports, an instance writes nothing: a second controller that cannot disturb the first. */
+/** Without exports (nor mcs), an instance writes nothing: a second controller that cannot disturb the first. */
 function configText(instance = 'page', exports = true): string {
   const c = (name: string, extra: string[]) => [`- name: ${yamlString(name)}`, `  kubeconfig: ${yamlString(set.get(name).kubeconfigPath)}`, ...(exports ? extra : [])];
-  return [`instance: ${instance}`, 'controller:', '  watchTimeout: 2s', 'clusters:',
+  return [`instance: ${instance}`, ...(exports ? ['mcs: true'] : []), 'controller:', '  watchTimeout: 2s', 'clusters:',
     ...c('a', ['  staleAfter: 3s', '  services:', '  - namespace: shop', '    exportTo: [b, c]']),
     ...c('b', ['  services:', '  - namespace: pay', '    exportTo: [a, c]']),
     ...c('c', ['  services:', '  - namespace: ops', '    exportTo: [b]']),
@@ -38,11 +40,14 @@ interface Shown {
   nodes: Record<string, string>;
   edges: Record<string, string>;
   rows: Record<string, { sources: string; destinations: Record<string, string>; endpoints: string; staleness: string; latency: string }>;
+  importsShown: boolean;
+  imports: Record<string, { exporters: string; importedIn: string; typeIp: string[]; state: string }>;
 }
 
 const READ_DOM = `(() => {
   const text = (e) => (e ? e.textContent.trim() : '');
-  const shown = { loads: Number(document.body.dataset.loads || 0), nodes: {}, edges: {}, rows: {} };
+  const shown = { loads: Number(document.body.dataset.loads || 0), nodes: {}, edges: {}, rows: {}, imports: {},
+    importsShown: !document.getElementById('imports-section').hidden };
   for (const n of document.querySelectorAll('#fleet g.node')) shown.nodes[n.dataset.cluster] = n.dataset.state;
   for (const e of document.querySelectorAll('#fleet g.edge')) shown.edges[e.dataset.source + '->' + e.dataset.destination] = e.dataset.state;
   for (const r of document.querySelectorAll('#exports tr')) {
@@ -50,6 +55,11 @@ const READ_DOM = `(() => {
     const destinations = {};
     for (const b of td[2].querySelectorAll('[data-destination]')) destinations[b.dataset.destination] = b.dataset.state + ' ' + text(b);
     shown.rows[r.dataset.key] = { sources: text(td[1]), destinations, endpoints: text(td[3]), staleness: text(td[4]), latency: text(td[5]) };
+  }
+  for (const r of document.querySelectorAll('#imports tr')) {
+    const td = r.querySelectorAll('td');
+    shown.imports[r.dataset.key] = { exporters: text(td[1]), importedIn: text(td[2]), typeIp: [...td[3].querySelectorAll('div')].map(text),
+      state: td[4].querySelector('.badge').dataset.state };
   }
   return shown;
 })()`;
@@ -70,7 +80,7 @@ async function pageShows(what: string, want: (s: Shown) => boolean): Promise<Sho
 }
 
 before(async () => {
-  set = await startClusterSet({ names: ['a', 'b', 'c'] });
+  set = await startClusterSet({ names: ['a', 'b', 'c'], mcsCrds: true });
   for (const n of ['a', 'b', 'c']) pods[n] = new Pods(set.get(n));
   await serviceWithPod(pods.a!, 'shop', 'web');
   await serviceWithPod(pods.b!, 'pay', 'ledger', 5432);
@@ -107,8 +117,8 @@ describe('the status page of mcsync run', () => {
     await pods.a!.create({ namespace: 'shop', name: 'web-1', labels: { app: 'web' } });
     await browser.page.goto(`http://127.0.0.1:${ctl.port}/`);
 
-    const s = await pageShows('every edge settled, with the new pod and its propagation', (v) =>
-      Object.keys(v.edges).length === 5 && Object.values(v.edges).every((st) => st !== 'pending') && v.rows['shop/web']?.endpoints === '2 / 2' && /a → b: /.test(v.rows['shop/web'].latency));
+    const s = await pageShows('every cluster up and every edge settled, with the new pod and its propagation', (v) =>
+      Object.values(v.nodes).every((n) => n === 'up') && Object.keys(v.edges).length === 5 && Object.values(v.edges).every((st) => st !== 'pending') && v.rows['shop/web']?.endpoints === '2 / 2' && /a → b: /.test(v.rows['shop/web'].latency));
 
     assert.deepEqual(s.nodes, { a: 'up', b: 'up', c: 'up' });
     assert.deepEqual(s.edges, { 'a->b': 'in-sync', 'a->c': 'in-sync', 'b->a': 'in-sync', 'b->c': 'in-sync', 'c->b': 'conflict' });
@@ -122,6 +132,20 @@ describe('the status page of mcsync run', () => {
     });
     assert.match(s.rows['shop/web']!.latency, /a → b: \d+(\.\d+)? (ms|s) \d+s ago/);
     assert.deepEqual(s.rows['ops/metrics']!.destinations, { b: 'conflict b · conflict' });
+    assert.equal(s.importsShown, false, 'no ServiceExport yet: no Imports table');
+  });
+
+  test('with mcs on, a ServiceExport is an import row: exported by a, imported in every cluster, each with its clusterset IP', async () => {
+    const objs = KubernetesObjectApi.makeApiClient(kubeConfigFor(set.get('a')));
+    await objs.create({ apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceExport', metadata: { name: 'web', namespace: 'shop' } } as KubernetesObject);
+
+    const s = await pageShows('shop/web imported everywhere with its IPs', (v) => v.imports['shop/web']?.state === 'in-sync' && v.imports['shop/web'].typeIp.length === 4);
+
+    assert.equal(s.importsShown, true);
+    const row = s.imports['shop/web']!;
+    assert.deepEqual({ ...row, typeIp: row.typeIp.map((t) => t.replace(/\d+\.\d+\.\d+\.\d+/, 'IP')) }, {
+      exporters: 'a', importedIn: 'a, b, c', typeIp: ['ClusterSetIP', 'a: IP', 'b: IP', 'c: IP'], state: 'in-sync',
+    });
   });
 
   test('a source whose apiserver stops turns its edges stale, and a write into it shows as failing', async () => {

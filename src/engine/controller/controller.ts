@@ -395,7 +395,6 @@ export class Controller {
     return this.healthTracker.health();
   }
 
-  /** Every export and the state of each of its edges, for the status page. */
   /** Each spanned policy and its companions, and the problems that keep others from being spanned. */
   policies(): { spanned: ReturnType<PolicyReconciler['spanned']>; problems: ReturnType<PolicyReconciler['problems']> } {
     return { spanned: this.policyReconciler.spanned(), problems: this.policyReconciler.problems() };
@@ -406,8 +405,10 @@ export class Controller {
     return this.mcs?.reconciler.states() ?? [];
   }
 
+  /** Every export and the state of each of its edges, and with mcs every import, for the status page. */
   fleet(): FleetView {
     const { sources, destinations } = this.topology;
-    return fleetView({ config: this.o.config, sources, destinations, health: this.health(), record: this.reconciler });
+    const mcs = this.mcs ? { topology: this.mcs.topology, record: this.mcs.reconciler } : undefined;
+    return fleetView({ config: this.o.config, sources, destinations, health: this.health(), record: this.reconciler, ...(mcs ? { mcs } : {}) });
   }
 }

@@ -6,9 +6,13 @@ import type { Config } from '../../config/types.ts';
 import { cluster, config, ep, rule, slice, svc } from '../../model/fixtures.test-util.ts';
 import type { Conflict } from '../../model/conflicts.ts';
 import { storeKey, type ServiceKey } from '../../vocab/keys.ts';
-import { SOURCES } from '../../vocab/labels.ts';
+import { ownershipLabels, SOURCES } from '../../vocab/labels.ts';
+import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
+import type { McsRecord } from './fleet-imports.ts';
 import { fleetView, type ReconcileRecord } from './fleet-view.ts';
 import type { ClusterHealth } from './health.ts';
+import type { McsState } from './mcs-reconciler.ts';
+import { mcsTopology } from './mcs-topology.ts';
 import type { DestinationOutcome, LastPropagation } from './reconciler.ts';
 import { topology } from './topology.ts';
 
@@ -124,4 +128,150 @@ test('a Service the rules do not export, with no replica anywhere, has no row', 
   w.topo.sources.get('east')!.services[0]!.set(storeKey(internal), internal);
 
   assert.deepEqual(w.view().exports.map((e) => e.key), ['shop/web']);
+});
+
+test('with mcs off the view has no imports', () => {
+  assert.deepEqual(world().view().imports, []);
+});
+
+/** What the MCS reconciler remembers, scripted per "namespace/name". */
+class McsScript implements McsRecord {
+  readonly byKey = new Map<string, McsState>();
+  readonly outcomes = new Map<string, DestinationOutcome>();
+  states() { return [...this.byKey.values()]; }
+  lastOutcome(k: ServiceKey) { return this.outcomes.get(k); }
+  found(namespace: string, name: string, over: Partial<McsState> = {}) {
+    this.byKey.set(`${namespace}/${name}`, { namespace, name, exporters: [], invalid: [], conflicts: [], problems: [], ...over });
+    this.outcomes.set(`${namespace}/${name}`, { ok: true, at: NOW });
+    return this;
+  }
+}
+
+/**
+ * mcs on, east, west and north; every cluster may export and gets imports. shop exists in
+ * east and west, not in north.
+ */
+function mcsWorld(over: { stalePolicy?: 'keep' | 'withdraw'; localCluster?: string } = {}) {
+  const cfg = config([cluster('east', [], over.stalePolicy ? { stalePolicy: over.stalePolicy } : {}), cluster('west'), cluster('north')], { mcs: true, instance: 'page' });
+  const topo = topology(cfg, over.localCluster);
+  for (const c of ['east', 'west']) topo.destinations.get(c)?.namespaces.set('shop', { metadata: { name: 'shop' } });
+  const mcs = mcsTopology(cfg, over.localCluster).topology;
+  const record = new McsScript();
+  const exportIn = (c: string, name: string) => {
+    const se: ServiceExport = { metadata: { namespace: 'shop', name } };
+    mcs.sources.get(c)!.exports.set(storeKey(se), se);
+  };
+  const importIn = (c: string, name: string, o: { type?: 'ClusterSetIP' | 'Headless'; ips?: string[]; instance?: string } = {}) => {
+    const si: ServiceImport = { metadata: { namespace: 'shop', name, labels: ownershipLabels(o.instance ?? 'page') }, spec: { ports: [], type: o.type ?? 'ClusterSetIP', ...(o.ips ? { ips: o.ips } : {}) } };
+    mcs.destinations.get(c)!.imports.set(storeKey(si), si);
+  };
+  const view = (health: ClusterHealth[] = cfg.clusters.map((c) => healthy(c.name))) =>
+    fleetView({ config: cfg, sources: topo.sources, destinations: topo.destinations, health, record: new Record(), mcs: { topology: mcs, record }, now: NOW });
+  return { record, exportIn, importIn, view };
+}
+
+const importStates = (v: ReturnType<ReturnType<typeof mcsWorld>['view']>) => v.imports.map((i) => `${i.key} ${i.state}${i.detail ? `: ${i.detail}` : ''}`);
+
+test('an import everywhere its namespace is: exporters, where it is imported, its type and each cluster\'s IP', () => {
+  const w = mcsWorld();
+  w.exportIn('east', 'web');
+  w.exportIn('west', 'web');
+  w.importIn('west', 'web', { ips: ['10.96.1.5'] });
+  w.importIn('east', 'web', { ips: ['10.96.0.7'] });
+  w.record.found('shop', 'web', { exporters: ['east', 'west'] });
+
+  const v = w.view();
+
+  assert.deepEqual(v.imports, [{
+    key: 'shop/web', namespace: 'shop', name: 'web',
+    exporters: ['east', 'west'],
+    importedIn: ['east', 'west'],
+    type: 'ClusterSetIP',
+    ips: [{ cluster: 'east', ips: ['10.96.0.7'] }, { cluster: 'west', ips: ['10.96.1.5'] }],
+    state: 'in-sync',
+    detail: 'not imported in north: no namespace shop there',
+  }]);
+  assert.deepEqual(v.exports, [], 'a ServiceExport is not an export rule: no replica edges');
+});
+
+test('an import not reconciled yet, or missing where its namespace is, is pending; a headless one has no IP', () => {
+  const w = mcsWorld();
+  w.exportIn('east', 'web');
+  w.exportIn('east', 'db');
+  w.importIn('east', 'db', { type: 'Headless' });
+  w.record.found('shop', 'db', { exporters: ['east'] });
+
+  const v = w.view();
+
+  assert.deepEqual(importStates(v), ['shop/db pending: no ServiceImport yet in west', 'shop/web pending: not reconciled here yet']);
+  assert.deepEqual([v.imports[0]!.type, v.imports[0]!.ips, v.imports[1]!.type], ['Headless', [], undefined]);
+});
+
+test('failing outranks conflict, conflict outranks stale, stale outranks pending', () => {
+  const w = mcsWorld();
+  for (const n of ['a', 'b', 'c', 'd']) w.exportIn('east', n);
+  w.record.found('shop', 'a', { exporters: ['east'], conflicts: [{ reason: 'PortConflict', message: 'ports differ in west; the oldest export (east) wins' }] });
+  w.record.outcomes.set('shop/a', { ok: false, error: 'reconcile mcs:shop/a: west: 403 Forbidden', at: NOW });
+  w.record.found('shop', 'b', { exporters: ['east'], conflicts: [{ reason: 'PortConflict', message: 'ports differ in west; the oldest export (east) wins' }] });
+  w.record.found('shop', 'c', { exporters: ['east'] });
+
+  const v = w.view([healthy('east', { stale: true, connected: false, unhealthySince: '2024-12-31T23:59:50.000Z' }), healthy('west'), healthy('north')]);
+
+  assert.deepEqual(importStates(v), [
+    'shop/a failing: reconcile mcs:shop/a: west: 403 Forbidden',
+    'shop/b conflict: PortConflict: ports differ in west; the oldest export (east) wins',
+    'shop/c stale: east unreachable since 2024-12-31T23:59:50.000Z; stale policy keep applies',
+    'shop/d stale: east unreachable since 2024-12-31T23:59:50.000Z; stale policy keep applies',
+  ]);
+});
+
+test('a ServiceImport that is not this instance\'s is a conflict and not counted as imported', () => {
+  const w = mcsWorld();
+  w.exportIn('east', 'web');
+  w.importIn('east', 'web');
+  w.importIn('west', 'web', { instance: 'other' });
+  w.record.found('shop', 'web', { exporters: ['east'], problems: [{ cluster: 'west', namespace: 'shop', name: 'web', message: 'ServiceImport shop/web exists and is not mcsync\'s; left alone' }] });
+
+  const [row] = w.view().imports;
+
+  assert.deepEqual(row!.importedIn, ['east']);
+  assert.equal(row!.state, 'conflict');
+  assert.equal(row!.detail, 'west: ServiceImport shop/web exists and is not mcsync\'s; left alone');
+});
+
+test('exports that are all invalid are a conflict; one invalid among valid ones is a note', () => {
+  const w = mcsWorld();
+  w.exportIn('east', 'lone');
+  w.exportIn('east', 'web');
+  w.exportIn('west', 'web');
+  w.importIn('east', 'web');
+  w.importIn('west', 'web');
+  const noService = (cluster: string, name: string) => ({ cluster, reason: 'NoService', message: `no Service shop/${name} in ${cluster}` });
+  w.record.found('shop', 'lone', { invalid: [noService('east', 'lone')] });
+  w.record.found('shop', 'web', { exporters: ['east'], invalid: [noService('west', 'web')] });
+
+  assert.deepEqual(importStates(w.view()), [
+    'shop/lone conflict: no valid export: east: NoService (no Service shop/lone in east)',
+    'shop/web in-sync: not valid: west: NoService (no Service shop/web in west); not imported in north: no namespace shop there',
+  ]);
+});
+
+test('a stale exporter withdrawn from the merge keeps the service in the picture, as stale', () => {
+  const w = mcsWorld({ stalePolicy: 'withdraw' });
+  w.exportIn('east', 'web');
+  // The reconciler left east out and forgot the service: nothing else exports it.
+
+  const v = w.view([healthy('east', { stale: true }), healthy('west'), healthy('north')]);
+
+  assert.deepEqual(importStates(v), ['shop/web stale: east unreachable; stale policy withdraw applies']);
+  assert.deepEqual(v.imports[0]!.exporters, []);
+});
+
+test('in pull mode only the local cluster\'s import counts', () => {
+  const w = mcsWorld({ localCluster: 'west' });
+  w.exportIn('east', 'web');
+  w.importIn('west', 'web', { ips: ['10.96.1.5'] });
+  w.record.found('shop', 'web', { exporters: ['east'] });
+
+  assert.deepEqual(w.view().imports.map((i) => [i.importedIn, i.state, i.detail]), [[['west'], 'in-sync', undefined]]);
 });

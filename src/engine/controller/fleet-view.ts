@@ -5,6 +5,7 @@
 //
 // The sources are read as their caches hold them, without the stale policy: a stale source's
 // exports stay in the picture (as stale) even under `withdraw`, which is the point of showing it.
+// With `mcs: true` the view also has one row per multi-cluster service (fleet-imports.ts).
 import type { Config } from '../../config/types.ts';
 import { splitServiceKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { EndpointSlice } from '../../vocab/objects.ts';
@@ -14,7 +15,9 @@ import { sourcesOf } from '../../model/replica-service.ts';
 import { selectExports } from '../../model/select.ts';
 import { endpointCounts } from '../../model/status.ts';
 import type { Export, SourceSnapshot } from '../../model/types.ts';
+import { fleetImports, type FleetImport, type McsRecord } from './fleet-imports.ts';
 import type { ClusterHealth } from './health.ts';
+import type { McsTopology } from './mcs-topology.ts';
 import type { DestinationOutcome, LastPropagation } from './reconciler.ts';
 import { allKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
 
@@ -24,6 +27,8 @@ import { allKeys, type DestinationCaches, type SourceCaches } from './topology.t
  */
 export const EDGE_STATES = ['failing', 'conflict', 'stale', 'pending', 'in-sync'] as const;
 export type EdgeState = (typeof EDGE_STATES)[number];
+
+export type { FleetImport } from './fleet-imports.ts';
 
 export interface FleetCluster extends Omit<ClusterHealth, 'cluster'> {
   name: string;
@@ -69,6 +74,8 @@ export interface FleetView {
   clusters: FleetCluster[];
   /** By key. */
   exports: FleetExport[];
+  /** Multi-cluster services (ServiceExport/ServiceImport), by key; empty unless `mcs` is on. */
+  imports: FleetImport[];
 }
 
 /** What the reconciler remembers of its last run of each key in each destination. */
@@ -86,6 +93,8 @@ export interface FleetInput {
   destinations: ReadonlyMap<string, DestinationCaches>;
   health: readonly ClusterHealth[];
   record: ReconcileRecord;
+  /** With config.mcs only: the import side's caches and what its reconciler remembers. */
+  mcs?: { topology: McsTopology; record: McsRecord };
   now?: number;
 }
 
@@ -139,7 +148,8 @@ export function fleetView(input: FleetInput): FleetView {
       edges,
     });
   }
-  return { generatedAt: new Date(input.now ?? Date.now()).toISOString(), clusters, exports: out };
+  const imports = input.mcs ? fleetImports({ config, ...input.mcs, destinations, health }) : [];
+  return { generatedAt: new Date(input.now ?? Date.now()).toISOString(), clusters, exports: out, imports };
 }
 
 /** A source's caches as one snapshot of every key, as selectExports takes them. */

@@ -22,7 +22,7 @@ import { postEvent, warningEvent } from '../events.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
-import type { ReconcileLog } from './reconciler.ts';
+import type { DestinationOutcome, ReconcileLog } from './reconciler.ts';
 import { mcsServiceKey, type McsKey, type McsTopology } from './mcs-topology.ts';
 
 export const CONFLICT_EVENT_REASON = 'ServiceExportConflict';
@@ -65,6 +65,8 @@ const MAX_ROUNDS = 4;
 export class McsReconciler {
   readonly #o: McsReconcilerOptions;
   readonly #states = new Map<string, McsState>();
+  /** key → how its last reconcile ended, while it has a state or failed (the status page's failing). */
+  readonly #outcomes = new Map<string, DestinationOutcome>();
   /** key → the conflict text last posted as Events, so a standing conflict is posted once. */
   readonly #posted = new Map<string, string>();
   readonly #rejections: RejectionTally;
@@ -78,9 +80,27 @@ export class McsReconciler {
     return [...this.#states.values()];
   }
 
+  /** How the last reconcile of the multi-cluster service `serviceKey` ("namespace/name") ended; none on a standby. */
+  lastOutcome(serviceKey: string): DestinationOutcome | undefined {
+    return this.#outcomes.get(serviceKey);
+  }
+
   async reconcile(key: McsKey): Promise<void> {
     if (!(this.#o.isLeader?.() ?? true)) return;
     const serviceKey = mcsServiceKey(key);
+    const at = () => (this.#o.now?.() ?? new Date()).getTime();
+    try {
+      await this.#reconcile(key, serviceKey);
+    } catch (err) {
+      this.#outcomes.set(serviceKey, { ok: false, error: (err as Error).message, at: at() });
+      throw err;
+    }
+    // A service with nothing left to show is forgotten whole, so churned names do not pile up.
+    if (this.#states.has(serviceKey)) this.#outcomes.set(serviceKey, { ok: true, at: at() });
+    else this.#outcomes.delete(serviceKey);
+  }
+
+  async #reconcile(key: McsKey, serviceKey: string): Promise<void> {
     const { namespace, name } = splitServiceKey(serviceKey);
     for (let round = 1; round <= MAX_ROUNDS; round++) {
       const { constituents, exports, rejected } = this.#constituents(serviceKey);
