@@ -1,5 +1,7 @@
 // One environment of the peer comparison: fresh clusters (a provider and N consumers), one tool
-// (mcsync or Karmada) replicating S Services x E endpoints from the provider into the consumers,
+// (mcsync or Karmada) in one mode (push: one mcsync process, Karmada's controller-manager dialling
+// every member; pull: one mcsync per consumer, a karmada-agent in every member) replicating
+// S Services x E endpoints from the provider into the consumers,
 // and the figures bench/peers.ts puts side by side — initial sync, propagation under churn at
 // each rate, write requests per change at every apiserver involved, CPU and peak RSS summed
 // over the tool's processes. Every figure is read from the apiservers, watchers or /proc.
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { startClusterSet } from '../harness/src/clusterset.ts';
 import type { ClusterInfo } from '../harness/src/cluster.ts';
 import { startKarmada, type RunningKarmada } from '../harness/src/karmada/controlplane.ts';
-import { joinPush } from '../harness/src/karmada/join.ts';
+import { joinPull, joinPush } from '../harness/src/karmada/join.ts';
 import { DISPATCHED_SLICES, exportCrossCluster } from '../harness/src/karmada/mcs.ts';
 import { requestCounts, WRITE_VERBS } from '../harness/src/metrics.ts';
 import { writeConfig } from '../harness/src/mcsync-cli.ts';
@@ -18,6 +20,7 @@ import { yamlString } from '../harness/src/yaml-text.ts';
 import { waitFor } from '../harness/src/wait.ts';
 import { KubeClient } from '../src/kube/client.ts';
 import { round } from './baseline.ts';
+import type { Mode } from './peer-modes.ts';
 import { churn } from './churn.ts';
 import { percentile, processCost } from './measure.ts';
 import { createWorkload } from './workload.ts';
@@ -26,6 +29,7 @@ export type Tool = 'mcsync' | 'karmada';
 
 export interface PeerRunOptions {
   tool: Tool;
+  mode: Mode;
   consumers: number;
   services: number;
   endpoints: number;
@@ -111,15 +115,17 @@ export async function peerRun(o: PeerRunOptions, say: (s: string) => void): Prom
   const dir = mkdtempSync(join(tmpdir(), 'mcsync-peers-'));
   const set = await startClusterSet({ names, onProgress: say });
   let karmada: RunningKarmada | undefined;
-  let controller: RunningController | undefined;
-  const result: Record<string, unknown> = { tool: o.tool, consumers: o.consumers };
+  const controllers: RunningController[] = [];
+  const result: Record<string, unknown> = { tool: o.tool, mode: o.mode, consumers: o.consumers };
   try {
     const [provider, ...consumers] = set.clusters as [ClusterInfo, ...ClusterInfo[]];
     if (o.tool === 'karmada') {
       const t = performance.now();
       karmada = await startKarmada({ dir, budget: { qps: o.qps, burst: o.burst }, onProgress: say });
       const tUp = performance.now();
-      for (const c of set.clusters) await joinPush(karmada, c);
+      // Pull: the provider needs an agent too, to collect its EndpointSlices into Works.
+      const join = o.mode === 'push' ? joinPush : joinPull;
+      for (const c of set.clusters) await join(karmada, c);
       result.setup = { controlPlaneSeconds: round((tUp - t) / 1000), joinSeconds: round((performance.now() - tUp) / 1000), commandLines: karmada.commandLines };
     }
     say(`workload: ${o.services} services x ${o.endpoints} endpoints in ${provider.name}/${NS}`);
@@ -142,7 +148,10 @@ export async function peerRun(o: PeerRunOptions, say: (s: string) => void): Prom
         `- name: ${yamlString(provider.name)}`, `  kubeconfig: ${yamlString(provider.kubeconfigPath)}`, '  services:', `  - namespace: ${NS}`,
         ...consumers.flatMap((c) => [`- name: ${yamlString(c.name)}`, `  kubeconfig: ${yamlString(c.kubeconfigPath)}`]),
       ].join('\n') + '\n');
-      controller = await startController(['--config', cfg, '--log-level', 'info']);
+      const args = ['--config', cfg, '--log-level', 'info'];
+      // Pull: one controller per consumer, each writing only into its own cluster (the provider
+      // receives nothing, so it runs none).
+      controllers.push(...(o.mode === 'push' ? [await startController(args)] : await Promise.all(consumers.map((c) => startController([...args, '--local-cluster', c.name])))));
     } else {
       await exportCrossCluster(karmada!, NS, wl.services.map((name) => ({ name, selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] })), provider.name, consumers.map((c) => c.name));
     }
@@ -179,10 +188,11 @@ export async function peerRun(o: PeerRunOptions, say: (s: string) => void): Prom
       });
     }
     result.churn = churns;
-    const tool = o.tool === 'mcsync' ? costOf([{ name: 'mcsync run', pid: controller!.child.pid! }]) : costOf(karmadaProcs(), cpuBefore);
+    const mcsyncProcs = () => controllers.map((c, i) => ({ name: o.mode === 'push' ? 'mcsync run' : `mcsync run --local-cluster ${consumers[i]!.name}`, pid: c.child.pid! }));
+    const tool = o.tool === 'mcsync' ? costOf(mcsyncProcs()) : costOf(karmadaProcs(), cpuBefore);
     result.cost = { tool, ...(karmada ? { karmadaApiserver: costOf(controlPlaneProcs(), cpuBefore) } : {}) };
   } finally {
-    await controller?.stop();
+    await Promise.all(controllers.map((c) => c.stop()));
     await karmada?.down();
     await set.down();
     rmSync(dir, { recursive: true, force: true });

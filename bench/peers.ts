@@ -1,6 +1,7 @@
 // `npm run bench:peers -- [options]`: mcsync next to Karmada's MultiClusterService (CrossCluster)
-// on the same workload, the same machine and the same client budget. Each tool and consumer
-// count gets fresh clusters in a child process that holds /tmp/mcsync-clusters.lock only while
+// on the same workload, the same machine and the same client budget, in push mode, pull mode or
+// both (--mode). Each mode, tool and consumer count gets fresh clusters in a child process that
+// holds /tmp/mcsync-clusters.lock only while
 // its clusters run; this process builds what is missing first, then gathers the figures into
 // bench/results/<name>.json, with the ratios, and prints a short table. Nothing here passes or fails.
 import { Command } from 'commander';
@@ -9,8 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CONTROL_PLANE, ensureComponents } from '../harness/src/components.ts';
-import { ensureKarmada, KARMADA_VERSION } from '../harness/src/karmada/binaries.ts';
+import { ensureKarmada, KARMADA_CONTROL_PLANE, KARMADA_PULL, KARMADA_VERSION } from '../harness/src/karmada/binaries.ts';
 import { round } from './baseline.ts';
+import { parseModes, ratioKey, type Mode } from './peer-modes.ts';
 import { peerRun, type PeerRunOptions, type Tool } from './peer-run.ts';
 
 interface Options {
@@ -22,6 +24,8 @@ interface Options {
   qps: number;
   burst: number;
   tools: string;
+  /** push, pull or push,pull; in a child, the one mode it runs. */
+  mode: string;
   name: string;
   /** Internal: run one environment and write its figures to this file. */
   one?: string;
@@ -32,19 +36,19 @@ interface Options {
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const LOCK = '/tmp/mcsync-clusters.lock';
 
-function runOptions(o: Options, tool: Tool, consumers: number): PeerRunOptions {
-  return { tool, consumers, services: o.services, endpoints: o.endpoints, rates: o.rates.split(',').map(Number), churnSeconds: o.churnSeconds, qps: o.qps, burst: o.burst };
+function runOptions(o: Options, tool: Tool, mode: Mode, consumers: number): PeerRunOptions {
+  return { tool, mode, consumers, services: o.services, endpoints: o.endpoints, rates: o.rates.split(',').map(Number), churnSeconds: o.churnSeconds, qps: o.qps, burst: o.burst };
 }
 
 /** One environment in a child under the cluster lock, so the lock is held per environment, not for the whole comparison. */
-function runChild(o: Options, tool: Tool, consumers: number, out: string): Promise<void> {
+function runChild(o: Options, tool: Tool, mode: Mode, consumers: number, out: string): Promise<void> {
   const args = ['-n', '5', 'flock', LOCK, process.execPath, new URL(import.meta.url).pathname,
     '--services', String(o.services), '--endpoints', String(o.endpoints), '--rates', o.rates, '--churn-seconds', String(o.churnSeconds),
-    '--qps', String(o.qps), '--burst', String(o.burst), '--tool', tool, '--consumer-count', String(consumers), '--one', out];
+    '--qps', String(o.qps), '--burst', String(o.burst), '--tool', tool, '--mode', mode, '--consumer-count', String(consumers), '--one', out];
   return new Promise((resolve, reject) => {
     const child = spawn('nice', args, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${tool} with ${consumers} consumer(s) failed (exit ${code})`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${tool} (${mode}) with ${consumers} consumer(s) failed (exit ${code})`))));
   });
 }
 
@@ -74,7 +78,7 @@ function table(runs: Figures[]): string {
   const lines: string[] = [];
   const row = (k: string, v: unknown) => lines.push(`${k.padEnd(58)} ${v}`);
   for (const r of runs) {
-    const tag = `${r.tool}, ${r.consumers} consumer(s)`;
+    const tag = `${r.tool} ${r.mode ?? 'push'}, ${r.consumers} consumer(s)`;
     row(`${tag}: initial sync (s)`, r.initialSync.seconds);
     for (const c of r.churn as Figures[]) {
       for (const [d, l] of Object.entries(c.latencyMs as Record<string, Figures>)) row(`${tag}: @${c.rate}/s pod write -> ${d} slice p50/p90/p99 (ms)`, `${l.p50} / ${l.p90} / ${l.p99} (n=${l.n}, missed ${c.missed})`);
@@ -88,7 +92,7 @@ function table(runs: Figures[]): string {
 
 async function main(o: Options): Promise<void> {
   if (o.one) {
-    const figures = await peerRun(runOptions(o, o.tool!, o.consumerCount!), say);
+    const figures = await peerRun(runOptions(o, o.tool!, parseModes(o.mode)[0]!, o.consumerCount!), say);
     writeFileSync(o.one, JSON.stringify(figures));
     return;
   }
@@ -98,38 +102,45 @@ async function main(o: Options): Promise<void> {
   // Build before taking the cluster lock: a cold Karmada build takes many minutes.
   await ensureComponents(CONTROL_PLANE, { onProgress: say });
   const tools = o.tools.split(',') as Tool[];
-  if (tools.includes('karmada')) await ensureKarmada(undefined, say);
+  const modes = parseModes(o.mode);
+  if (tools.includes('karmada')) await ensureKarmada(modes.includes('pull') ? KARMADA_PULL : KARMADA_CONTROL_PLANE, say);
   const tmp = mkdtempSync(join(tmpdir(), 'mcsync-peers-out-'));
   const runs: Figures[] = [];
   const failures: string[] = [];
   try {
-    for (const consumers of o.consumers.split(',').map(Number)) {
-      for (const tool of tools) {
-        const out = join(tmp, `${tool}-${consumers}.json`);
-        say(`== ${tool}, ${consumers} consumer(s)`);
-        try {
-          await runChild(o, tool, consumers, out);
-          runs.push(JSON.parse(readFileSync(out, 'utf8')) as Figures);
-        } catch (err) {
-          failures.push((err as Error).message);
-          say((err as Error).message);
+    for (const mode of modes) {
+      for (const consumers of o.consumers.split(',').map(Number)) {
+        for (const tool of tools) {
+          const out = join(tmp, `${tool}-${mode}-${consumers}.json`);
+          say(`== ${tool}, ${mode} mode, ${consumers} consumer(s)`);
+          try {
+            await runChild(o, tool, mode, consumers, out);
+            runs.push(JSON.parse(readFileSync(out, 'utf8')) as Figures);
+          } catch (err) {
+            failures.push((err as Error).message);
+            say((err as Error).message);
+          }
         }
       }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const byConsumers = new Map<number, { mcsync?: Figures; karmada?: Figures }>();
-  for (const r of runs) byConsumers.set(r.consumers, { ...byConsumers.get(r.consumers), [r.tool]: r });
+  // Each tool is compared with the other in the same mode and with the same consumers.
+  const byEnvironment = new Map<string, { mcsync?: Figures; karmada?: Figures }>();
+  for (const r of runs) {
+    const key = ratioKey(r.mode as Mode, r.consumers as number);
+    byEnvironment.set(key, { ...byEnvironment.get(key), [r.tool]: r });
+  }
   const result = {
     name: o.name,
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
     command: `npm run bench:peers -- ${process.argv.slice(2).join(' ')}`.trim(),
     karmadaVersion: KARMADA_VERSION,
-    parameters: { services: o.services, endpoints: o.endpoints, consumers: o.consumers, rates: o.rates, churnSeconds: o.churnSeconds, qps: o.qps, burst: o.burst },
+    parameters: { modes: modes.join(','), services: o.services, endpoints: o.endpoints, consumers: o.consumers, rates: o.rates, churnSeconds: o.churnSeconds, qps: o.qps, burst: o.burst },
     runs,
-    ratiosKarmadaOverMcsync: Object.fromEntries([...byConsumers].filter(([, v]) => v.mcsync && v.karmada).map(([n, v]) => [`${n} consumer(s)`, ratios(v.mcsync!, v.karmada!)])),
+    ratiosKarmadaOverMcsync: Object.fromEntries([...byEnvironment].filter(([, v]) => v.mcsync && v.karmada).map(([key, v]) => [key, ratios(v.mcsync!, v.karmada!)])),
     failures,
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
@@ -148,6 +159,7 @@ const program = new Command('bench:peers')
   .option('--qps <n>', 'client QPS per cluster for both tools (mcsync writeQps; Karmada --kube-api-qps and --cluster-api-qps)', (v) => Number(v), 40)
   .option('--burst <n>', 'client burst per cluster for both tools', (v) => Number(v), 60)
   .option('--tools <list>', 'which tools', 'mcsync,karmada')
+  .option('--mode <list>', 'push (one mcsync, Karmada dialling every member), pull (one mcsync per consumer, a karmada-agent per member) or push,pull', 'push')
   .option('--name <name>', 'results file name', 'peers')
   .option('--one <file>')
   .option('--tool <tool>')

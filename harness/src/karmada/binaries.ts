@@ -10,8 +10,10 @@ import { HarnessError, cacheRoot } from '../components.ts';
 export const KARMADA_VERSION = 'v1.18.2';
 export const KARMADA_MODULE = 'github.com/karmada-io/karmada';
 
-export type KarmadaBinary = 'karmada-webhook' | 'karmada-aggregated-apiserver' | 'karmada-controller-manager' | 'karmada-scheduler';
+export type KarmadaBinary = 'karmada-webhook' | 'karmada-aggregated-apiserver' | 'karmada-controller-manager' | 'karmada-scheduler' | 'karmada-agent';
 export const KARMADA_CONTROL_PLANE: KarmadaBinary[] = ['karmada-webhook', 'karmada-aggregated-apiserver', 'karmada-controller-manager', 'karmada-scheduler'];
+/** What pull mode adds: karmada-agent, one per member (join.ts, joinPull). */
+export const KARMADA_PULL: KarmadaBinary[] = [...KARMADA_CONTROL_PLANE, 'karmada-agent'];
 
 const buildScript = resolve(dirname(fileURLToPath(import.meta.url)), '../../build/build-karmada.sh');
 

@@ -3,7 +3,8 @@
 // namespace, garbage-collector and service-account controllers) turned into karmada-apiserver
 // by Karmada's CRDs, then karmada-webhook (first: Karmada's objects must never exist without
 // it), karmada-aggregated-apiserver (cluster.karmada.io, behind an APIService), and
-// karmada-controller-manager and karmada-scheduler. Members join in push mode (join.ts).
+// karmada-controller-manager and karmada-scheduler. Members join in push mode or, with a
+// karmada-agent each started through startComponent, in pull mode (join.ts).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -37,12 +38,21 @@ export interface KarmadaOptions {
 export interface RunningKarmada {
   /** karmada-apiserver: the harness cluster that holds Karmada's API. */
   controlPlane: RunningCluster;
-  /** Karmada's own processes, in start order (webhook, aggregated apiserver, controller-manager, scheduler). */
+  /** Karmada's own processes, in start order (webhook, aggregated apiserver, controller-manager, scheduler, then any agents). */
   processes: Supervised[];
   /** Every command line started, for the record. */
   commandLines: string[];
+  /** The client budget every component got, for the ones started later (agents). */
+  budget: KarmadaBudget;
+  /** Working directory of this control plane: logs/ holds every component's log. */
+  dir: string;
   kubectl: string;
   client(): KubeClient;
+  /**
+   * Starts one more Karmada process (a member's karmada-agent): it is recorded, counted among
+   * `processes` (so its CPU and RSS are Karmada's) and stopped by `down`, before the control plane.
+   */
+  startComponent(bin: KarmadaBinary, binaryPath: string, args: string[], instance?: string): Supervised;
   down(): Promise<void>;
 }
 
@@ -74,12 +84,15 @@ export async function startKarmada(o: KarmadaOptions): Promise<RunningKarmada> {
     for (const p of [...processes].reverse()) await p.stop();
     await controlPlane.stop();
   };
-  const start = (bin: KarmadaBinary, args: string[]) => {
+  // An instance (the member an agent serves) tells apart the processes and logs of one binary.
+  const startComponent = (bin: KarmadaBinary, binaryPath: string, args: string[], instance?: string) => {
+    const name = instance ? `${bin}-${instance}` : bin;
     commandLines.push([bin, ...args].join(' '));
-    const p = startProcess(`karmada/${bin}`, bins[bin], args, join(logDir, `${bin}.log`));
+    const p = startProcess(`karmada/${name}`, binaryPath, args, join(logDir, `${name}.log`));
     processes.push(p);
     return p;
   };
+  const start = (bin: KarmadaBinary, args: string[]) => startComponent(bin, bins[bin], args);
   const kubectl = async (...args: string[]) => {
     const r = await runToEnd(k8s.kubectl, ['--kubeconfig', kubeconfig, ...args]);
     if (r.code !== 0) throw new HarnessError(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
@@ -167,7 +180,7 @@ export async function startKarmada(o: KarmadaOptions): Promise<RunningKarmada> {
     throw err;
   }
   say(`karmada control plane ready at ${controlPlane.server}`);
-  return { controlPlane, processes, commandLines, kubectl: k8s.kubectl, client, down };
+  return { controlPlane, processes, commandLines, budget, dir: o.dir, kubectl: k8s.kubectl, client, startComponent, down };
 }
 
 /** Creates the object unless it exists already. */
@@ -180,7 +193,7 @@ export async function ensure(c: KubeClient, collection: string, body: Record<str
 }
 
 /** Waits for a 200 from a component's health endpoint; its exit ends the wait with its log. */
-async function healthy(p: Supervised, url: string, timeoutMs = 120_000): Promise<void> {
+export async function healthy(p: Supervised, url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

@@ -1,12 +1,19 @@
-// Joins a member cluster to Karmada in push mode, the way `karmadactl join` does it: a
-// ServiceAccount with cluster-admin in the member, its bearer token (Karmada takes no client
-// certificates) and the member's CA in a Secret in karmada-cluster, and a Cluster object naming
-// both. Returns once Karmada reports the cluster Ready.
+// Joins a member cluster to Karmada.
+// - Push (`joinPush`), the way `karmadactl join` does it: a ServiceAccount with cluster-admin in
+//   the member, its bearer token (Karmada takes no client certificates) and the member's CA in a
+//   Secret in karmada-cluster, and a Cluster object naming both.
+// - Pull (`joinPull`), the way `karmadactl register` ends up: a karmada-agent for the member,
+//   which creates that ServiceAccount, reports its token and creates the Cluster itself with
+//   syncMode Pull, then applies the member's Works and collects its EndpointSlices.
+// Both return once Karmada reports the cluster Ready.
 import type { ClusterInfo } from '../cluster.ts';
+import { freePorts } from '../ports.ts';
 import { waitFor } from '../wait.ts';
 import { readFileSync } from 'node:fs';
 import { KubeClient } from '../../../src/kube/client.ts';
-import { ensure, type RunningKarmada } from './controlplane.ts';
+import { agentArgs } from './agent.ts';
+import { ensureKarmada } from './binaries.ts';
+import { ensure, healthy, type RunningKarmada } from './controlplane.ts';
 
 const NS = 'karmada-cluster';
 
@@ -43,11 +50,41 @@ export async function joinPush(karmada: RunningKarmada, member: ClusterInfo): Pr
       apiVersion: 'cluster.karmada.io/v1alpha1', kind: 'Cluster', metadata: { name: member.name },
       spec: { syncMode: 'Push', apiEndpoint: member.server, secretRef: { namespace: NS, name: member.name } },
     });
-    await waitFor(async () => {
-      const c = await k.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/cluster.karmada.io/v1alpha1/clusters/${member.name}`);
-      return c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
-    }, { what: `Karmada to report cluster ${member.name} Ready`, timeoutMs: 120_000, intervalMs: 500 });
+    await clusterReady(k, member.name);
   } finally {
     k.close();
   }
+}
+
+/**
+ * Starts a karmada-agent for the member. It is handed karmada-apiserver's admin kubeconfig, where
+ * `karmadactl register` would bootstrap a client certificate with the agent's own RBAC, and the
+ * member's admin kubeconfig, where an in-cluster agent would use its ServiceAccount.
+ */
+export async function joinPull(karmada: RunningKarmada, member: ClusterInfo): Promise<void> {
+  const { 'karmada-agent': bin } = await ensureKarmada(['karmada-agent']);
+  const [metricsPort, healthPort] = await freePorts(2);
+  const agent = karmada.startComponent('karmada-agent', bin, agentArgs({
+    karmadaKubeconfig: karmada.controlPlane.kubeconfigPath, memberKubeconfig: member.kubeconfigPath,
+    clusterName: member.name, apiEndpoint: member.server, budget: karmada.budget, metricsPort: metricsPort!, healthPort: healthPort!,
+  }), member.name);
+  await healthy(agent, `http://127.0.0.1:${healthPort}/healthz`);
+  const k = karmada.client();
+  try {
+    await waitFor(async () => {
+      const c = await k.request<{ spec?: { syncMode?: string } }>('GET', `/apis/cluster.karmada.io/v1alpha1/clusters/${member.name}`);
+      if (c.spec?.syncMode !== undefined && c.spec.syncMode !== 'Pull') throw new Error(`cluster ${member.name} has syncMode ${c.spec.syncMode}`);
+      return c.spec?.syncMode === 'Pull';
+    }, { what: `karmada-agent to register cluster ${member.name} in pull mode`, timeoutMs: 120_000, intervalMs: 500 });
+    await clusterReady(k, member.name);
+  } finally {
+    k.close();
+  }
+}
+
+async function clusterReady(k: KubeClient, name: string): Promise<void> {
+  await waitFor(async () => {
+    const c = await k.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/cluster.karmada.io/v1alpha1/clusters/${name}`);
+    return c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+  }, { what: `Karmada to report cluster ${name} Ready`, timeoutMs: 120_000, intervalMs: 500 });
 }

@@ -1,7 +1,8 @@
-// `node harness/src/karmada/prove.ts`: the smallest end-to-end proof that the harness's Karmada
-// works. Clusters a and b, Karmada's control plane, both joined in push mode; a Service with two
-// pods in a, exported by a MultiClusterService of type CrossCluster to consumer b; passes once
-// b holds Karmada's EndpointSlices with a's pod IPs. Prints the timings and the command lines.
+// `node harness/src/karmada/prove.ts [push|pull]`: the smallest end-to-end proof that the
+// harness's Karmada works. Clusters a and b, Karmada's control plane, both joined in push mode
+// (the default) or in pull mode (a karmada-agent each); a Service with two pods in a, exported by
+// a MultiClusterService of type CrossCluster to consumer b; passes once b holds Karmada's
+// EndpointSlices with a's pod IPs. Prints the timings and the command lines.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +11,16 @@ import { Pods } from '../pods.ts';
 import { waitFor } from '../wait.ts';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { startKarmada } from './controlplane.ts';
-import { joinPush } from './join.ts';
+import { joinPull, joinPush } from './join.ts';
 import { DISPATCHED_SLICES, exportCrossCluster } from './mcs.ts';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const NS = 'proof';
+const mode = process.argv[2] ?? 'push';
 
 async function main(): Promise<void> {
+  if (mode !== 'push' && mode !== 'pull') throw new Error(`mode is push or pull, not ${mode}`);
+  const joinMember = mode === 'push' ? joinPush : joinPull;
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'mcsync-karmada-'));
   const set = await startClusterSet({ names: ['a', 'b'], onProgress: say });
@@ -24,8 +28,12 @@ async function main(): Promise<void> {
   try {
     karmada = await startKarmada({ dir, onProgress: say });
     const tUp = performance.now();
-    for (const c of set.clusters) await joinPush(karmada, c);
+    for (const c of set.clusters) await joinMember(karmada, c);
     const tJoined = performance.now();
+    const k = karmada.client();
+    const syncModes = await k.list<{ metadata: { name: string }; spec: { syncMode: string } }>('/apis/cluster.karmada.io/v1alpha1/clusters')
+      .then((l) => Object.fromEntries(l.items.map((c) => [c.metadata.name, c.spec.syncMode])))
+      .finally(() => k.close());
     const [a, b] = set.clusters;
     const pods = new Pods(a!);
     await pods.ensureNamespace(NS);
@@ -53,7 +61,7 @@ async function main(): Promise<void> {
     const tDone = performance.now();
     const s = (x: number, y: number) => ((y - x) / 1000).toFixed(1);
     process.stdout.write(`${JSON.stringify({
-      ok: true, karmadaUpSeconds: s(t0, tUp), joinSeconds: s(tUp, tJoined), exportToConsumerSlicesSeconds: s(tExport, tDone),
+      ok: true, mode, syncModes, karmadaUpSeconds: s(t0, tUp), joinSeconds: s(tUp, tJoined), exportToConsumerSlicesSeconds: s(tExport, tDone),
       commandLines: karmada.commandLines,
     }, null, 2)}\n`);
   } finally {
