@@ -11,6 +11,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const SECTIONS = ['default', 'peers', 'floor', 'fleet'] as const;
+const DEFAULT_FLEET = '2,4,8,16';
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -119,7 +120,8 @@ async function main(o: Options): Promise<void> {
     started: started.toISOString(),
     finished: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
-    command: `npm run bench -- --peers ${o.peers}${o.sections === SECTIONS.join(',') ? '' : ` --sections ${o.sections}`}`,
+    command: `npm run bench -- --peers ${o.peers}${o.sections === SECTIONS.join(',') ? '' : ` --sections ${o.sections}`}${o.fleet === DEFAULT_FLEET ? '' : ` --fleet ${o.fleet}`}`,
+    // Figures of sections not run this time come from their last files, each with its date.
     sectionsRun: sections,
     ...h,
   };
@@ -130,7 +132,7 @@ async function main(o: Options): Promise<void> {
 
 export const allProgram = new Command('bench:all')
   .option('--sections <list>', `which sections, in this order: ${SECTIONS.join(', ')}`, SECTIONS.join(','))
-  .option('--fleet <sizes>', 'fleet sizes (push at each; pull up to 8)', '2,4,8,16')
+  .option('--fleet <sizes>', 'fleet sizes (push at each; pull up to 8)', DEFAULT_FLEET)
   .option('--peers <tool>', 'the peer to compare with', 'karmada')
   .action(async (o: Options) => main(o));
 
