@@ -133,8 +133,8 @@ describe('mcsync doctor', () => {
     assert.match(perms.message, /create namespaces/);
     assert.doesNotMatch(perms.message, /list (services|endpointslices|namespaces)/, 'what it has is not listed as missing');
     const missing = (perms.detail?.['missing'] as { verb: string; resource: string }[]).map((m) => `${m.verb} ${m.resource}`).sort(cmp);
-    // The credential predates the endpoint guard (list nodes) and its Events (create events).
-    assert.deepEqual(missing, ['create endpointslices', 'create events', 'create namespaces', 'create services', 'delete endpointslices', 'delete services', 'list nodes', 'update endpointslices', 'update services']);
+    // The credential predates the endpoint guard (list and watch nodes) and its Events (create events).
+    assert.deepEqual(missing, ['create endpointslices', 'create events', 'create namespaces', 'create services', 'delete endpointslices', 'delete services', 'list nodes', 'update endpointslices', 'update services', 'watch nodes']);
     assert.equal(find(report, 'permissions', 'a').result, 'pass');
     assert.equal(find(report, 'pod-cidrs', 'b').result, 'warn', 'nodes may not be listed: said so, not failed');
     assert.match(find(report, 'pod-cidrs', 'b').message, /403/);
