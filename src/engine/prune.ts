@@ -3,11 +3,11 @@
 // the others; it is reported with the cluster's name.
 import type { Config } from '../config/types.ts';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
-import { PATHS, readDestination } from '../kube/read.ts';
+import { PATHS } from '../kube/read.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
 import { planPrune, type PruneExtras } from '../model/prune.ts';
 import { ownershipSelector } from '../vocab/labels.ts';
-import type { EndpointSlice, NetworkPolicy } from '../vocab/objects.ts';
+import type { EndpointSlice, NetworkPolicy, Service } from '../vocab/objects.ts';
 import type { ServiceImport } from '../vocab/mcs.ts';
 import type { Connected } from './clusters.ts';
 
@@ -27,13 +27,15 @@ export async function prune(config: Config, clusters: Map<string, Connected>, on
     const conn = clusters.get(c.name);
     if (!conn) return { results: [], error: `cluster ${c.name} is not connected` };
     try {
-      const [snapshot, owned, extras] = await Promise.all([
-        readDestination(conn.client, c.name, config.instance),
-        // readDestination reads replica slices only; import slices are this instance's too.
-        conn.client.list<EndpointSlice>(PATHS.slices(), { labelSelector: ownershipSelector(config.instance) }).then((l) => l.items),
+      // Only what this instance owns is listed: every Service and slice it wrote (replicas and
+      // imports alike) carries its ownership labels.
+      const owned = { labelSelector: ownershipSelector(config.instance) };
+      const [services, ownedSlices, extras] = await Promise.all([
+        conn.client.list<Service>(PATHS.services(), owned).then((l) => l.items),
+        conn.client.list<EndpointSlice>(PATHS.slices(), owned).then((l) => l.items),
         readExtras(conn.client, config),
       ]);
-      const all = { ...snapshot, ownedSlices: owned };
+      const all = { cluster: c.name, namespaces: new Set<string>(), services, ownedSlices };
       return { results: await applyActions(conn.client, planPrune(all, config.instance, extras), { instance: config.instance, concurrency: config.concurrency }) };
     } catch (err) {
       return { results: [], error: (err as Error).message };

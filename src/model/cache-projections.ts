@@ -1,17 +1,16 @@
 // What the controller keeps of the objects it caches from other clusters: the fields the
 // planner, the guard and the status read, nothing else (client-go's cache transforms). A source
 // slice keeps its endpoints' addresses, conditions, hostname, zone and where they run (for the
-// provenance annotation); a Pod keeps what a NetworkPolicy peer is made of. Owner references,
+// provenance annotation); a Pod keeps what a NetworkPolicy peer is made of; a Node, its pod CIDRs. Owner references,
 // uids, generations, topology hints, container specs and statuses are never read, and at tens
 // of thousands of endpoints and pods they are most of the memory a cache holds.
-import type { Endpoint, EndpointSlice, ObjectMeta, Pod } from '../vocab/objects.ts';
+import type { Endpoint, EndpointSlice, Node, ObjectMeta, Pod } from '../vocab/objects.ts';
 
-function meta(m: ObjectMeta, keep: { annotations?: boolean; deletion?: boolean } = {}): ObjectMeta {
+function meta(m: ObjectMeta, keep: { deletion?: boolean } = {}): ObjectMeta {
   const out: ObjectMeta = { name: m.name };
   if (m.namespace !== undefined) out.namespace = m.namespace;
   if (m.resourceVersion !== undefined) out.resourceVersion = m.resourceVersion;
   if (m.labels !== undefined) out.labels = m.labels;
-  if (keep.annotations && m.annotations !== undefined) out.annotations = m.annotations;
   if (keep.deletion && m.deletionTimestamp !== undefined) out.deletionTimestamp = m.deletionTimestamp;
   return out;
 }
@@ -38,7 +37,7 @@ export function sourceSliceForCache(s: EndpointSlice): EndpointSlice {
 
 /** A Pod as the NetworkPolicy caches keep it: labels, addresses, phase, host networking, going away. */
 export function podForCache(p: Pod): Pod {
-  const out: Pod = { metadata: meta(p.metadata, { annotations: false, deletion: true }) };
+  const out: Pod = { metadata: meta(p.metadata, { deletion: true }) };
   if (p.spec?.hostNetwork !== undefined) out.spec = { hostNetwork: p.spec.hostNetwork };
   if (p.status) {
     const status: NonNullable<Pod['status']> = {};
@@ -48,4 +47,17 @@ export function podForCache(p: Pod): Pod {
     out.status = status;
   }
   return out;
+}
+
+/**
+ * A Node reduced to what nodePodCidrs (node-cidrs.ts) reads, and what a store and a reflector need (name,
+ * resourceVersion). A Node's status (images, conditions, addresses) is most of it, and a
+ * cluster may have thousands: a cache of whole Nodes would cost megabytes to keep a few CIDRs.
+ */
+export function nodeForCache(node: Node): Node {
+  const { name, resourceVersion } = node.metadata;
+  const spec: NonNullable<Node['spec']> = {};
+  if (node.spec?.podCIDR) spec.podCIDR = node.spec.podCIDR;
+  if (node.spec?.podCIDRs) spec.podCIDRs = [...node.spec.podCIDRs];
+  return { metadata: { name, ...(resourceVersion !== undefined ? { resourceVersion } : {}) }, spec };
 }

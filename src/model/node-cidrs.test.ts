@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from '../vocab/objects.ts';
-import { nodePodCidrs, projectNode } from './node-cidrs.ts';
+import { nodePodCidrs } from './node-cidrs.ts';
+import { nodeForCache } from './cache-projections.ts';
 
 const node = (name: string, spec: Node['spec']): Node => ({ metadata: { name }, ...(spec ? { spec } : {}) });
 
@@ -24,6 +25,6 @@ test('a Node is stored as its name, resourceVersion and pod ranges: nothing of i
     spec: { podCIDR: '10.1.0.0/24', podCIDRs: ['10.1.0.0/24'], providerID: 'cloud://n1', taints: [] },
     status: { images: [{ names: ['img'], sizeBytes: 1 }], addresses: [{ type: 'InternalIP', address: '192.168.0.1' }] },
   } as unknown as Node;
-  assert.deepEqual(projectNode(whole), { metadata: { name: 'n1', resourceVersion: '42' }, spec: { podCIDR: '10.1.0.0/24', podCIDRs: ['10.1.0.0/24'] } });
-  assert.deepEqual(projectNode(node('bare', undefined)), { metadata: { name: 'bare' }, spec: {} });
+  assert.deepEqual(nodeForCache(whole), { metadata: { name: 'n1', resourceVersion: '42' }, spec: { podCIDR: '10.1.0.0/24', podCIDRs: ['10.1.0.0/24'] } });
+  assert.deepEqual(nodeForCache(node('bare', undefined)), { metadata: { name: 'bare' }, spec: {} });
 });

@@ -10,7 +10,8 @@
 // check on by itself. A grant withdrawn while running keeps the ranges last seen: dropping them
 // would turn the check off, and a revoked grant is not a reason to trust a source more.
 import type { ClusterConfig, Config } from '../../config/types.ts';
-import { nodePodCidrs, projectNode } from '../../model/node-cidrs.ts';
+import { nodeForCache } from '../../model/cache-projections.ts';
+import { nodePodCidrs } from '../../model/node-cidrs.ts';
 import { KubeApiError } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
 import type { ReflectorStats, ReflectorStatus } from '../../kube/reflector.ts';
@@ -42,7 +43,7 @@ export function isRefusal(err: Error): boolean {
 export class NodeRanges {
   readonly cluster: string;
   readonly path = PATHS.nodes();
-  readonly store = new Store<Node>(undefined, projectNode);
+  readonly store = new Store<Node>(undefined, nodeForCache);
   /** The CIDRs each Node was counted with, and how many Nodes declare each CIDR. */
   readonly #byNode = new Map<string, string[]>();
   readonly #counts = new Map<string, number>();
