@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELM_VERSION, KUBERNETES_VERSION, KUBE_NETWORK_POLICIES_VERSION, KWOK_VERSION, ensureComponents, locate } from './components.ts';
+import { HELM_VERSION, KUBERNETES_VERSION, KUBE_NETWORK_POLICIES_VERSION, KWOK_VERSION, ensureComponents, locate, runBuildScript } from './components.ts';
 import { scratchDir } from './tempdir.ts';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
@@ -92,5 +92,18 @@ test('a cached kwok counts only while its embedded build info names the pinned k
     assert.equal(locate('kwok'), undefined, 'one built from another version counts as missing');
     fakeKwok(KWOK_VERSION);
     assert.equal(locate('kwok'), join(bin, 'kwok'));
+  });
+});
+
+test('a build script runs with its env, its output goes to the log and its progress lines are seen; a failure names what and ends with the log', async () => {
+  const dir = scratchDir('mcsync-build-');
+  const log = join(dir, 'build.log');
+  const seen: string[] = [];
+  await runBuildScript(['bash', '-c', 'echo "building $WHAT" >&2; echo out'], { WHAT: 'x' }, log, 'x', (l) => { if (l) seen.push(l); });
+  assert.deepEqual(seen, ['building x']);
+  assert.match(readFileSync(log, 'utf8'), /building x\nout\n|out\nbuilding x\n/);
+  await assert.rejects(runBuildScript(['bash', '-c', 'echo broken >&2; exit 3'], {}, log, 'y, z'), (err: Error) => {
+    assert.match(err.message, /^building y, z failed \(exit 3\); last lines of .*build\.log:\n[\s\S]*broken$/);
+    return true;
   });
 });

@@ -158,33 +158,36 @@ async function build(missing: Component[], opts: EnsureOptions): Promise<void> {
     `building ${missing.join(', ')} (Kubernetes ${KUBERNETES_VERSION}) into ${dir}; ` +
       `a cold build takes several minutes, log: ${logPath}`,
   );
+  await runBuildScript(['bash', buildScript, ...missing], {
+    MCSYNC_BUILD_DIR: dir,
+    K8S_VERSION: KUBERNETES_VERSION,
+    COREDNS_VERSION,
+    HELM_VERSION,
+    KNP_VERSION: KUBE_NETWORK_POLICIES_VERSION,
+    KWOK_VERSION,
+  }, logPath, missing.join(', '), (line) => {
+    if (line.startsWith('building ')) opts.onProgress?.(line);
+  });
+}
+
+/**
+ * Runs a build script with its output appended to `logPath` and `env` added to this process's;
+ * a failure throws with the log's last lines, naming `what` was being built. `onLine` sees
+ * each line the script writes to stderr (its progress).
+ */
+export async function runBuildScript(command: string[], env: Record<string, string>, logPath: string, what: string, onLine?: (line: string) => void): Promise<void> {
   const log = createWriteStream(logPath, { flags: 'a' });
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn('bash', [buildScript, ...missing], {
-      env: {
-        ...process.env,
-        MCSYNC_BUILD_DIR: dir,
-        K8S_VERSION: KUBERNETES_VERSION,
-        COREDNS_VERSION,
-        HELM_VERSION,
-        KNP_VERSION: KUBE_NETWORK_POLICIES_VERSION,
-        KWOK_VERSION,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const code = await new Promise<number>((done, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
-    child.stderr.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (line.startsWith('building ')) opts.onProgress?.(line);
-      }
-    });
+    if (onLine) child.stderr.on('data', (chunk: Buffer) => { for (const line of chunk.toString().split('\n')) onLine(line); });
     child.on('error', reject);
-    child.on('close', (c) => resolvePromise(c ?? 1));
+    child.on('close', (c) => done(c ?? 1));
   });
   await new Promise<void>((r) => log.end(r));
   if (code !== 0) {
     const tail = readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-25).join('\n');
-    throw new HarnessError(`building ${missing.join(', ')} failed (exit ${code}); last lines of ${logPath}:\n${tail}`);
+    throw new HarnessError(`building ${what} failed (exit ${code}); last lines of ${logPath}:\n${tail}`);
   }
 }

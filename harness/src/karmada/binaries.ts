@@ -1,11 +1,11 @@
 // Finds or builds Karmada's binaries, pinned to one release and built from its Go module through
 // the module proxy (harness/build/build-karmada.sh), cached outside the repository like the
 // Kubernetes components. A cached binary is used only while its Go build info names the pin.
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HarnessError, cacheRoot } from '../components.ts';
+import { HarnessError, cacheRoot, runBuildScript } from '../components.ts';
 
 export const KARMADA_VERSION = 'v1.18.2';
 export const KARMADA_MODULE = 'github.com/karmada-io/karmada';
@@ -51,22 +51,7 @@ export async function ensureKarmada(wanted: KarmadaBinary[] = KARMADA_CONTROL_PL
     mkdirSync(dir, { recursive: true });
     const logPath = join(dir, 'build.log');
     onProgress?.(`building ${missing.join(', ')} (Karmada ${KARMADA_VERSION}) into ${dir}; log: ${logPath}`);
-    const log = createWriteStream(logPath, { flags: 'a' });
-    const code = await new Promise<number>((done, reject) => {
-      const child = spawn('nice', ['-n', '15', 'bash', buildScript, ...missing], {
-        env: { ...process.env, MCSYNC_BUILD_DIR: dir, KARMADA_VERSION },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout.pipe(log, { end: false });
-      child.stderr.pipe(log, { end: false });
-      child.on('error', reject);
-      child.on('close', (c) => done(c ?? 1));
-    });
-    await new Promise<void>((r) => log.end(r));
-    if (code !== 0) {
-      const tail = readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-25).join('\n');
-      throw new HarnessError(`building ${missing.join(', ')} failed (exit ${code}); last lines of ${logPath}:\n${tail}`);
-    }
+    await runBuildScript(['nice', '-n', '15', 'bash', buildScript, ...missing], { MCSYNC_BUILD_DIR: dir, KARMADA_VERSION }, logPath, missing.join(', '));
     for (const b of missing) if (!builtFromPin(path(b))) throw new HarnessError(`${path(b)} was built but its build info does not name ${KARMADA_MODULE} ${KARMADA_VERSION}`);
   }
   return Object.fromEntries(wanted.map((b) => [b, path(b)])) as Record<KarmadaBinary, string>;
