@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { clientFor, closeAll, connectAll, type Connected } from '../engine/clusters.ts';
-import { Controller } from '../engine/controller/controller.ts';
+import { Manager } from '../engine/controller/manager.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { leaseCluster } from '../engine/requirements.ts';
 import { checkLocalCluster } from '../engine/local-cluster.ts';
@@ -49,7 +49,7 @@ export async function runController(o: RunOptions): Promise<number> {
   metrics.leader.set(leading ? 1 : 0);
 
   const newController = (cfg: Config, cl: Map<string, Connected>) =>
-    new Controller({ config: cfg, clusters: cl, log, metrics, localCluster: o.localCluster, fieldManager: o.fieldManager, isLeader: () => leading && !stopping });
+    new Manager({ config: cfg, clusters: cl, log, metrics, localCluster: o.localCluster, fieldManager: o.fieldManager, isLeader: () => leading && !stopping });
   let controller = newController(config, clusters);
 
   const { host, port } = parseListen(o.listen);
@@ -59,10 +59,8 @@ export async function runController(o: RunOptions): Promise<number> {
     ready: () => ({ ok: !stopping && controller.synced, detail: { leader: leading, synced: controller.synced } }),
     status: () => ({
       identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health(),
-      // Spanned NetworkPolicies, their companions and remote peers, and the problems of those that are not.
-      ...(config.networkPolicies ? { policies: controller.policies() } : {}),
-      // Multi-cluster services: exporters, invalid exports, conflicts, problems, as the last reconciles saw them.
-      ...(config.mcs ? { imports: controller.imports() } : {}),
+      // Each capability's own part: spanned policies, multi-cluster services.
+      ...controller.status(),
     }),
     ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...controller.fleet() }) } : {}),
   });

@@ -14,41 +14,44 @@ export interface QueueDoneInfo {
   ok: boolean;
 }
 
-export interface WorkQueueOptions {
+export interface WorkQueueOptions<K extends string = string> {
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** In [0, 1); 0.5 means no jitter. Injectable so tests can pin the backoff. */
   random?: () => number;
   /** Milliseconds, monotonic. */
   now?: () => number;
-  onDone?: (key: string, info: QueueDoneInfo) => void;
+  onDone?: (key: K, info: QueueDoneInfo) => void;
 }
 
-export type Worker = (key: string) => Promise<void>;
+export type Worker<K extends string = string> = (key: K) => Promise<void>;
 
-export class WorkQueue {
+/** Keys are typed by whoever owns the queue (a capability's own key type); the queue only compares them. */
+export class WorkQueue<K extends string = string> {
   readonly #backoffPolicy: BackoffPolicy;
   readonly #random: () => number;
   readonly #now: () => number;
-  readonly #onDone: ((key: string, info: QueueDoneInfo) => void) | undefined;
+  readonly #onDone: ((key: K, info: QueueDoneInfo) => void) | undefined;
 
   // FIFO of keys waiting to start; the Map keeps insertion order and the first enqueue time.
-  readonly #queued = new Map<string, number>();
-  readonly #inFlight = new Set<string>();
+  readonly #queued = new Map<K, number>();
+  readonly #inFlight = new Set<K>();
+  // When each in-flight key started (ms, monotonic): how long the oldest has been running.
+  readonly #startedAt = new Map<K, number>();
   // Keys added while in flight, with the time of the first such add.
-  readonly #dirty = new Map<string, number>();
+  readonly #dirty = new Map<K, number>();
   // One timer per key: a later addAfter never postpones an earlier one, so repeated
   // addAfter(key, window) batches a burst into one run at the first deadline.
-  readonly #delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  readonly #failures = new Map<string, number>();
+  readonly #delayed = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  readonly #failures = new Map<K, number>();
 
-  #worker: Worker | undefined;
+  #worker: Worker<K> | undefined;
   #concurrency = 0;
   #pumpScheduled: NodeJS.Immediate | undefined;
   #closed = false;
   readonly #idle: (() => void)[] = [];
 
-  constructor(options: WorkQueueOptions = {}) {
+  constructor(options: WorkQueueOptions<K> = {}) {
     this.#backoffPolicy = {
       ...QUEUE_BACKOFF,
       baseMs: options.baseDelayMs ?? QUEUE_BACKOFF.baseMs,
@@ -68,13 +71,20 @@ export class WorkQueue {
     return this.#inFlight.size;
   }
 
+  /** How long the longest-running item has been in a worker (ms); 0 when none is. */
+  oldestInFlightMs(): number {
+    let oldest = Infinity;
+    for (const t of this.#startedAt.values()) oldest = Math.min(oldest, t);
+    return Number.isFinite(oldest) ? this.#now() - oldest : 0;
+  }
+
   /** Consecutive failed runs of this key since its last success. */
-  failures(key: string): number {
+  failures(key: K): number {
     return this.#failures.get(key) ?? 0;
   }
 
   /** Ignored after shutdown: watch handlers may still fire while the controller stops. */
-  add(key: string): void {
+  add(key: K): void {
     if (this.#closed || this.#queued.has(key)) return;
     if (this.#inFlight.has(key)) {
       if (!this.#dirty.has(key)) this.#dirty.set(key, this.#now());
@@ -84,7 +94,7 @@ export class WorkQueue {
     this.#schedulePump();
   }
 
-  addAfter(key: string, ms: number): void {
+  addAfter(key: K, ms: number): void {
     if (this.#closed) return;
     if (ms <= 0) {
       this.add(key);
@@ -103,7 +113,7 @@ export class WorkQueue {
     this.#delayed.set(key, { at, timer });
   }
 
-  start(worker: Worker, concurrency: number): void {
+  start(worker: Worker<K>, concurrency: number): void {
     if (this.#worker) throw new Error('WorkQueue already started');
     if (this.#closed) throw new Error('WorkQueue is shut down');
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -151,10 +161,11 @@ export class WorkQueue {
     }
   }
 
-  async #run(key: string, queuedAt: number): Promise<void> {
+  async #run(key: K, queuedAt: number): Promise<void> {
     const worker = this.#worker!;
     this.#inFlight.add(key);
     const started = this.#now();
+    this.#startedAt.set(key, started);
     let ok = true;
     try {
       await worker(key);
@@ -164,6 +175,7 @@ export class WorkQueue {
     }
     const runMs = this.#now() - started;
     this.#inFlight.delete(key);
+    this.#startedAt.delete(key);
 
     const dirtyAt = this.#dirty.get(key);
     this.#dirty.delete(key);

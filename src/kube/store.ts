@@ -5,7 +5,7 @@
 import { storeKey } from '../vocab/keys.ts';
 
 export interface Listed {
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> };
 }
 
 /** A change to a store, as the reflector reports it to its owner. */
@@ -15,12 +15,30 @@ export type StoreEvent<T> =
   | { type: 'deleted'; object: T };
 
 /**
+ * What readers and writers of a cache use: a Store, or one namespace's view of a shared one
+ * (engine/controller/informers.ts). Callers never mutate what they get back.
+ */
+export interface CacheStore<T extends Listed> {
+  readonly size: number;
+  admit(obj: T): T;
+  get(key: string): T | undefined;
+  has(key: string): boolean;
+  keys(): Iterable<string>;
+  values(): Iterable<T>;
+  set(key: string, obj: T): void;
+  delete(key: string): boolean;
+  indexed(value: string): T[];
+  hasIndexed(value: string): boolean;
+  indexValues(): Iterable<string>;
+}
+
+/**
  * Objects by store key, with at most one secondary index: a named function from an object to
  * the value it is grouped under (e.g. the Service an EndpointSlice belongs to). The index is
  * kept by set/delete, so every writer of the store keeps it right without knowing about it.
  * Callers never mutate what they get back.
  */
-export class Store<T extends Listed> {
+export class Store<T extends Listed> implements CacheStore<T> {
   readonly #items = new Map<string, T>();
   readonly #indexBy?: (obj: T) => string | undefined;
   readonly #groups = new Map<string, Map<string, T>>();
@@ -126,7 +144,7 @@ export function slim<T extends Listed>(obj: T): T {
  * our own write, arriving after the write was applied, is then nothing new, and an event older
  * than what we hold never replaces it. Returns the change it made, if any.
  */
-export function upsert<T extends Listed>(store: Store<T>, incoming: T): StoreEvent<T> | undefined {
+export function upsert<T extends Listed>(store: CacheStore<T>, incoming: T): StoreEvent<T> | undefined {
   const obj = store.admit(incoming);
   const key = storeKey(obj);
   const old = store.get(key);
@@ -136,7 +154,7 @@ export function upsert<T extends Listed>(store: Store<T>, incoming: T): StoreEve
 }
 
 /** Drops the object under `key`; nothing when it is already gone (e.g. removed after our own delete). */
-export function remove<T extends Listed>(store: Store<T>, key: string): StoreEvent<T> | undefined {
+export function remove<T extends Listed>(store: CacheStore<T>, key: string): StoreEvent<T> | undefined {
   const old = store.get(key);
   if (!old) return undefined;
   store.delete(key);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ep, slice, source, svc } from './fixtures.test-util.ts';
-import { isStale, staleView } from './stale.ts';
+import { isStale, staleEffect, staleView } from './stale.ts';
 
 const snap = source('east', [svc('shop', 'cart')], [slice('shop', 'cart', 'c1', [ep('10.1.0.1'), ep('10.1.0.2')])]);
 
@@ -26,4 +26,14 @@ test('not-ready keeps every endpoint but marks it not ready', () => {
 test('withdraw presents the cluster as exporting nothing', () => {
   const v = staleView(snap, 'withdraw', true);
   assert.deepEqual([v.services, [...v.slices]], [[], []]);
+});
+
+test('the one stale rule: every policy on every capability', () => {
+  const table = (['replicas', 'imports', 'policies'] as const).map((c) => [c, (['keep', 'withdraw', 'not-ready'] as const).map((p) => staleEffect(c, p))]);
+  assert.deepEqual(table, [
+    ['replicas', ['keep', 'withdraw', 'not-ready']],
+    ['imports', ['keep', 'withdraw', 'not-ready']],
+    // A NetworkPolicy's peers have no readiness: their addresses stay as last seen.
+    ['policies', ['keep', 'withdraw', 'keep']],
+  ]);
 });

@@ -1,21 +1,42 @@
-// How a source cluster's last-known state is presented to the planner once mcsync has lost
-// its watch on that cluster for longer than staleAfter. Before that, and under the default
-// policy `keep`, the last-known state stands: an unreachable cluster is not a deleted one.
+// How a cluster's last-known state is presented to the planners once mcsync has lost its watch
+// on that cluster for longer than staleAfter. Before that, and under the default policy
+// `keep`, the last-known state stands: an unreachable cluster is not a deleted one.
+//
+// The one stale rule, decided here for every capability (docs/operating.md has the table):
+//
+// | stalePolicy | replicas                   | imports (mcs)              | policies (companions)      |
+// |-------------|----------------------------|----------------------------|----------------------------|
+// | keep        | endpoints stay as last seen | endpoints stay as last seen | ipBlocks stay as last seen |
+// | withdraw    | its endpoints are removed  | it is no constituent: its endpoints are removed, and an import only it exported goes | its ipBlocks are removed |
+// | not-ready   | its endpoints stay, marked not ready | its endpoints stay, marked not ready | ipBlocks stay (a policy has no readiness) |
 import type { StalePolicy } from '../config/types.ts';
+import type { EndpointSlice } from '../vocab/objects.ts';
 import type { SourceSnapshot } from './types.ts';
+
+export type StaleCapability = 'replicas' | 'imports' | 'policies';
+
+/** What a stale cluster's cached view becomes for one capability. */
+export type StaleEffect = 'keep' | 'withdraw' | 'not-ready';
+
+export function staleEffect(capability: StaleCapability, policy: StalePolicy): StaleEffect {
+  // Readiness is an endpoint's; a NetworkPolicy's peers have none, so not-ready keeps them.
+  if (capability === 'policies' && policy === 'not-ready') return 'keep';
+  return policy;
+}
 
 export function isStale(unhealthySince: number | undefined, staleAfterMs: number, now: number): boolean {
   return unhealthySince !== undefined && now - unhealthySince >= staleAfterMs;
 }
 
+/** Every endpoint of the slices, not ready: kube-proxy stops sending new connections to them. */
+export function notReady(slices: readonly EndpointSlice[]): EndpointSlice[] {
+  return slices.map((s) => ({ ...s, endpoints: (s.endpoints ?? []).map((e) => ({ ...e, conditions: { ...e.conditions, ready: false } })) }));
+}
+
+/** A replica source's snapshot as the stale rule presents it. */
 export function staleView(snapshot: SourceSnapshot, policy: StalePolicy, stale: boolean): SourceSnapshot {
-  if (!stale || policy === 'keep') return snapshot;
-  if (policy === 'withdraw') return { cluster: snapshot.cluster, services: [], slices: new Map() };
-  const slices = new Map(
-    [...snapshot.slices].map(([key, list]) => [
-      key,
-      list.map((s) => ({ ...s, endpoints: (s.endpoints ?? []).map((e) => ({ ...e, conditions: { ...e.conditions, ready: false } })) })),
-    ]),
-  );
-  return { ...snapshot, slices };
+  const effect = stale ? staleEffect('replicas', policy) : 'keep';
+  if (effect === 'keep') return snapshot;
+  if (effect === 'withdraw') return { cluster: snapshot.cluster, services: [], slices: new Map() };
+  return { ...snapshot, slices: new Map([...snapshot.slices].map(([key, list]) => [key, notReady(list)])) };
 }

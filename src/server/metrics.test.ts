@@ -33,8 +33,12 @@ test('every instrument and the default process metrics are registered', async ()
 });
 
 test('failure-rate series exist at zero before the first failure', async () => {
-  const text = await new ControllerMetrics().text();
-  assert.match(text, /^mcsync_reconciles_total\{result="error"\} 0$/m);
+  const m = new ControllerMetrics();
+  for (const c of ['replicas', 'imports']) m.addCapability(c);
+  const text = await m.text();
+  // One series per capability the controller runs: its reconciles can be told apart.
+  assert.match(text, /^mcsync_reconciles_total\{capability="replicas",result="error"\} 0$/m);
+  assert.match(text, /^mcsync_reconciles_total\{capability="imports",result="error"\} 0$/m);
   assert.match(text, /^mcsync_config_reloads_total\{result="rejected"\} 0$/m);
   assert.match(text, /^mcsync_leader 0$/m);
 });

@@ -28,9 +28,9 @@ export class ControllerMetrics {
   readonly propagation: Histogram<'source' | 'destination'>;
   readonly queueDepth: Gauge;
   readonly queueWait: Histogram;
-  readonly reconcileDuration: Histogram<'result'>;
-  readonly reconciles: Counter<'result'>;
-  readonly writes: Counter<'cluster' | 'verb' | 'kind' | 'result'>;
+  readonly reconcileDuration: Histogram<'capability' | 'result'>;
+  readonly reconciles: Counter<'capability' | 'result'>;
+  readonly writes: Counter<'cluster' | 'verb' | 'kind' | 'result' | 'capability'>;
   readonly clusterConnected: Gauge<'cluster'>;
   readonly clusterSynced: Gauge<'cluster'>;
   readonly clusterStale: Gauge<'cluster'>;
@@ -72,21 +72,21 @@ export class ControllerMetrics {
     });
     this.reconcileDuration = new Histogram({
       name: 'mcsync_reconcile_seconds',
-      help: 'Duration of one reconcile of one key.',
-      labelNames: ['result'] as const,
+      help: 'Duration of one reconcile of one key, by capability (replicas, imports, policies) and result.',
+      labelNames: ['capability', 'result'] as const,
       buckets: [...RECONCILE_BUCKETS],
       registers,
     });
     this.reconciles = new Counter({
       name: 'mcsync_reconciles_total',
-      help: 'Reconciles finished, by result.',
-      labelNames: ['result'] as const,
+      help: 'Reconciles finished, by capability (replicas, imports, policies) and result.',
+      labelNames: ['capability', 'result'] as const,
       registers,
     });
     this.writes = new Counter({
       name: 'mcsync_writes_total',
-      help: 'Writes planned against a cluster, by verb, kind and outcome.',
-      labelNames: ['cluster', 'verb', 'kind', 'result'] as const,
+      help: 'Writes planned against a cluster, by verb, kind, outcome and the capability that planned them.',
+      labelNames: ['cluster', 'verb', 'kind', 'result', 'capability'] as const,
       registers,
     });
     this.clusterConnected = new Gauge({
@@ -175,10 +175,9 @@ export class ControllerMetrics {
     });
 
     // Series that exist from the start, so `rate(...{result="error"}[5m])` alerts evaluate to 0
-    // rather than to "no data" until the first failure.
+    // rather than to "no data" until the first failure (the reconcile series: addCapability).
     this.leader.set(0);
     this.queueDepth.set(0);
-    for (const result of ['ok', 'error'] as const) this.reconciles.inc({ result }, 0);
     for (const result of ['ok', 'rejected'] as const) this.configReloads.inc({ result }, 0);
   }
 
@@ -194,6 +193,11 @@ export class ControllerMetrics {
    * Creates a cluster's per-cluster series at their starting values, so a cluster that never
    * connects still shows up as `connected 0` instead of being absent.
    */
+  /** A capability's reconcile series at zero, so rates read 0 rather than no data before its first key. */
+  addCapability(capability: string): void {
+    for (const result of ['ok', 'error']) this.reconciles.inc({ capability, result }, 0);
+  }
+
   addCluster(cluster: string): void {
     this.clusterConnected.set({ cluster }, 0);
     this.clusterSynced.set({ cluster }, 0);

@@ -155,7 +155,7 @@ function mcsWorld(over: { stalePolicy?: 'keep' | 'withdraw'; localCluster?: stri
   const cfg = config([cluster('east', [], over.stalePolicy ? { stalePolicy: over.stalePolicy } : {}), cluster('west'), cluster('north')], { mcs: true, instance: 'page' });
   const topo = topology(cfg, over.localCluster);
   for (const c of ['east', 'west']) topo.destinations.get(c)?.namespaces.set('shop', { metadata: { name: 'shop' } });
-  const mcs = mcsTopology(cfg, over.localCluster).topology;
+  const mcs = mcsTopology(cfg, over.localCluster);
   const record = new McsScript();
   const exportIn = (c: string, name: string) => {
     const se: ServiceExport = { metadata: { namespace: 'shop', name } };

@@ -6,23 +6,21 @@ import { cluster, config, svc } from '../../model/fixtures.test-util.ts';
 import { ScriptedApi, stored } from '../../kube/scripted-api.test-util.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import { MCS_API_VERSION, type ServiceExport } from '../../vocab/mcs.ts';
-import { Store } from '../../kube/store.ts';
-import type { Namespace } from '../../vocab/objects.ts';
 import { McsReconciler } from './mcs-reconciler.ts';
 import { mcsKey, mcsTopology } from './mcs-topology.ts';
 import type { ReconcileLog } from './reconciler.ts';
+import { testWriters } from './writer.test-util.ts';
 
 const quiet: ReconcileLog = { debug() {}, info() {}, warn() {}, error() {} };
 const NOW = new Date('2025-01-01T00:00:00Z');
 
 function world(leader = true) {
   const cfg = config([cluster('a')], { mcs: true });
-  const { topology } = mcsTopology(cfg);
+  const topology = mcsTopology(cfg);
   const api = new ScriptedApi('a');
-  const namespaces = new Store<Namespace>();
-  namespaces.set('shop', { metadata: { name: 'shop' } });
+  topology.destinations.get('a')!.namespaces.set('shop', { metadata: { name: 'shop' } });
   const reconciler = new McsReconciler({
-    config: cfg, topology, writers: new Map([['a', { client: api }]]), namespaces: () => namespaces, log: quiet,
+    config: cfg, topology, writers: testWriters([api]), log: quiet,
     isLeader: () => leader, now: () => NOW,
   });
   const a = topology.sources.get('a')!;

@@ -14,39 +14,32 @@ import type { Action } from '../../model/types.ts';
 import { splitServiceKey, storeKey } from '../../vocab/keys.ts';
 import { isOwned } from '../../vocab/labels.ts';
 import { MCS_API_VERSION, type ServiceExport, type ServiceImport } from '../../vocab/mcs.ts';
-import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
-import type { ApiClient } from '../../kube/client.ts';
-import { remove, upsert, type Store, type Listed } from '../../kube/store.ts';
-import { applyActions, type WriteResult } from '../../kube/write.ts';
+import type { CacheStore, Listed } from '../../kube/store.ts';
 import { postEvent, warningEvent } from '../events.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
+import { notReady, staleEffect } from '../../model/stale.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
+import { ProblemLog } from './problem-log.ts';
 import type { DestinationOutcome, ReconcileLog } from './reconciler.ts';
 import { mcsServiceKey, type McsKey, type McsTopology } from './mcs-topology.ts';
+import type { ClusterWriter } from './writer.ts';
 
 export const CONFLICT_EVENT_REASON = 'ServiceExportConflict';
-
-/** A cluster mcsync writes to: its client and write budget (shared with replicas). */
-export interface McsWriter {
-  client: ApiClient;
-  limiter?: { take(): Promise<void> };
-}
 
 export interface McsReconcilerOptions {
   config: Config;
   topology: McsTopology;
-  writers: ReadonlyMap<string, McsWriter>;
-  /** The namespaces of a cluster mcsync writes to (the replica side's store). */
-  namespaces: (cluster: string) => Store<Namespace> | undefined;
+  /** One per cluster mcsync writes to, shared with the other capabilities. */
+  writers: ReadonlyMap<string, ClusterWriter>;
   log: ReconcileLog;
-  metrics?: Pick<ControllerMetricsSink, 'writes' | 'rejectedEndpoints'>;
+  metrics?: Pick<ControllerMetricsSink, 'rejectedEndpoints'>;
   /** Where the guard's rejections are tallied; shared with the replica reconciler (one gauge). Default: one of its own. */
   rejections?: RejectionTally;
-  fieldManager?: string;
+  /** Where conflicts are reported once (log line and Events); default one of its own. */
+  problems?: ProblemLog<string>;
   isStale?: (cluster: string) => boolean;
   isLeader?: () => boolean;
-  isStopping?: () => boolean;
   now?: () => Date;
 }
 
@@ -67,13 +60,14 @@ export class McsReconciler {
   readonly #states = new Map<string, McsState>();
   /** key → how its last reconcile ended, while it has a state or failed (the status page's failing). */
   readonly #outcomes = new Map<string, DestinationOutcome>();
-  /** key → the conflict text last posted as Events, so a standing conflict is posted once. */
-  readonly #posted = new Map<string, string>();
+  /** A standing conflict is logged and posted as Events once. */
+  readonly #posted: ProblemLog<string>;
   readonly #rejections: RejectionTally;
 
   constructor(opts: McsReconcilerOptions) {
     this.#o = opts;
     this.#rejections = opts.rejections ?? new RejectionTally(opts.metrics?.rejectedEndpoints, opts.log);
+    this.#posted = opts.problems ?? new ProblemLog({ isLeader: () => opts.isLeader?.() ?? true });
   }
 
   states(): McsState[] {
@@ -97,7 +91,10 @@ export class McsReconciler {
     }
     // A service with nothing left to show is forgotten whole, so churned names do not pile up.
     if (this.#states.has(serviceKey)) this.#outcomes.set(serviceKey, { ok: true, at: at() });
-    else this.#outcomes.delete(serviceKey);
+    else {
+      this.#outcomes.delete(serviceKey);
+      this.#posted.forget(serviceKey);
+    }
   }
 
   async #reconcile(key: McsKey, serviceKey: string): Promise<void> {
@@ -125,13 +122,15 @@ export class McsReconciler {
     for (const c of this.#o.config.clusters) {
       const caches = this.#o.topology.sources.get(c.name);
       if (!caches) continue;
-      // An unreachable cluster's cached view stands (keep) until its stale policy says otherwise.
-      if (c.stalePolicy === 'withdraw' && (this.#o.isStale?.(c.name) ?? false)) continue;
+      // An unreachable cluster's cached view stands (keep) until its stale policy says otherwise (model/stale.ts).
+      const effect = (this.#o.isStale?.(c.name) ?? false) ? staleEffect('imports', c.stalePolicy) : 'keep';
+      if (effect === 'withdraw') continue;
       const serviceExport = caches.exports.get(serviceKey);
       if (!serviceExport) continue;
       if (this.#o.writers.has(c.name)) exports.set(c.name, serviceExport);
+      const slices = caches.slices.indexed(serviceKey);
       // Its Nodes' ranges when the config names none, as for replicas.
-      const guarded = constituentOf(c, serviceExport, caches.services.get(serviceKey), caches.slices.indexed(serviceKey), caches.nodes?.cidrs);
+      const guarded = constituentOf(c, serviceExport, caches.services.get(serviceKey), effect === 'not-ready' ? notReady(slices) : slices, caches.nodes?.cidrs);
       constituents.push(guarded.constituent);
       rejected.push(...guarded.rejected);
     }
@@ -143,7 +142,7 @@ export class McsReconciler {
     return [...this.#o.topology.destinations.values()].map((d) => {
       const view: ImportView = {
         cluster: d.cluster,
-        hasNamespace: this.#o.namespaces(d.cluster)?.has(namespace) ?? false,
+        hasNamespace: d.namespaces.has(namespace),
         slices: d.slices.indexed(serviceKey),
       };
       const si = d.imports.get(serviceKey);
@@ -173,10 +172,13 @@ export class McsReconciler {
   /** A conflict is reported on every constituent export, as a condition (the plan) and as an Event (here). */
   async #postConflictEvents(serviceKey: string, conflicts: readonly McsConflict[], exports: ReadonlyMap<string, ServiceExport>): Promise<void> {
     const text = conflicts.map((c) => `${c.reason}: ${c.message}`).join('; ');
-    if (text === (this.#posted.get(serviceKey) ?? '')) return;
-    this.#posted.set(serviceKey, text);
-    if (!text) return;
-    this.#o.log.warn({ key: serviceKey, conflicts }, 'multi-cluster service conflict');
+    await this.#posted.report(serviceKey, text, {
+      log: () => this.#o.log.warn({ key: serviceKey, conflicts }, 'multi-cluster service conflict'),
+      post: () => this.#postEvents(serviceKey, text, exports),
+    });
+  }
+
+  async #postEvents(serviceKey: string, text: string, exports: ReadonlyMap<string, ServiceExport>): Promise<void> {
     const now = this.#o.now?.() ?? new Date();
     await Promise.all([...exports].map(async ([cluster, se]) => {
       const writer = this.#o.writers.get(cluster);
@@ -189,60 +191,26 @@ export class McsReconciler {
   }
 
   async #apply(serviceKey: string, actions: Action[]): Promise<string[]> {
-    const { config, log, metrics } = this.#o;
     const failures: string[] = [];
     const byCluster = Map.groupBy(actions, (a) => a.cluster);
     await Promise.all([...byCluster].map(async ([cluster, list]) => {
       const writer = this.#o.writers.get(cluster);
       if (!writer) return;
-      const results = await applyActions(writer.client, list, {
-        instance: config.instance,
-        concurrency: config.concurrency,
-        limiter: writer.limiter,
-        fieldManager: this.#o.fieldManager,
-        refuse: () => ((this.#o.isLeader?.() ?? true) && !this.#o.isStopping?.() ? undefined : 'not the leader any more; write not sent'),
-        onResult: (r) => {
-          this.#takeIn(cluster, r);
-          const kind = r.action.verb === 'update' && r.action.subresource === 'status' ? `${r.action.ref.kind}/status` : r.action.ref.kind;
-          metrics?.writes.inc({ cluster, verb: r.action.verb, kind, result: r.outcome });
-          const fields = { cluster, key: serviceKey, verb: r.action.verb, kind, reason: r.action.reason, outcome: r.outcome };
-          if (r.outcome === 'failed') log.error({ ...fields, error: r.detail }, 'write failed');
-          else log.info(fields, 'import changed');
-        },
-      });
+      const results = await writer.apply('imports', serviceKey, list, (kind) => this.#storeFor(cluster, kind), 'import changed');
       for (const r of results) if (r.outcome === 'failed') failures.push(`${cluster}: ${r.detail}`);
     }));
     return failures;
   }
 
-  /** The server's answer to our own write, into the cache it belongs to. */
-  #takeIn(cluster: string, r: WriteResult): void {
-    const kind = r.action.ref.kind;
-    const store = this.#storeFor(cluster, kind);
-    if (!store) return;
-    if (r.action.verb === 'delete') {
-      if (r.outcome !== 'failed') remove(store, storeKey({ metadata: r.action.ref }));
-      return;
-    }
-    if (!r.object) return;
-    // A user's ServiceExport is cached whatever its labels; everything else only while it is ours.
-    if (kind !== 'ServiceExport' && !isOwned(r.object.metadata, this.#o.config.instance)) return;
-    // An update's reply only refreshes what the cache still holds: if the object's deletion was
-    // watched while the write was in flight, putting the reply back would bring a deleted object
-    // (a user's ServiceExport, most of all) back to life in the cache until the next relist.
-    if (r.action.verb === 'update' && !store.has(storeKey(r.object))) return;
-    upsert(store, r.object as Listed);
-  }
-
-  #storeFor(cluster: string, kind: string): Store<Listed> | undefined {
+  /** Where the reply to an import write goes. */
+  #storeFor(cluster: string, kind: string): CacheStore<Listed> | undefined {
     const d = this.#o.topology.destinations.get(cluster);
     switch (kind) {
-      case 'ServiceExport': return this.#o.topology.sources.get(cluster)?.exports as Store<Listed> | undefined;
-      case 'ServiceImport': return d?.imports as Store<Listed> | undefined;
-      case 'Service': return d?.derived as Store<Listed> | undefined;
-      case 'EndpointSlice': return d?.slices as Store<Listed> | undefined;
+      case 'ServiceExport': return this.#o.topology.sources.get(cluster)?.exports;
+      case 'ServiceImport': return d?.imports;
+      case 'Service': return d?.derived;
+      case 'EndpointSlice': return d?.slices;
       default: return undefined;
     }
   }
 }
-

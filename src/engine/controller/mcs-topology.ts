@@ -7,14 +7,15 @@
 // ServiceImports, derived Services and their slices, each grouped by the import's name.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
-import { sourceSliceForCache } from '../../model/cache-projections.ts';
-import { ANY_IMPORT_SELECTOR, isOwned, MCS_IMPORT, NOT_A_REPLICA_SELECTOR, OWNED_BY, OWNED_BY_VALUE, importSelector } from '../../vocab/labels.ts';
+import { ANY_IMPORT_SELECTOR, isOwned, MCS_IMPORT, NOT_A_REPLICA_SELECTOR, importSelector } from '../../vocab/labels.ts';
 import { namespaceOf, serviceKey, serviceKeyOfSlice, storeKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
 import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
 import { PATHS } from '../../kube/read.ts';
-import { Store, type Listed, type StoreEvent } from '../../kube/store.ts';
+import type { CacheStore, Listed, StoreEvent } from '../../kube/store.ts';
+import { InformerRegistry } from './informers.ts';
 import type { NodeRanges } from './node-ranges.ts';
+import { NOT_MCSYNC_SELECTOR, SLICE_SERVICE, SOURCE_SLICE, namespacesNeed } from './topology.ts';
 
 export type McsKey = string;
 const PREFIX = 'mcs:';
@@ -36,11 +37,11 @@ export function mcsServiceKey(key: McsKey): ServiceKey {
 /** One cluster as a possible exporter. */
 export interface McsSourceCaches {
   cluster: string;
-  exports: Store<ServiceExport>;
+  exports: CacheStore<ServiceExport>;
   /** Services that are not mcsync's: what an export can name. */
-  services: Store<Service>;
+  services: CacheStore<Service>;
   /** Indexed by the Service they belong to. */
-  slices: Store<EndpointSlice>;
+  slices: CacheStore<EndpointSlice>;
   /** Its Nodes' pod ranges, when the config names none (the replica path's watch, shared). */
   nodes?: NodeRanges;
 }
@@ -49,11 +50,13 @@ export interface McsSourceCaches {
 export interface McsDestinationCaches {
   cluster: string;
   /** Every ServiceImport, whoever wrote it. */
-  imports: Store<ServiceImport>;
+  imports: CacheStore<ServiceImport>;
   /** Derived Services of any mcsync instance, indexed by their import's key. */
-  derived: Store<Service>;
+  derived: CacheStore<Service>;
   /** This instance's slices of imports, indexed by their import's key. */
-  slices: Store<EndpointSlice>;
+  slices: CacheStore<EndpointSlice>;
+  /** The cluster's namespaces (shared with the other capabilities): where an import may be written. */
+  namespaces: CacheStore<Namespace>;
 }
 
 export interface McsTopology {
@@ -61,18 +64,8 @@ export interface McsTopology {
   destinations: Map<string, McsDestinationCaches>;
 }
 
-export interface McsWatch {
-  cluster: string;
-  resource: 'serviceexports' | 'services' | 'endpointslices' | 'serviceimports';
-  role: 'source' | 'destination';
-  path: string;
-  labelSelector?: string;
-  store: Store<Listed>;
-  keysOf(e: StoreEvent<Listed>): McsKey[];
-}
-
 /** The import an object was written for, as a key of the store's index. */
-const importOf = (o: { metadata: { namespace?: string; labels?: Record<string, string> } }): string | undefined => {
+const importOf = (o: Listed): string | undefined => {
   const name = o.metadata.labels?.[MCS_IMPORT];
   return name ? serviceKey(namespaceOf(o.metadata), name) : undefined;
 };
@@ -90,41 +83,50 @@ function keysFrom<T extends Listed>(of: (o: T) => string | undefined): (e: Store
   };
 }
 
-function mcsWatch<T extends Listed>(w: Omit<McsWatch, 'store' | 'keysOf'> & { store: Store<T>; keysOf: (e: StoreEvent<T>) => McsKey[] }): McsWatch {
-  return w as unknown as McsWatch;
-}
+const byName = (o: Listed) => storeKey(o);
+const IMPORT_INDEX = { name: 'import', of: importOf };
 
-const byName = (o: Listed) => storeKey(o as { metadata: { name: string; namespace?: string } });
-
-/** `nodes`: the Nodes watches topology() declared, one per cluster for both paths. */
-export function mcsTopology(config: Config, localCluster?: string, nodes: ReadonlyMap<string, NodeRanges> = new Map()): { topology: McsTopology; watches: McsWatch[] } {
+/**
+ * Declares what the imports capability reads; `nodes` are the shared Nodes watches. Without a
+ * registry (tests), one of its own is made and sealed. `on` gets the keys each change touches.
+ */
+export function mcsTopology(config: Config, localCluster?: string, nodes: ReadonlyMap<string, NodeRanges> = new Map(), informers?: InformerRegistry, on?: (keys: McsKey[]) => void): McsTopology {
+  const registry = informers ?? new InformerRegistry();
   const sources = new Map<string, McsSourceCaches>();
   const destinations = new Map<string, McsDestinationCaches>();
-  const watches: McsWatch[] = [];
+  const fire = <T extends Listed>(of: (o: T) => string | undefined) => {
+    const keys = keysFrom(of);
+    return (e: StoreEvent<T>) => on?.(keys(e));
+  };
   for (const { name: cluster } of config.clusters) {
-    const s: McsSourceCaches = { cluster, exports: new Store(), services: new Store(), slices: new Store<EndpointSlice>(serviceKeyOfSlice, sourceSliceForCache) };
+    const s: McsSourceCaches = {
+      cluster,
+      exports: registry.need<ServiceExport>({ cluster, resource: 'serviceexports', path: PATHS.serviceExports }, fire(byName)),
+      services: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: NOT_MCSYNC_SELECTOR }, fire(byName)),
+      slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: NOT_A_REPLICA_SELECTOR, index: SLICE_SERVICE, projection: SOURCE_SLICE }, fire(serviceKeyOfSlice)),
+    };
     const ranges = nodes.get(cluster);
     if (ranges) s.nodes = ranges;
     sources.set(cluster, s);
-    watches.push(
-      mcsWatch({ cluster, role: 'source', resource: 'serviceexports', path: PATHS.serviceExports(), store: s.exports, keysOf: keysFrom(byName) }),
-      mcsWatch({ cluster, role: 'source', resource: 'services', path: PATHS.services(), labelSelector: `${OWNED_BY}!=${OWNED_BY_VALUE}`, store: s.services, keysOf: keysFrom(byName) }),
-      mcsWatch({ cluster, role: 'source', resource: 'endpointslices', path: PATHS.slices(), labelSelector: NOT_A_REPLICA_SELECTOR, store: s.slices, keysOf: keysFrom(serviceKeyOfSlice) }),
-    );
   }
+  const t: McsTopology = { sources, destinations };
   for (const { name: cluster } of config.clusters) {
     if (localCluster !== undefined && localCluster !== cluster) continue;
-    const d: McsDestinationCaches = { cluster, imports: new Store(), derived: new Store<Service>(importOf), slices: new Store<EndpointSlice>(importOf) };
-    destinations.set(cluster, d);
-    watches.push(
+    const namespaces = namespacesNeed(registry, cluster);
+    // A namespace appearing is where an import may now belong.
+    registry.subscribe(namespaces, (e) => on?.(mcsKeysOfNamespace(t, e)));
+    destinations.set(cluster, {
+      cluster,
       // Every ServiceImport and every instance's derived Services: one that is not this
       // instance's is a conflict to report, not a name to write over.
-      mcsWatch({ cluster, role: 'destination', resource: 'serviceimports', path: PATHS.serviceImports(), store: d.imports, keysOf: keysFrom(byName) }),
-      mcsWatch({ cluster, role: 'destination', resource: 'services', path: PATHS.services(), labelSelector: ANY_IMPORT_SELECTOR, store: d.derived, keysOf: keysFrom(importOf) }),
-      mcsWatch({ cluster, role: 'destination', resource: 'endpointslices', path: PATHS.slices(), labelSelector: importSelector(config.instance), store: d.slices, keysOf: keysFrom(importOf) }),
-    );
+      imports: registry.need<ServiceImport>({ cluster, resource: 'serviceimports', path: PATHS.serviceImports }, fire(byName)),
+      derived: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: ANY_IMPORT_SELECTOR, index: IMPORT_INDEX }, fire(importOf)),
+      slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: importSelector(config.instance), index: IMPORT_INDEX }, fire(importOf)),
+      namespaces,
+    });
   }
-  return { topology: { sources, destinations }, watches };
+  if (!informers) registry.seal();
+  return t;
 }
 
 /** Every multi-cluster service any cache knows of, sorted: what a full resync reconciles. */

@@ -22,9 +22,9 @@ export interface ControllerMetricsSink {
   queueDepth: { set(value: number): void };
   /** Seconds a key waited before a worker took it. */
   queueWait: { observe(value: number): void };
-  reconcileDuration: HistogramSink<'result'>;
-  reconciles: CounterSink<'result'>;
-  writes: CounterSink<'cluster' | 'verb' | 'kind' | 'result'>;
+  reconcileDuration: HistogramSink<'capability' | 'result'>;
+  reconciles: CounterSink<'capability' | 'result'>;
+  writes: CounterSink<'cluster' | 'verb' | 'kind' | 'result' | 'capability'>;
   clusterConnected: GaugeSink<'cluster'>;
   clusterSynced: GaugeSink<'cluster'>;
   clusterStale: GaugeSink<'cluster'>;
@@ -46,6 +46,8 @@ export interface ControllerMetricsSink {
   policyPropagation: HistogramSink<'source' | 'destination'>;
   /** Endpoints of a source's exported Services the endpoint guard drops, by reason (now, not a running total). */
   rejectedEndpoints: GaugeSink<'cluster' | 'reason'>;
+  /** Creates a capability's series at their starting values. */
+  addCapability(capability: string): void;
   /** Creates a cluster's series at their starting values, before anything is known of it. */
   addCluster(cluster: string): void;
   /** Creates the companion series of a cluster whose policies may span `remotes`, at zero. */

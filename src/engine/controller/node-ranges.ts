@@ -15,7 +15,7 @@ import { nodePodCidrs } from '../../model/node-cidrs.ts';
 import { KubeApiError } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
 import type { ReflectorStats, ReflectorStatus } from '../../kube/reflector.ts';
-import { Store, type StoreEvent } from '../../kube/store.ts';
+import { Store, type CacheStore, type StoreEvent } from '../../kube/store.ts';
 import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
@@ -43,7 +43,8 @@ export function isRefusal(err: Error): boolean {
 export class NodeRanges {
   readonly cluster: string;
   readonly path = PATHS.nodes();
-  readonly store = new Store<Node>(undefined, nodeForCache);
+  /** The Nodes, as the watch keeps them; the controller hands in its shared informer's. */
+  store: CacheStore<Node> = new Store<Node>(undefined, nodeForCache);
   /** The CIDRs each Node was counted with, and how many Nodes declare each CIDR. */
   readonly #byNode = new Map<string, string[]>();
   readonly #counts = new Map<string, number>();

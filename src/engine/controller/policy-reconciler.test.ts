@@ -9,10 +9,12 @@ import { storeKey } from '../../vocab/keys.ts';
 import type { NetworkPolicy, Pod } from '../../vocab/objects.ts';
 import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
 import { policyKey } from './policy-keys.ts';
-import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
+import { PolicyReconciler } from './policy-reconciler.ts';
+import { policyTopology } from './policy-topology.ts';
+import { InformerRegistry } from './informers.ts';
+import { testWriters } from './writer.test-util.ts';
 import { PendingPropagations } from './propagation.ts';
 import type { ReconcileLog } from './reconciler.ts';
-import { topology } from './topology.ts';
 import type { PolicyProblem } from '../../model/policy/types.ts';
 
 const NPS = '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies';
@@ -22,9 +24,11 @@ interface Logged { msg: string; fields: unknown }
 
 /** west holds the user's policy, spanning east; east holds the pods. */
 function world(cfg: Config = config([cluster('east'), cluster('west')], { networkPolicies: true }), events: 'recorded' | 'posted' = 'recorded') {
-  const topo = topology(cfg);
+  const registry = new InformerRegistry();
+  const topo = policyTopology(cfg, cfg.clusters.map((c) => c.name), registry);
+  registry.seal();
   const api = new ScriptedApi('west');
-  const west: PolicyCluster = { ...topo.policies.get('west')!, client: api };
+  const west = topo.policies.get('west')!;
   const stale = new Set<string>();
   const warnings: Logged[] = [];
   const log: ReconcileLog = { debug() {}, info() {}, error() {}, warn: (fields: unknown, msg?: string) => { warnings.push({ msg: msg ?? '', fields }); } };
@@ -33,10 +37,10 @@ function world(cfg: Config = config([cluster('east'), cluster('west')], { networ
   const propagation = new PendingPropagations(() => clock);
   const observed: { labels: Record<string, string>; seconds: number }[] = [];
   const reconciler = new PolicyReconciler({
-    config: cfg, clusters: new Map([['west', west]]), remotes: topo.remotes, log, propagation,
+    config: cfg, clusters: new Map([['west', west]]), writers: testWriters([api]), remotes: topo.remotes, log, propagation,
     isStale: (c) => stale.has(c),
     ...(events === 'recorded' ? { reportProblem: async (_client: unknown, problems: readonly PolicyProblem[]) => { posted.push(...problems); return []; } } : {}),
-    metrics: { writes: { inc() {} }, policyPropagation: { observe: (labels, seconds) => observed.push({ labels, seconds }) } },
+    metrics: { policyPropagation: { observe: (labels, seconds) => observed.push({ labels, seconds }) } },
   });
   const east = topo.remotes.get('east')!;
   east.namespaces.set('shop', { metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } } });

@@ -10,20 +10,15 @@ import { isOwned } from '../../vocab/labels.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { NetworkPolicy } from '../../vocab/objects.ts';
 import type { ApiClient } from '../../kube/client.ts';
-import { remove, upsert } from '../../kube/store.ts';
-import { applyActions, type WriteResult } from '../../kube/write.ts';
 import { postProblemEvents, type EventResult } from '../events.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { splitPolicyKey, type PolicyKey } from './policy-keys.ts';
 import { userPolicy, type PolicyCaches, type RemoteCaches } from './policy-topology.ts';
+import { ProblemLog } from './problem-log.ts';
 import { PendingPropagations } from './propagation.ts';
 import type { ReconcileLog } from './reconciler.ts';
-
-/** A cluster that renders companions: its NetworkPolicy store, a client and its (shared) write budget. */
-export interface PolicyCluster extends PolicyCaches {
-  client: ApiClient;
-  limiter?: { take(): Promise<void> };
-}
+import { staleEffect } from '../../model/stale.ts';
+import type { ClusterWriter } from './writer.ts';
 
 /** Posts Kubernetes Events about problems on the user's policy; never throws. */
 export type ProblemReporter = (client: ApiClient, problems: readonly PolicyProblem[], policy: NetworkPolicy | undefined) => Promise<EventResult[]>;
@@ -36,17 +31,18 @@ export const postEvents: ProblemReporter = (client, problems, policy) => {
 
 export interface PolicyReconcilerOptions {
   config: Config;
-  clusters: ReadonlyMap<string, PolicyCluster>;
+  clusters: ReadonlyMap<string, PolicyCaches>;
+  /** One per rendering cluster, shared with the other capabilities. */
+  writers: ReadonlyMap<string, ClusterWriter>;
   remotes: ReadonlyMap<string, RemoteCaches>;
   log: ReconcileLog;
   /** Whether a remote's cached pods are too old to trust; its stalePolicy then applies. Default never. */
   isStale?: (cluster: string) => boolean;
   isLeader?: () => boolean;
-  isStopping?: () => boolean;
-  metrics?: Pick<ControllerMetricsSink, 'writes' | 'policyPropagation'>;
+  metrics?: Pick<ControllerMetricsSink, 'policyPropagation'>;
   /** Remote pod and namespace changes observed per policy key, for the propagation histogram. */
   propagation?: PendingPropagations;
-  fieldManager?: string;
+  problems?: ProblemLog<PolicyKey>;
   /** Posts an Event on the user's policy for a new problem; default postEvents. */
   reportProblem?: ProblemReporter;
 }
@@ -54,14 +50,15 @@ export interface PolicyReconcilerOptions {
 export class PolicyReconciler {
   readonly #o: PolicyReconcilerOptions;
   readonly #propagation: PendingPropagations;
-  /** Key → the problem text last logged (and posted), so a standing problem is reported once. */
-  readonly #reported = new Map<PolicyKey, string>();
+  /** A standing problem is logged (and posted) once. */
+  readonly #reported: ProblemLog<PolicyKey>;
   readonly #problems = new Map<PolicyKey, PolicyProblem[]>();
   readonly #spanned = new Map<PolicyKey, SpannedPolicy>();
 
   constructor(opts: PolicyReconcilerOptions) {
     this.#o = opts;
     this.#propagation = opts.propagation ?? new PendingPropagations();
+    this.#reported = opts.problems ?? new ProblemLog({ isLeader: () => this.#isLeader });
   }
 
   /** The problems the last reconcile of each policy found. */
@@ -83,31 +80,19 @@ export class PolicyReconciler {
     const { config, log } = this.#o;
     const { cluster, namespace, name } = splitPolicyKey(key);
     const c = this.#o.clusters.get(cluster);
-    if (!c) return; // not rendered here (pull mode: another cluster's instance does it)
+    const writer = this.#o.writers.get(cluster);
+    if (!c || !writer) return; // not rendered here (pull mode: another cluster's instance does it)
     const pending = this.#propagation.take(key);
     const policy = userPolicy(c, config.instance, namespace, name);
     const companions = c.policies.indexed(`${namespace}/${name}`);
     const { remotes, unavailable, withdrawn } = this.#remoteView(cluster, policy);
     const plan = planPolicies(config, cluster, policy ? [policy] : [], companions, remotes, { unavailable, withdrawn });
-    await this.#report(key, c, plan.problems, policy);
+    await this.#report(key, c, writer.client, plan.problems, policy);
     const spanned = plan.spanned.find((s) => s.namespace === namespace && s.name === name);
     if (spanned) this.#spanned.set(key, spanned);
     else this.#spanned.delete(key);
     if (plan.actions.length === 0) return;
-    const results = await applyActions(c.client, plan.actions, {
-      instance: config.instance,
-      concurrency: config.concurrency,
-      limiter: c.limiter,
-      fieldManager: this.#o.fieldManager,
-      refuse: () => (this.#isLeader && !this.#o.isStopping?.() ? undefined : 'not the leader any more; write not sent'),
-      onResult: (r) => {
-        this.#takeInOwnWrite(c, r);
-        this.#o.metrics?.writes.inc({ cluster, verb: r.action.verb, kind: r.action.ref.kind, result: r.outcome });
-        const fields = { cluster, key: r.action.key, verb: r.action.verb, kind: r.action.ref.kind, name: r.action.ref.name, reason: r.action.reason, outcome: r.outcome };
-        if (r.outcome === 'failed') log.error({ ...fields, error: r.detail }, 'write failed');
-        else log.info(fields, 'companion changed');
-      },
-    });
+    const results = await writer.apply('policies', key, plan.actions, (kind) => (kind === 'NetworkPolicy' ? c.policies : undefined), 'companion changed');
     const failed = results.find((r) => r.outcome === 'failed');
     if (failed) {
       if (pending) this.#propagation.restore(key, pending);
@@ -129,7 +114,7 @@ export class PolicyReconciler {
     // Stale remotes count even when the policy is gone or no longer names them: their companions are judged too.
     for (const c of config.clusters) {
       if (c.name === cluster || !this.#o.isStale?.(c.name)) continue;
-      (c.stalePolicy === 'withdraw' ? withdrawn : unavailable).add(c.name);
+      (staleEffect('policies', c.stalePolicy) === 'withdraw' ? withdrawn : unavailable).add(c.name);
     }
     const spanned = policy ? spannedRemotes(config, cluster, policy) : undefined;
     for (const r of spanned && 'remotes' in spanned ? spanned.remotes : []) {
@@ -141,28 +126,16 @@ export class PolicyReconciler {
   }
 
   /** Logs a change of the key's problems once, and posts an Event for each new one. */
-  async #report(key: PolicyKey, c: PolicyCluster, problems: PolicyProblem[], policy: NetworkPolicy | undefined): Promise<void> {
-    const text = problems.map((p) => p.message).join('; ');
+  async #report(key: PolicyKey, c: PolicyCaches, client: ApiClient, problems: PolicyProblem[], policy: NetworkPolicy | undefined): Promise<void> {
     if (problems.length) this.#problems.set(key, problems);
     else this.#problems.delete(key);
-    if (text === (this.#reported.get(key) ?? '')) return;
-    this.#reported.set(key, text);
-    if (!text) return;
-    this.#o.log.warn({ cluster: c.cluster, key, problems: problems.map((p) => p.message) }, 'policy not spanned');
-    // Only the leader speaks to the cluster; a standby that takes over reposts, and the 409 makes it once.
-    if (!this.#isLeader) return;
-    for (const r of await (this.#o.reportProblem ?? postEvents)(c.client, problems, policy)) {
-      if (r.outcome === 'failed') this.#o.log.warn({ cluster: c.cluster, key, error: r.detail }, 'event not posted');
-    }
-  }
-
-  /** Our own write, as the server answered it, in the store before its watch event arrives (as reconciler.ts does). */
-  #takeInOwnWrite(c: PolicyCluster, r: WriteResult): void {
-    if (r.action.ref.kind !== 'NetworkPolicy') return;
-    if (r.action.verb === 'delete') {
-      if (r.outcome !== 'failed') remove(c.policies, storeKey({ metadata: r.action.ref }));
-      return;
-    }
-    if (r.object && isOwned(r.object.metadata, this.#o.config.instance)) upsert(c.policies, r.object as unknown as NetworkPolicy);
+    await this.#reported.report(key, problems.map((p) => p.message).join('; '), {
+      log: () => this.#o.log.warn({ cluster: c.cluster, key, problems: problems.map((p) => p.message) }, 'policy not spanned'),
+      post: async () => {
+        for (const r of await (this.#o.reportProblem ?? postEvents)(client, problems, policy)) {
+          if (r.outcome === 'failed') this.#o.log.warn({ cluster: c.cluster, key, error: r.detail }, 'event not posted');
+        }
+      },
+    });
   }
 }

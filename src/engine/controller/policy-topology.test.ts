@@ -8,9 +8,10 @@ import { cluster, config, rule } from '../../model/fixtures.test-util.ts';
 import { COMPANION_OF, REMOTE_CLUSTERS, ownershipLabels } from '../../vocab/labels.ts';
 import type { Namespace, NetworkPolicy, Pod } from '../../vocab/objects.ts';
 import type { Listed, StoreEvent } from '../../kube/store.ts';
-import { isPolicyKey, policyKey, splitPolicyKey } from './policy-keys.ts';
-import { allPolicyKeys } from './policy-topology.ts';
-import { topology, type Topology, type Watch } from './topology.ts';
+import { InformerRegistry, type SharedInformer } from './informers.ts';
+import { isPolicyKey, policyKey, splitPolicyKey, type PolicyKey } from './policy-keys.ts';
+import { allPolicyKeys, policyTopology, type PolicyTopology } from './policy-topology.ts';
+import { topology, type DestinationCaches } from './topology.ts';
 
 const three = (over: Partial<Config> = {}) =>
   config([cluster('a', [rule({ namespace: 'shop', exportTo: ['b'] })]), cluster('b'), cluster('c')], { networkPolicies: true, ...over });
@@ -23,18 +24,47 @@ function pod(namespace: string, name: string, ip: string | undefined, labels: Re
   return { metadata: { namespace, name, labels, resourceVersion: '1' }, status: { phase: 'Running', ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}), ...over } };
 }
 
-function watchOf(t: Topology, cluster: string, resource: Watch['resource']): Watch {
-  const w = t.watches.filter((x) => x.cluster === cluster && x.resource === resource);
+/** The replica and policy capabilities' reads on one registry, as the manager declares them; the policy keys each event fires. */
+interface World extends PolicyTopology {
+  informers: SharedInformer[];
+  destinations: Map<string, DestinationCaches>;
+  fired: PolicyKey[];
+  /** The policy index, as the old topology called it. */
+  policyIndex: PolicyTopology['index'];
+}
+
+function world(cfg: Config, localCluster?: string): World {
+  const registry = new InformerRegistry();
+  const replicas = topology(cfg, localCluster, registry, new Map());
+  const fired: PolicyKey[] = [];
+  const written = [...replicas.destinations.keys()];
+  const empty: PolicyTopology = { policies: new Map(), remotes: new Map(), index: undefined as never };
+  const p = cfg.networkPolicies ? policyTopology(cfg, written, registry, (keys) => fired.push(...keys)) : empty;
+  return { ...p, policyIndex: p.index, informers: registry.seal(), destinations: replicas.destinations, fired };
+}
+
+function watchOf(t: World, cluster: string, resource: SharedInformer['resource']): SharedInformer {
+  const w = t.informers.filter((x) => x.cluster === cluster && x.resource === resource && (resource !== 'services' && resource !== 'endpointslices'));
   assert.equal(w.length, 1, `${cluster} ${resource}: exactly one watch`);
   return w[0]!;
 }
 
-/** Feeds an event to a watch as the reflector would (store first, then the handler); returns the policy keys. */
-function feed<T extends Listed>(w: Watch, e: StoreEvent<T>): string[] {
+/** The world a watch belongs to, for feed(). */
+const owner = new WeakMap<SharedInformer, World>();
+function watches(t: World): World {
+  for (const i of t.informers) owner.set(i, t);
+  return t;
+}
+
+/** Feeds an event to a watch as the reflector would (store first, then the subscribers); returns the policy keys it fired. */
+function feed<T extends Listed>(w: SharedInformer, e: StoreEvent<T>): string[] {
+  const t = owner.get(w)!;
   const key = e.object.metadata.namespace ? `${e.object.metadata.namespace}/${e.object.metadata.name}` : e.object.metadata.name;
   if (e.type === 'deleted') w.store.delete(key);
   else w.store.set(key, e.object);
-  return w.policy?.keysOf(e as unknown as StoreEvent<Listed>) ?? [];
+  t.fired.length = 0;
+  w.dispatch(e as unknown as StoreEvent<Listed>);
+  return [...new Set(t.fired)];
 }
 
 test('policy keys carry their cluster and never look like a Service key', () => {
@@ -46,38 +76,36 @@ test('policy keys carry their cluster and never look like a Service key', () => 
 });
 
 test('networkPolicies off: no NetworkPolicy or Pod watch anywhere', () => {
-  const t = topology(three({ networkPolicies: false }));
-  assert.deepEqual(t.watches.filter((w) => w.resource === 'networkpolicies' || w.resource === 'pods'), []);
-  assert.ok(t.watches.every((w) => !w.policy));
+  const t = watches(world(three({ networkPolicies: false })));
+  assert.deepEqual(t.informers.filter((w) => w.resource === 'networkpolicies' || w.resource === 'pods'), []);
 });
 
 test('networkPolicies on: NetworkPolicies and Pods once per cluster, and the Namespace watch the destination already has', () => {
-  const t = topology(three());
+  const t = watches(world(three()));
   for (const c of ['a', 'b', 'c']) {
     assert.equal(watchOf(t, c, 'networkpolicies').path, '/apis/networking.k8s.io/v1/networkpolicies');
     assert.equal(watchOf(t, c, 'networkpolicies').labelSelector, undefined, 'user policies and companions: one collection, one watch');
     assert.equal(watchOf(t, c, 'pods').path, '/api/v1/pods');
     const ns = watchOf(t, c, 'namespaces');
-    assert.equal(ns.role, 'destination');
-    assert.ok(ns.policy?.remote, 'the same Namespace watch feeds spanned policies');
-    assert.equal(t.remotes.get(c)?.namespaces, t.destinations.get(c)?.namespaces, 'one store, shared');
+    assert.equal(t.remotes.get(c)?.namespaces.size, 0);
+    ns.store.set('x', { metadata: { name: 'x' } });
+    assert.ok(t.remotes.get(c)?.namespaces.has('x') && t.destinations.get(c)?.namespaces.has('x'), 'one store, shared by both capabilities');
   }
-  const ids = t.watches.map((w) => `${w.cluster} ${w.path} ${w.labelSelector ?? ''}`);
+  const ids = t.informers.map((w) => `${w.cluster} ${w.path} ${w.labelSelector ?? ''}`);
   assert.equal(new Set(ids).size, ids.length, 'no collection is watched twice in a cluster');
 });
 
 test('pull mode: companions render only in the local cluster; the others are watched for pods and namespaces only', () => {
-  const t = topology(three(), 'b');
+  const t = watches(world(three(), 'b'));
   assert.deepEqual([...t.policies.keys()], ['b']);
-  assert.deepEqual(t.watches.filter((w) => w.resource === 'networkpolicies').map((w) => w.cluster), ['b']);
+  assert.deepEqual(t.informers.filter((w) => w.resource === 'networkpolicies').map((w) => w.cluster), ['b']);
   assert.deepEqual([...t.remotes.keys()], ['a', 'c'], 'b names others; nobody else renders, so nobody names b');
-  const nsOfA = watchOf(t, 'a', 'namespaces');
-  assert.equal(nsOfA.role, 'remote', 'a is no destination in pull mode: its namespaces are watched for policies alone');
-  assert.deepEqual(nsOfA.keysOf({ type: 'added', object: { metadata: { name: 'x' } } }, () => ['x/web']), [], 'and touch no Service key');
+  watchOf(t, 'a', 'namespaces');
+  assert.ok(!t.destinations.has('a'), 'a is no destination in pull mode: its namespaces are watched for policies alone');
 });
 
 test('a spanned policy is its own key, and a pod change in a remote it names touches it', () => {
-  const t = topology(three());
+  const t = watches(world(three()));
   const key = policyKey('a', 'shop', 'allow');
   assert.deepEqual(feed(watchOf(t, 'a', 'networkpolicies'), { type: 'added', object: np('shop', 'allow', { [REMOTE_CLUSTERS]: 'b' }) }), [key]);
 
@@ -88,7 +116,7 @@ test('a spanned policy is its own key, and a pod change in a remote it names tou
 });
 
 test('"*" names every other cluster', () => {
-  const t = topology(three());
+  const t = watches(world(three()));
   const key = policyKey('b', 'shop', 'all');
   feed(watchOf(t, 'b', 'networkpolicies'), { type: 'added', object: np('shop', 'all', { [REMOTE_CLUSTERS]: '*' }) });
   for (const c of ['a', 'c']) assert.deepEqual(feed(watchOf(t, c, 'pods'), { type: 'added', object: pod('shop', 'p', '10.9.0.1') }), [key], c);
@@ -96,7 +124,7 @@ test('"*" names every other cluster', () => {
 });
 
 test('only pod changes a companion could read touch a key: addresses, labels, phase, going away', () => {
-  const t = topology(three());
+  const t = watches(world(three()));
   const key = policyKey('a', 'shop', 'allow');
   feed(watchOf(t, 'a', 'networkpolicies'), { type: 'added', object: np('shop', 'allow', { [REMOTE_CLUSTERS]: 'b' }) });
   const pods = watchOf(t, 'b', 'pods');
@@ -118,7 +146,7 @@ test('only pod changes a companion could read touch a key: addresses, labels, ph
 });
 
 test('a companion change touches the key of its user policy; the annotation removed touches it once, then remote pods no more', () => {
-  const t = topology(three());
+  const t = watches(world(three()));
   const key = policyKey('a', 'shop', 'allow');
   const nps = watchOf(t, 'a', 'networkpolicies');
   const spanned = np('shop', 'allow', { [REMOTE_CLUSTERS]: 'b' });
@@ -137,7 +165,7 @@ test('a companion change touches the key of its user policy; the annotation remo
 });
 
 test('a policy whose annotation names an unknown cluster is still its own key (to report it), but names no remote', () => {
-  const t = topology(three());
+  const t = watches(world(three()));
   const key = policyKey('a', 'shop', 'bad');
   assert.deepEqual(feed(watchOf(t, 'a', 'networkpolicies'), { type: 'added', object: np('shop', 'bad', { [REMOTE_CLUSTERS]: 'nowhere' }) }), [key]);
   for (const c of ['b', 'c']) assert.deepEqual(feed(watchOf(t, c, 'pods'), { type: 'added', object: pod('shop', 'p', '10.9.0.3') }), []);

@@ -19,21 +19,25 @@ import { spannedRemotes } from '../../model/policy/plan.ts';
 import { COMPANION_OF, REMOTE_CLUSTERS, isOwned } from '../../vocab/labels.ts';
 import { namespaceOf, storeKey } from '../../vocab/keys.ts';
 import type { Namespace, NetworkPolicy, Pod } from '../../vocab/objects.ts';
-import { Store, type StoreEvent } from '../../kube/store.ts';
+import { podForCache } from '../../model/cache-projections.ts';
+import { PATHS } from '../../kube/read.ts';
+import type { CacheStore, StoreEvent } from '../../kube/store.ts';
+import type { InformerRegistry } from './informers.ts';
 import { policyKey, type PolicyKey } from './policy-keys.ts';
+import { namespacesNeed } from './topology.ts';
 
 /** A cluster whose NetworkPolicies may be spanned: user policies and owned companions, one store. */
 export interface PolicyCaches {
   cluster: string;
   /** Indexed: an owned companion under "<namespace>/<name>" of its user policy; user policies not at all. */
-  policies: Store<NetworkPolicy>;
+  policies: CacheStore<NetworkPolicy>;
 }
 
 /** A cluster whose pods spanned policies elsewhere may admit. */
 export interface RemoteCaches {
   cluster: string;
-  pods: Store<Pod>;
-  namespaces: Store<Namespace>;
+  pods: CacheStore<Pod>;
+  namespaces: CacheStore<Namespace>;
 }
 
 /** The companion index: which user policy an owned companion belongs to (its annotation). */
@@ -41,8 +45,44 @@ export function companionOwner(instance: string): (np: NetworkPolicy) => string 
   return (np) => (isOwned(np.metadata, instance) ? np.metadata.annotations?.[COMPANION_OF] : undefined);
 }
 
-export function newPolicyStore(instance: string): Store<NetworkPolicy> {
-  return new Store<NetworkPolicy>(companionOwner(instance));
+export interface PolicyTopology {
+  /** Clusters that render companions (the written ones). */
+  policies: Map<string, PolicyCaches>;
+  /** Clusters whose pods a spanned policy elsewhere may name. */
+  remotes: Map<string, RemoteCaches>;
+  /** Which remotes each spanned policy names. */
+  index: PolicyIndex;
+}
+
+/** What a watch event means to the policy capability: keys of `cluster`'s policies; `remote` when a remote's pods or namespaces changed. */
+export type PolicyHandler = (keys: PolicyKey[], remote?: string) => void;
+
+/**
+ * Companions' reads: NetworkPolicies where companions are rendered (`written`), and Pods and
+ * Namespaces of every cluster a policy there can name (any other configured cluster).
+ */
+export function policyTopology(config: Config, written: readonly string[], registry: InformerRegistry, on?: PolicyHandler): PolicyTopology {
+  const index = new PolicyIndex(config);
+  const policies = new Map<string, PolicyCaches>();
+  const remotes = new Map<string, RemoteCaches>();
+  for (const cluster of written) {
+    const companions = { name: `companion-of:${config.instance}`, of: companionOwner(config.instance) };
+    policies.set(cluster, {
+      cluster,
+      policies: registry.need<NetworkPolicy>({ cluster, resource: 'networkpolicies', path: PATHS.networkPolicies, index: companions },
+        // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
+        (e) => on?.(networkPolicyEventKeys(cluster, config.instance, index, e))),
+    });
+  }
+  for (const { name: cluster } of config.clusters) {
+    if (!written.some((d) => d !== cluster)) continue; // no other cluster renders: nobody names it
+    const namespaces = namespacesNeed(registry, cluster);
+    registry.subscribe(namespaces, (e) => on?.(namespacePolicyKeys(cluster, index, e), cluster));
+    const pods = registry.need<Pod>({ cluster, resource: 'pods', path: PATHS.pods, projection: { name: 'pod', of: podForCache } },
+      (e) => on?.(podEventKeys(cluster, index, e), cluster));
+    remotes.set(cluster, { cluster, pods, namespaces });
+  }
+  return { policies, remotes, index };
 }
 
 /**

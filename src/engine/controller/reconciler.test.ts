@@ -11,8 +11,9 @@ import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
 import { destinationItem } from './destination-items.ts';
 import { PendingPropagations } from './propagation.ts';
-import { Reconciler, type Destination, type ReconcileLog } from './reconciler.ts';
+import { Reconciler, type ReconcileLog } from './reconciler.ts';
 import { topology } from './topology.ts';
+import { testWriter, testWriters } from './writer.test-util.ts';
 
 const quiet: ReconcileLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -23,12 +24,13 @@ const SLICES = '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices';
 function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })]), cluster('west')]), propagation?: PendingPropagations) {
   const topo = topology(cfg);
   const apis = new Map([...topo.destinations.keys()].map((c) => [c, new ScriptedApi(c)]));
-  const destinations = new Map<string, Destination>([...topo.destinations].map(([c, caches]) => [c, { ...caches, client: apis.get(c)! }]));
+  const destinations = topo.destinations;
+  const writers = testWriters(apis.values());
   destinations.get('west')!.namespaces.set('shop', { metadata: { name: 'shop' } });
   const stale = new Set<string>();
   const ownWrites: string[] = [];
   const reconciler = new Reconciler({
-    config: cfg, sources: topo.sources, destinations, log: quiet, propagation,
+    config: cfg, sources: topo.sources, destinations, writers, log: quiet, propagation,
     isStale: (c) => stale.has(c),
     onOwnWrite: (c, keys) => ownWrites.push(...keys.map((k) => `${c} ${k}`)),
   });
@@ -37,7 +39,12 @@ function world(cfg: Config = config([cluster('east', [rule({ namespace: 'shop', 
     service: (s: Service) => east.services[0]!.set(storeKey(s), s),
     slice: (s: EndpointSlice) => east.slices[0]!.set(storeKey(s), s),
   };
-  return { reconciler, west: destinations.get('west')!, westApi: apis.get('west')!, eastApi: apis.get('east')!, put, stale, ownWrites, east };
+  /** The key in every destination, as the per-destination queues would run it. */
+  const reconcile = async (key: string) => {
+    const failures = (await Promise.allSettled([...destinations.keys()].map((c) => reconciler.reconcileIn(c, key)))).filter((r) => r.status === 'rejected');
+    if (failures.length) throw (failures[0] as PromiseRejectedResult).reason;
+  };
+  return { reconciler, reconcile, writers, west: destinations.get('west')!, westApi: apis.get('west')!, eastApi: apis.get('east')!, put, stale, ownWrites, east };
 }
 
 /** Scripts west's answers for a first replication of `name`: not there yet, then created. */
@@ -59,7 +66,7 @@ test('a new export creates the Service, then its slice, and the created objects 
   putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
 
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
 
   assert.deepEqual(w.westApi.requests.map((r) => `${r.method} ${r.path}`), [`GET ${SVCS}/web`, `POST ${SVCS}`, `POST ${SLICES}`]);
   assert.deepEqual(w.eastApi.requests, [], 'nothing is written back to the source');
@@ -78,7 +85,7 @@ test('a write the server answers with something other than planned is reported, 
   };
   w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, stored('100')).on('POST', SLICES, mutated);
 
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
 
   assert.deepEqual(w.ownWrites, ['west shop/web'], 'only the slice, which came back changed');
 });
@@ -87,10 +94,10 @@ test('reconciling again after its own writes sends nothing: the caches already h
   const w = world();
   putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
   const before = w.westApi.requests.length;
 
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
 
   assert.equal(w.westApi.requests.length, before);
 });
@@ -100,7 +107,7 @@ test('a source change for one key writes only that key', async () => {
   for (const [name, ip, rv] of [['web', '10.1.0.1', 100], ['api', '10.1.0.2', 200]] as const) {
     putExport(w, name, ip);
     scriptCreate(w.westApi, name, rv);
-    await w.reconciler.reconcile(`shop/${name}`);
+    await w.reconcile(`shop/${name}`);
   }
   const before = w.westApi.requests.length;
   const [, moved] = exported('web', '10.1.0.9');
@@ -108,8 +115,8 @@ test('a source change for one key writes only that key', async () => {
   const replicaSlice = w.west.slices.indexed('shop/web')[0]!;
   w.westApi.on('PUT', `${SLICES}/${replicaSlice.metadata.name}`, stored('300'));
 
-  await w.reconciler.reconcile('shop/web');
-  await w.reconciler.reconcile('shop/api');
+  await w.reconcile('shop/web');
+  await w.reconcile('shop/api');
 
   const sent = w.westApi.requests.slice(before);
   assert.deepEqual(sent.map((r) => `${r.method} ${r.path}`), [`PUT ${SLICES}/${replicaSlice.metadata.name}`]);
@@ -121,11 +128,11 @@ test('a stale (unreachable) source under policy keep writes nothing: its last kn
   const w = world();
   putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
   const before = w.westApi.requests.length;
 
   w.stale.add('east');
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
 
   assert.equal(w.westApi.requests.length, before);
 });
@@ -134,13 +141,13 @@ test('the same stale source under policy withdraw does take its replica away (so
   const w = world(config([cluster('east', [rule({ namespace: 'shop', exportTo: ['west'] })], { stalePolicy: 'withdraw' }), cluster('west')]));
   putExport(w, 'web', '10.1.0.1');
   scriptCreate(w.westApi, 'web', 100);
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
   const before = w.westApi.requests.length;
   const replicaSlice = w.west.slices.indexed('shop/web')[0]!;
   w.westApi.on('DELETE', `${SLICES}/${replicaSlice.metadata.name}`, { value: {} }).on('DELETE', `${SVCS}/web`, { value: {} });
 
   w.stale.add('east');
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
 
   assert.ok(w.westApi.requests.slice(before).every((r) => r.method === 'DELETE'));
   assert.ok(w.westApi.requests.length > before);
@@ -152,7 +159,7 @@ test('a write that fails makes reconcile throw, so the queue retries the key', a
   putExport(w, 'web', '10.1.0.1');
   w.westApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, apiError(403, 'Forbidden'));
 
-  await assert.rejects(w.reconciler.reconcile('shop/web'), /reconcile shop\/web: west: .*403/);
+  await assert.rejects(w.reconcile('shop/web'), /reconcile shop\/web: west: .*403/);
   assert.equal(w.west.services.has('shop/web'), false, 'nothing unwritten enters the cache');
 });
 
@@ -165,15 +172,15 @@ test('what the last reconcile did in each destination is remembered, with the la
   propagation.observed('east', [destinationItem('west', 'shop/web')]);
   assert.equal(w.reconciler.lastOutcome('west', 'shop/web'), undefined, 'nothing before the first reconcile');
 
-  await assert.rejects(w.reconciler.reconcile('shop/web'));
+  await assert.rejects(w.reconcile('shop/web'));
   assert.match(w.reconciler.lastOutcome('west', 'shop/web')?.error ?? '', /403/);
   assert.equal(w.reconciler.lastPropagation('east', 'west', 'shop/web'), undefined, 'a failed write propagated nothing');
 
   const fixed = new ScriptedApi('west');
-  w.west.client = fixed;
+  w.writers.set('west', testWriter(fixed));
   scriptCreate(fixed, 'web', 100);
   clock = 1250;
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
   assert.equal(w.reconciler.lastOutcome('west', 'shop/web')?.ok, true);
   assert.equal(w.reconciler.lastPropagation('east', 'west', 'shop/web')?.seconds, 0.25, 'timed from the first observation, across the retry');
   assert.equal(w.reconciler.lastOutcome('east', 'shop/web'), undefined, 'a cluster the key does not go to keeps no record of it');
@@ -188,8 +195,8 @@ test('a namespace mcsync created is in the cache at once: the next key needing i
   scriptCreate(w.westApi, 'web', 100);
   scriptCreate(w.westApi, 'db', 200);
 
-  await w.reconciler.reconcile('shop/web');
-  await w.reconciler.reconcile('shop/db');
+  await w.reconcile('shop/web');
+  await w.reconcile('shop/db');
 
   assert.equal(w.westApi.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/namespaces').length, 1);
   assert.ok(w.west.namespaces.has('shop'));
@@ -206,7 +213,7 @@ test('a source without podCIDRs in the config is bounded by what its Nodes decla
   w.put.slice(slice('shop', 'web', 'web-abc', [ep('10.1.0.1'), ep('10.2.0.9')]));
   scriptCreate(w.westApi, 'web', 100);
 
-  await w.reconciler.reconcile('shop/web');
+  await w.reconcile('shop/web');
 
   assert.deepEqual(w.west.slices.indexed('shop/web').flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)), ['10.1.0.1'], 'the address outside every Node\'s range is not replicated');
 });

@@ -4,30 +4,24 @@
 // no queue and no timers; a failure throws, and the queue that called it retries with backoff.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
-import { isOwned } from '../../vocab/labels.ts';
-import { splitServiceKey, storeKey, type ServiceKey } from '../../vocab/keys.ts';
-import type { EndpointSlice, Namespace, Service } from '../../vocab/objects.ts';
+import { splitServiceKey, type ServiceKey } from '../../vocab/keys.ts';
+import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { planDestination } from '../../model/plan.ts';
 import { writtenAsPlanned } from '../../model/projection.ts';
 import { selectExports } from '../../model/select.ts';
 import { staleView } from '../../model/stale.ts';
 import type { Action, DestinationSnapshot, Export, SourceSnapshot } from '../../model/types.ts';
 import type { Conflict } from '../../model/conflicts.ts';
-import { KubeApiError, type ApiClient } from '../../kube/client.ts';
+import { KubeApiError } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
-import { remove, upsert } from '../../kube/store.ts';
-import { applyActions, type WriteResult } from '../../kube/write.ts';
+import type { CacheStore, Listed } from '../../kube/store.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import { destinationItem } from './destination-items.ts';
+import { ProblemLog } from './problem-log.ts';
 import { PendingPropagations } from './propagation.ts';
 import { serviceEventKeys, sliceEventKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
-
-/** A destination as the reconciler writes to it: its caches, a client and its write budget. */
-export interface Destination extends DestinationCaches {
-  client: ApiClient;
-  limiter?: { take(): Promise<void> };
-}
+import type { ClusterWriter, Written } from './writer.ts';
 
 /** What the last reconcile of a key did in one destination. */
 export interface DestinationOutcome {
@@ -51,17 +45,18 @@ export interface ReconcilerOptions {
   config: Config;
   /** In config order. */
   sources: ReadonlyMap<string, SourceCaches>;
-  destinations: ReadonlyMap<string, Destination>;
+  destinations: ReadonlyMap<string, DestinationCaches>;
+  /** One per destination: its write budget, leader check and reply take-in, shared with the other capabilities. */
+  writers: ReadonlyMap<string, ClusterWriter>;
   log: ReconcileLog;
   /** Whether a source's cached view is too old to trust; its stale policy then applies. Default never. */
   isStale?: (cluster: string) => boolean;
-  /** Writes happen only while this says so (leader election); default always. */
+  /** Reconciles happen only while this says so (leader election); default always. */
   isLeader?: () => boolean;
-  /** True once the controller is stopping: writes still queued in a reconcile are not sent. */
-  isStopping?: () => boolean;
-  metrics?: Pick<ControllerMetricsSink, 'writes' | 'propagation' | 'rejectedEndpoints'>;
+  metrics?: Pick<ControllerMetricsSink, 'propagation' | 'rejectedEndpoints'>;
   propagation?: PendingPropagations;
-  fieldManager?: string;
+  /** Where standing conflicts are reported once; default one of its own. */
+  problems?: ProblemLog<string>;
   /** Service keys our own writes changed in a destination's caches, as their watch events would have. */
   onOwnWrite?: (cluster: string, keys: ServiceKey[]) => void;
   /** Where rejections are tallied; shared with the MCS reconciler, since both set the one gauge. Default: one of its own. */
@@ -72,8 +67,8 @@ export class Reconciler {
   readonly #o: ReconcilerOptions;
   readonly #rejections: RejectionTally;
   readonly #propagation: PendingPropagations;
-  /** The conflict text last logged per destination and key, so a standing conflict is logged once. */
-  readonly #reportedConflicts = new Map<string, string>();
+  /** Standing conflicts, logged once per destination and key. */
+  readonly #problems: ProblemLog<string>;
   /** destination|key → the conflicts its last plan found; a key with none has no entry. */
   readonly #conflicts = new Map<string, Conflict[]>();
   /** destination|key → what its last reconcile there did; kept for the status page. */
@@ -85,6 +80,7 @@ export class Reconciler {
     this.#o = opts;
     this.#rejections = opts.rejections ?? new RejectionTally(opts.metrics?.rejectedEndpoints, opts.log);
     this.#propagation = opts.propagation ?? new PendingPropagations();
+    this.#problems = opts.problems ?? new ProblemLog({ isLeader: () => this.#isLeader });
   }
 
   /** The conflicts the last reconcile of each key found, per destination. */
@@ -121,28 +117,19 @@ export class Reconciler {
     if (failure !== undefined) throw new Error(`reconcile ${key}: ${destination}: ${failure}`);
   }
 
-  /** `key` in every destination at once; the controller queues per destination instead (reconcileIn). */
-  async reconcile(key: ServiceKey): Promise<void> {
-    const failures: string[] = [];
-    await Promise.all([...this.#o.destinations.keys()].map(async (cluster) => {
-      const failure = await this.#reconcileItem(cluster, key);
-      if (failure !== undefined) failures.push(`${cluster}: ${failure}`);
-    }));
-    if (failures.length) throw new Error(`reconcile ${key}: ${failures.join('; ')}`);
-  }
-
   /** Why `key` could not be brought in line in `destination`, or nothing when it was. */
   async #reconcileItem(destination: string, key: ServiceKey): Promise<string | undefined> {
     if (!this.#isLeader) return undefined;
     const d = this.#o.destinations.get(destination);
-    if (!d) throw new Error(`${destination} is not a destination`);
+    const writer = this.#o.writers.get(destination);
+    if (!d || !writer) throw new Error(`${destination} is not a destination`);
     const item = destinationItem(destination, key);
     const pending = this.#propagation.take(item);
     // 1. What the sources export under this key, from their caches, stale policy applied.
     const { exports, rejected } = selectExports(this.#o.config, this.#sourceSnapshots(key));
     this.#rejections.record(key, rejected);
     // 2. Plan, write, take in the writes.
-    const outcome = await this.#reconcileDestination(d, key, exports);
+    const outcome = await this.#reconcileDestination(d, writer, key, exports);
     const at = Date.now();
     if (!outcome.idle) this.#outcomes.set(`${d.cluster}|${key}`, outcome.failure === undefined ? { ok: true, at } : { ok: false, error: outcome.failure, at });
     this.#o.log.debug({ key, destination, exports: exports.length, failed: outcome.failure !== undefined }, 'reconciled');
@@ -184,56 +171,44 @@ export class Reconciler {
    * Whether anything was written, or why the destination could not be brought in line; idle
    * when nothing of the key belongs in the destination or is there.
    */
-  async #reconcileDestination(d: Destination, key: ServiceKey, exports: Export[]): Promise<{ wrote: boolean; failure?: string; idle?: true }> {
-    const { config, log, metrics } = this.#o;
+  async #reconcileDestination(d: DestinationCaches, writer: ClusterWriter, key: ServiceKey, exports: Export[]): Promise<{ wrote: boolean; failure?: string; idle?: true }> {
+    const { config, log } = this.#o;
     const targeted = exports.some((e) => e.sourceCluster !== d.cluster && e.destinations.includes(d.cluster));
     if (!targeted && !d.services.has(key) && !d.slices.hasIndexed(key)) {
       // Nothing of it here any more: what was kept about it would only grow.
       for (const m of [this.#conflicts, this.#outcomes, this.#latencies]) m.delete(`${d.cluster}|${key}`);
+      this.#problems.forget(`${d.cluster}|${key}`);
       return { wrote: false, idle: true };
     }
     let actions: Action[];
     try {
-      const snapshot = await this.#destinationSnapshot(d, key, targeted);
+      const snapshot = await this.#destinationSnapshot(d, writer, key, targeted);
       const plan = planDestination(config, snapshot, exports);
       actions = plan.actions;
-      const conflictText = plan.conflicts.map((c) => c.message).join('; ');
       const reported = `${d.cluster}|${key}`;
-      if (conflictText !== (this.#reportedConflicts.get(reported) ?? '')) {
-        if (conflictText) log.warn({ cluster: d.cluster, key, conflicts: plan.conflicts }, 'conflict');
-        this.#reportedConflicts.set(reported, conflictText);
-      }
+      await this.#problems.report(reported, plan.conflicts.map((c) => c.message).join('; '), {
+        log: () => log.warn({ cluster: d.cluster, key, conflicts: plan.conflicts }, 'conflict'),
+      });
       if (plan.conflicts.length > 0) this.#conflicts.set(reported, plan.conflicts);
       else this.#conflicts.delete(reported);
     } catch (err) {
       return { wrote: false, failure: (err as Error).message };
     }
     if (actions.length === 0) return { wrote: false };
-    const results = await applyActions(d.client, actions, {
-      instance: config.instance,
-      concurrency: config.concurrency,
-      limiter: d.limiter,
-      fieldManager: this.#o.fieldManager,
-      refuse: () => (this.#isLeader && !this.#o.isStopping?.() ? undefined : 'not the leader any more; write not sent'),
-      onResult: (r) => {
-        const kind = r.action.ref.kind;
-        this.#takeInOwnWrite(d, r);
-        metrics?.writes.inc({ cluster: d.cluster, verb: r.action.verb, kind, result: r.outcome });
-        const fields = { cluster: d.cluster, key, verb: r.action.verb, kind, reason: r.action.reason, outcome: r.outcome };
-        if (r.outcome === 'failed') log.error({ ...fields, error: r.detail }, 'write failed');
-        else log.info(fields, 'replica changed');
-      },
-    });
+    const results = await writer.apply('replicas', key, actions, (kind) => storeOf(d, kind), 'replica changed');
+    const mine = results.flatMap((r) => this.#ownWriteKeys(r));
+    // Queued as the watch events of those writes would have been; they will not be, being no newer.
+    if (mine.length) this.#o.onOwnWrite?.(d.cluster, [...new Set(mine)]);
     const failed = results.find((r) => r.outcome === 'failed');
     return failed ? { wrote: true, failure: `${failed.detail}` } : { wrote: true };
   }
 
-  async #destinationSnapshot(d: Destination, key: ServiceKey, targeted: boolean): Promise<DestinationSnapshot> {
+  async #destinationSnapshot(d: DestinationCaches, writer: ClusterWriter, key: ServiceKey, targeted: boolean): Promise<DestinationSnapshot> {
     const { namespace, name } = splitServiceKey(key);
     let service = d.services.get(key);
     if (!service && targeted) {
       // The owned-only watch cannot see a Service mcsync does not own; ask before creating one.
-      service = await d.client.request<Service>('GET', PATHS.service(namespace, name)).catch((err: unknown) => {
+      service = await writer.client.request<Service>('GET', PATHS.service(namespace, name)).catch((err: unknown) => {
         if (err instanceof KubeApiError && err.status === 404) return undefined;
         throw err;
       });
@@ -247,44 +222,25 @@ export class Reconciler {
   }
 
   /**
-   * Our own write, as the server answered it, taken into the destination's caches before its
-   * watch event arrives: the next plan then starts from what is really there instead of a
-   * stale copy that would cost a conflict and a needless second write. The watch event, when
-   * it comes, is not newer and changes nothing.
+   * The keys our own write changed in the destination's caches, when the key must be planned
+   * again: a write the server took as planned needs no second reconcile (that is half the
+   * reconciles under churn); anything else (skipped as already done, or answered with another
+   * object) does. The writer has already taken the reply into the caches (writer.ts).
    */
-  #takeInOwnWrite(d: Destination, r: WriteResult): void {
+  #ownWriteKeys(r: Written): ServiceKey[] {
     const kind = r.action.ref.kind;
-    if (kind === 'Namespace') {
-      // Every key's plan asks for its namespace until the cache has it; without this, each
-      // reconcile in the time before the Namespace's watch event arrives would POST it again.
-      if (r.action.verb === 'create' && r.outcome === 'done' && r.object) upsert(d.namespaces, r.object as Namespace);
-      return;
-    }
-    let keys: ServiceKey[] = [];
-    if (r.action.verb === 'delete') {
-      // Skipped deletes count too: the object is gone, or no longer ours to cache.
-      if (r.outcome === 'failed') return;
-      const k = storeKey({ metadata: r.action.ref });
-      if (kind === 'Service') {
-        const change = remove(d.services, k);
-        if (change) keys = serviceEventKeys(change);
-      } else {
-        const change = remove(d.slices, k);
-        if (change) keys = sliceEventKeys(change);
-      }
-    } else {
-      if (!r.object || !isOwned(r.object.metadata, this.#o.config.instance)) return;
-      if (kind === 'Service') {
-        const change = upsert(d.services, r.object as Service);
-        if (change) keys = serviceEventKeys(change);
-      } else {
-        const change = upsert(d.slices, r.object as EndpointSlice);
-        if (change) keys = sliceEventKeys(change);
-      }
-    }
-    // A write the server took as planned needs no second reconcile: that is half the reconciles
-    // under churn. Anything else (skipped as already done, or answered with another object) does.
-    if (r.outcome === 'done' && (r.action.verb === 'delete' || (r.object && writtenAsPlanned(kind, r.action.object, r.object)))) return;
-    if (keys.length) this.#o.onOwnWrite?.(d.cluster, keys);
+    if (!r.change || kind === 'Namespace') return [];
+    if (r.outcome === 'done' && (r.action.verb === 'delete' || (r.object && writtenAsPlanned(kind, r.action.object, r.object)))) return [];
+    return kind === 'Service' ? serviceEventKeys(r.change) : sliceEventKeys(r.change);
+  }
+}
+
+/** Where the reply to a replica write goes: the destination's caches of what this instance owns. */
+function storeOf(d: DestinationCaches, kind: string): CacheStore<Listed> | undefined {
+  switch (kind) {
+    case 'Namespace': return d.namespaces;
+    case 'Service': return d.services;
+    case 'EndpointSlice': return d.slices;
+    default: return undefined;
   }
 }

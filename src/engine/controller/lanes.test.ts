@@ -1,5 +1,5 @@
 // Head-of-line isolation between destinations: east exports shop/web to b and c, and c's
-// apiserver takes every request and never answers. The per-destination queues must keep
+// apiserver takes every request and never answers. The per-destination lanes must keep
 // carrying each change of the key to b while c's item for the same key is stuck.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,9 +9,10 @@ import { storeKey } from '../../vocab/keys.ts';
 import type { EndpointSlice } from '../../vocab/objects.ts';
 import type { ApiClient, ApiVerb } from '../../kube/client.ts';
 import { ScriptedApi, apiError, stored } from '../../kube/scripted-api.test-util.ts';
-import { DestinationQueues } from './destination-queues.ts';
-import { Reconciler, type Destination, type ReconcileLog } from './reconciler.ts';
+import { Lanes, SPANNING } from './capability.ts';
+import { Reconciler, type ReconcileLog } from './reconciler.ts';
 import { topology } from './topology.ts';
+import { testWriters } from './writer.test-util.ts';
 
 const quiet: ReconcileLog = { debug() {}, info() {}, warn() {}, error() {} };
 const SVCS = '/api/v1/namespaces/shop/services';
@@ -50,14 +51,11 @@ test('while destination c never answers, every change of a key still reaches b',
   const topo = topology(cfg);
   const bApi = new ScriptedApi('b');
   const cApi = new HungApi();
-  const destinations = new Map<string, Destination>([
-    ['b', { ...topo.destinations.get('b')!, client: bApi }],
-    ['c', { ...topo.destinations.get('c')!, client: cApi }],
-  ]);
+  const destinations = new Map([...topo.destinations].filter(([c]) => c !== 'east'));
   for (const d of destinations.values()) d.namespaces.set('shop', { metadata: { name: 'shop' } });
-  const queues = new DestinationQueues(destinations.keys(), { baseDelayMs: 5, maxDelayMs: 20 });
+  const queues = new Lanes<string>(destinations.keys(), { baseDelayMs: 5, maxDelayMs: 20 }, () => true);
   const reconciler = new Reconciler({
-    config: cfg, sources: topo.sources, destinations, log: quiet,
+    config: cfg, sources: topo.sources, destinations, writers: testWriters([bApi, cApi]), log: quiet,
     onOwnWrite: (c, keys) => queues.addIn(c, keys),
   });
   const east = topo.sources.get('east')!;
@@ -65,7 +63,7 @@ test('while destination c never answers, every change of a key still reaches b',
   east.services[0]!.set('shop/web', svc('shop', 'web'));
   putSlice(slice('shop', 'web', 'web-abc', [ep('10.1.0.1')]));
   bApi.on('GET', `${SVCS}/web`, apiError(404, 'NotFound')).on('POST', SVCS, stored('100')).on('POST', SLICES, stored('101'));
-  queues.start({ inDestination: (c, key) => reconciler.reconcileIn(c, key), spanning: async () => {} }, 2);
+  queues.start((c, key) => reconciler.reconcileIn(c, key), 2);
 
   try {
     queues.add(['shop/web']);
@@ -90,18 +88,35 @@ test('while destination c never answers, every change of a key still reaches b',
   }
 });
 
-test('a key that spans every cluster (mcs:) is reconciled once, on its own queue; a Service key once per destination', async () => {
-  const queues = new DestinationQueues(['b', 'c'], { baseDelayMs: 5, maxDelayMs: 20 });
+test('a key of a capability with a lane per cluster runs once per lane; one of a spanning capability once, on its own lane', async () => {
   const runs: string[] = [];
-  queues.start({
-    inDestination: async (c, key) => { runs.push(`${c} ${key}`); },
-    spanning: async (key) => { runs.push(`spanning ${key}`); },
-  }, 1);
+  const perCluster = new Lanes<string>(['b', 'c'], { baseDelayMs: 5, maxDelayMs: 20 }, () => true);
+  const spanning = new Lanes<string>([SPANNING], { baseDelayMs: 5, maxDelayMs: 20 }, () => true);
+  perCluster.start(async (c, key) => { runs.push(`${c} ${key}`); }, 1);
+  spanning.start(async (lane, key) => { runs.push(`${lane} ${key}`); }, 1);
   try {
-    queues.add(['mcs:shop/web', 'shop/web']);
+    spanning.add(['shop/web']);
+    perCluster.add(['shop/web']);
     await until('three runs', () => runs.length === 3);
-    assert.deepEqual([...runs].sort(cmp), ['b shop/web', 'c shop/web', 'spanning mcs:shop/web']);
+    assert.deepEqual([...runs].sort(cmp), ['* shop/web', 'b shop/web', 'c shop/web']);
   } finally {
-    await queues.shutdown();
+    await Promise.all([perCluster.shutdown(), spanning.shutdown()]);
+  }
+});
+
+test('keys added before the controller has started are not changes: nothing is queued', async () => {
+  let started = false;
+  const runs: string[] = [];
+  const lanes = new Lanes<string>(['b'], { baseDelayMs: 5, maxDelayMs: 20 }, () => started);
+  lanes.start(async (c, key) => { runs.push(`${c} ${key}`); }, 1);
+  try {
+    lanes.add(['shop/early']);
+    assert.equal(lanes.length, 0, 'an initial list event is not queued');
+    started = true;
+    lanes.add(['shop/web']);
+    await until('one run', () => runs.length === 1);
+    assert.deepEqual(runs, ['b shop/web']);
+  } finally {
+    await lanes.shutdown();
   }
 });

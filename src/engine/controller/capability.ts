@@ -1,0 +1,138 @@
+// What the controller's jobs have in common. A capability (replicas, imports, policies) is one
+// feature of `mcsync run`: it declares the collections it reads (through the shared informer
+// registry, with its event → key functions as subscribers), the lanes its keys run on, its
+// keys for a full resync and for a cluster turning stale, its reconcile, and its status view.
+// The manager owns everything shared: informers, queues, leader election, staleness, the
+// writers. Adding a capability is one file implementing this, its pure model/ folder, and one
+// line in capabilities.ts.
+//
+// Lanes keep a hung cluster from stalling anyone else: a capability whose reconcile writes to
+// one cluster runs one lane per cluster (each its own queue and workers); one whose reconcile
+// spans every cluster at once (Multi-Cluster Services) runs a single lane of its own.
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.ts';
+import { WorkQueue, type QueueDoneInfo } from '../queue.ts';
+import type { InformerRegistry } from './informers.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import type { NodeRanges } from './node-ranges.ts';
+import type { ProblemLog } from './problem-log.ts';
+import type { RejectionTally } from '../rejection-tally.ts';
+import type { CapabilityName, ClusterWriter } from './writer.ts';
+
+export type { CapabilityName } from './writer.ts';
+
+/** The one lane of a capability whose every reconcile spans all clusters. */
+export const SPANNING = '*';
+
+/** A capability's queues, one per lane; keys are the capability's own type. */
+export class Lanes<K extends string> {
+  readonly #queues = new Map<string, WorkQueue<K>>();
+  readonly #ready: () => boolean;
+
+  /** `ready`: keys are taken only once the controller has started (before, events are initial lists). */
+  constructor(lanes: Iterable<string>, options: { baseDelayMs: number; maxDelayMs: number; onDone?: (info: QueueDoneInfo) => void }, ready: () => boolean) {
+    for (const l of lanes) this.#queues.set(l, new WorkQueue<K>({ ...options, onDone: (_k, info) => options.onDone?.(info) }));
+    this.#ready = ready;
+  }
+
+  get names(): IterableIterator<string> {
+    return this.#queues.keys();
+  }
+
+  has(lane: string): boolean {
+    return this.#queues.has(lane);
+  }
+
+  /** Items waiting to start, over every lane. */
+  get length(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.length;
+    return n;
+  }
+
+  /** The longest any item of any lane has been running (ms). */
+  oldestInFlightMs(): number {
+    return Math.max(0, ...[...this.#queues.values()].map((q) => q.oldestInFlightMs()));
+  }
+
+  /** Keys that concern every lane. */
+  add(keys: Iterable<K>): void {
+    if (!this.#ready()) return;
+    for (const k of keys) for (const q of this.#queues.values()) q.add(k);
+  }
+
+  /** Keys that concern one lane only (a cluster's own objects, our writes there). */
+  addIn(lane: string, keys: Iterable<K>): void {
+    if (!this.#ready()) return;
+    const q = this.#queues.get(lane);
+    if (q) for (const k of keys) q.add(k);
+  }
+
+  /** `concurrency` workers per lane: a lane whose cluster hangs cannot occupy another's. */
+  start(worker: (lane: string, key: K) => Promise<void>, concurrency: number): void {
+    for (const [lane, q] of this.#queues) q.start((key) => worker(lane, key), concurrency);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.shutdown()));
+  }
+}
+
+/** What the manager hands a capability when it is built. */
+export interface CapabilityContext {
+  config: Config;
+  /** Pull mode: the only cluster written. */
+  localCluster?: string;
+  log: Logger;
+  metrics?: ControllerMetricsSink;
+  informers: InformerRegistry;
+  /** One per cluster this instance writes to, shared by every capability. */
+  writers: ReadonlyMap<string, ClusterWriter>;
+  /** The Nodes' pod ranges of each cluster the config gives none for (shared by every capability). */
+  nodes: ReadonlyMap<string, NodeRanges>;
+  /** The endpoint guard's rejections, one tally for every capability (they set one gauge). */
+  rejections: RejectionTally;
+  isStale(cluster: string): boolean;
+  isLeader(): boolean;
+  /** True once the initial lists are in: events before that are not changes. */
+  started(): boolean;
+  /** Creates this capability's queues. */
+  lanes<K extends string>(names: Iterable<string>): Lanes<K>;
+  problems<K extends string>(): ProblemLog<K>;
+  fieldManager?: string;
+}
+
+/** A cluster's staleness flipped. */
+export interface StaleChange {
+  cluster: string;
+  stale: boolean;
+}
+
+export interface Capability {
+  readonly name: CapabilityName;
+  /** Clusters whose cached view this capability acts on: their staleness is judged. */
+  readonly judged: readonly string[];
+  /** Starts its lanes' workers. */
+  start(concurrency: number): void;
+  stop(): Promise<void>;
+  /** Items waiting, and the longest one running (for the liveness check). */
+  readonly queued: number;
+  oldestInFlightMs(): number;
+  /** Every key any cache holds onto its lanes: after becoming leader, and periodically. */
+  resync(): void;
+  /** A cluster's staleness flipped: queue what depends on its cached view. */
+  staleChanged(change: StaleChange): void;
+  /** A cluster's Nodes' pod ranges changed: queue what it exports. */
+  rangesChanged(cluster: string): void;
+  /** Sets this capability's gauges, once a second. */
+  gauges(metrics: ControllerMetricsSink): void;
+  /** Its part of /status, under its own field (none: it adds nothing there). */
+  status?(): Record<string, unknown>;
+}
+
+/** One line of capabilities.ts: whether a config turns it on, and how to build it. */
+export interface CapabilityFactory<C extends Capability = Capability> {
+  name: CapabilityName;
+  enabled(config: Config): boolean;
+  create(ctx: CapabilityContext): C;
+}

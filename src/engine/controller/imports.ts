@@ -1,0 +1,97 @@
+// The imports capability (config `mcs: true`, docs/mcs.md): every multi-cluster service —
+// ServiceExports merged by the KEP's rules — imported into every written cluster as a
+// ServiceImport, a derived Service and slices. One reconcile writes to every cluster at once,
+// so its keys ("mcs:<namespace>/<name>") run on a single lane of their own, where they neither
+// wait behind a destination's replica items nor hold them up.
+import { isOwned } from '../../vocab/labels.ts';
+import { SPANNING, type Capability, type CapabilityContext, type CapabilityFactory, type Lanes } from './capability.ts';
+import type { McsRecord } from './fleet-imports.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import { McsReconciler, type McsState } from './mcs-reconciler.ts';
+import { allMcsKeys, mcsKeysExportedBy, mcsTopology, type McsKey, type McsTopology } from './mcs-topology.ts';
+
+export class Imports implements Capability {
+  readonly name = 'imports' as const;
+  readonly judged: string[];
+  readonly topology: McsTopology;
+  readonly reconciler: McsReconciler;
+  readonly #lanes: Lanes<McsKey>;
+  readonly #instance: string;
+
+  constructor(ctx: CapabilityContext) {
+    this.#instance = ctx.config.instance;
+    this.#lanes = ctx.lanes<McsKey>([SPANNING]);
+    this.topology = mcsTopology(ctx.config, ctx.localCluster, ctx.nodes, ctx.informers, (keys) => this.#lanes.add(keys));
+    // Any cluster may export.
+    this.judged = ctx.config.clusters.map((c) => c.name);
+    this.reconciler = new McsReconciler({
+      config: ctx.config,
+      topology: this.topology,
+      writers: ctx.writers,
+      log: ctx.log,
+      metrics: ctx.metrics,
+      rejections: ctx.rejections,
+      problems: ctx.problems(),
+      isStale: (c) => ctx.isStale(c),
+      isLeader: () => ctx.isLeader(),
+    });
+  }
+
+  start(concurrency: number): void {
+    this.#lanes.start((_lane, key) => this.reconciler.reconcile(key), concurrency);
+  }
+
+  stop(): Promise<void> {
+    return this.#lanes.shutdown();
+  }
+
+  get queued(): number {
+    return this.#lanes.length;
+  }
+
+  oldestInFlightMs(): number {
+    return this.#lanes.oldestInFlightMs();
+  }
+
+  resync(): void {
+    this.#lanes.add(allMcsKeys(this.topology, this.#instance));
+  }
+
+  // Any service may have a constituent in the cluster that turned stale or came back.
+  staleChanged(): void {
+    this.resync();
+  }
+
+  rangesChanged(cluster: string): void {
+    this.#lanes.add(mcsKeysExportedBy(this.topology, cluster));
+  }
+
+  gauges(m: ControllerMetricsSink): void {
+    for (const [cluster, d] of this.topology.destinations) {
+      let owned = 0;
+      for (const si of d.imports.values()) if (isOwned(si.metadata, this.#instance)) owned++;
+      m.managedObjects.set({ cluster, kind: 'ServiceImport' }, owned);
+    }
+  }
+
+  // Multi-cluster services: exporters, invalid exports, conflicts, problems, as the last reconciles saw them.
+  status(): Record<string, unknown> {
+    return { imports: this.states() };
+  }
+
+  /** Every multi-cluster service the last reconciles saw: exporters, invalid exports, conflicts. */
+  states(): McsState[] {
+    return this.reconciler.states();
+  }
+
+  /** What the status page's import rows read. */
+  get record(): McsRecord {
+    return this.reconciler;
+  }
+}
+
+export const imports: CapabilityFactory<Imports> = {
+  name: 'imports',
+  enabled: (config) => config.mcs,
+  create: (ctx) => new Imports(ctx),
+};

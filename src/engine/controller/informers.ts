@@ -1,0 +1,204 @@
+// One list+watch per (cluster, resource, label selector), however many capabilities need it —
+// client-go's shared informer factory, for mcsync. A capability declares what it needs
+// (`need`) while the manager is being built and gets back a view it reads and subscribes to;
+// `seal` then decides which watches exist. A need for one namespace is served by a watch of the
+// whole cluster when another capability needs the cluster-wide collection with the same
+// selector, index and projection: the view filters by namespace, so the capability cannot tell
+// the difference, and the apiserver holds one watch instead of two.
+//
+// Nobody mutates another's watch: fan-out to every subscriber is this registry's job.
+import type { Reflector } from '../../kube/reflector.ts';
+import { Store, type CacheStore, type Listed, type StoreEvent } from '../../kube/store.ts';
+
+export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'networkpolicies' | 'pods' | 'nodes' | 'serviceexports' | 'serviceimports';
+
+/** A secondary index, named so two needs can tell whether they group objects the same way. */
+export interface Index<T> {
+  name: string;
+  of: (obj: T) => string | undefined;
+}
+
+/** What a capability reads of one cluster. */
+export interface InformerNeed<T extends Listed> {
+  cluster: string;
+  resource: Resource;
+  /** The collection path for a namespace (undefined: the whole cluster). */
+  path: (namespace?: string) => string;
+  /** Undefined: the whole cluster. */
+  namespace?: string;
+  labelSelector?: string;
+  index?: Index<T>;
+  /** Named like an index, for the same reason; default: only managedFields goes. */
+  projection?: { name: string; of: (obj: T) => T };
+}
+
+export type Handler<T> = (e: StoreEvent<T>) => void;
+
+const namespaceOfObj = (o: Listed): string | undefined => o.metadata.namespace;
+
+/**
+ * One capability's view of a shared informer: the whole store, or one namespace of it. Reads and
+ * writes work once the registry is sealed.
+ */
+export class InformerView<T extends Listed> implements CacheStore<T> {
+  readonly need: InformerNeed<T>;
+  #store?: Store<T>;
+  /** Set when this view is one namespace of a cluster-wide informer. */
+  #only?: string;
+
+  constructor(need: InformerNeed<T>) {
+    this.need = need;
+  }
+
+  /** @internal Called by the registry when it seals. */
+  bind(store: Store<T>, only: string | undefined): void {
+    this.#store = store;
+    this.#only = only;
+  }
+
+  get store(): Store<T> {
+    if (!this.#store) throw new Error(`informer ${this.need.cluster}/${this.need.resource} read before the registry was sealed`);
+    return this.#store;
+  }
+
+  /** Whether an object (or event) belongs to this view. */
+  admits(obj: Listed): boolean {
+    return this.#only === undefined || namespaceOfObj(obj) === this.#only;
+  }
+
+  #keyIn(key: string): boolean {
+    return this.#only === undefined || key.startsWith(`${this.#only}/`);
+  }
+
+  admit(obj: T): T {
+    return this.store.admit(obj);
+  }
+
+  /** Writes go to the shared store: taking in our own writes, and tests filling a cache. */
+  set(key: string, obj: T): void {
+    this.store.set(key, obj);
+  }
+
+  delete(key: string): boolean {
+    return this.#keyIn(key) && this.store.delete(key);
+  }
+
+  get size(): number {
+    if (this.#only === undefined) return this.store.size;
+    let n = 0;
+    for (const k of this.store.keys()) if (this.#keyIn(k)) n++;
+    return n;
+  }
+
+  get(key: string): T | undefined {
+    return this.#keyIn(key) ? this.store.get(key) : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.#keyIn(key) && this.store.has(key);
+  }
+
+  *keys(): Iterable<string> {
+    for (const k of this.store.keys()) if (this.#keyIn(k)) yield k;
+  }
+
+  *values(): Iterable<T> {
+    for (const o of this.store.values()) if (this.admits(o)) yield o;
+  }
+
+  indexed(value: string): T[] {
+    const all = this.store.indexed(value);
+    return this.#only === undefined ? all : all.filter((o) => this.admits(o));
+  }
+
+  hasIndexed(value: string): boolean {
+    return this.#only === undefined ? this.store.hasIndexed(value) : this.indexed(value).length > 0;
+  }
+
+  *indexValues(): Iterable<string> {
+    for (const v of this.store.indexValues()) if (this.#only === undefined || this.indexed(v).length > 0) yield v;
+  }
+}
+
+/** One watch: the collection, its store, and every view with its subscribers. */
+export interface SharedInformer {
+  cluster: string;
+  resource: Resource;
+  path: string;
+  labelSelector?: string;
+  store: Store<Listed>;
+  /** Delivers a reflector event to every view that admits it. */
+  dispatch(e: StoreEvent<Listed>): void;
+  /** Set by whoever starts it. */
+  reflector?: Reflector<Listed>;
+}
+
+interface Entry {
+  views: { view: InformerView<Listed>; handlers: Handler<Listed>[] }[];
+}
+
+const groupOf = (n: InformerNeed<Listed>) => JSON.stringify([n.cluster, n.resource, n.labelSelector ?? '', n.index?.name ?? '', n.projection?.name ?? '']);
+
+export class InformerRegistry {
+  readonly #needs = new Map<InformerView<Listed>, Handler<Listed>[]>();
+  #informers?: SharedInformer[];
+
+  /** Declares a need; the view can be read and fires its handlers once the registry is sealed and started. */
+  need<T extends Listed>(n: InformerNeed<T>, ...handlers: Handler<T>[]): InformerView<T> {
+    if (this.#informers) throw new Error('informer registry already sealed');
+    const view = new InformerView<T>(n);
+    // Views and handlers are stored without their type parameter; each view only ever sees objects of its own collection.
+    this.#needs.set(view as unknown as InformerView<Listed>, handlers as unknown as Handler<Listed>[]);
+    return view;
+  }
+
+  /** Adds a subscriber to a declared view (before seal). */
+  subscribe<T extends Listed>(view: InformerView<T>, handler: Handler<T>): void {
+    const hs = this.#needs.get(view as unknown as InformerView<Listed>);
+    if (!hs) throw new Error('subscribe: view not declared here');
+    hs.push(handler as unknown as Handler<Listed>);
+  }
+
+  /**
+   * Decides the watches: per (cluster, resource, selector, index, projection), one cluster-wide
+   * watch if any need is cluster-wide, else one per namespace needed.
+   */
+  seal(): SharedInformer[] {
+    if (this.#informers) return this.#informers;
+    const groups = new Map<string, InformerView<Listed>[]>();
+    for (const view of this.#needs.keys()) {
+      const g = groupOf(view.need);
+      groups.set(g, [...(groups.get(g) ?? []), view]);
+    }
+    const informers: SharedInformer[] = [];
+    for (const views of groups.values()) {
+      const wide = views.some((v) => v.need.namespace === undefined);
+      const scopes = wide ? [undefined] : [...new Set(views.map((v) => v.need.namespace))];
+      for (const ns of scopes) {
+        const first = views.find((v) => v.need.namespace === ns)!.need;
+        const store = new Store<Listed>(first.index?.of, first.projection?.of);
+        const members: Entry['views'] = [];
+        for (const v of views) {
+          if (!wide && v.need.namespace !== ns) continue;
+          v.bind(store, wide && v.need.namespace !== undefined ? v.need.namespace : undefined);
+          members.push({ view: v, handlers: this.#needs.get(v)! });
+        }
+        informers.push({
+          cluster: first.cluster,
+          resource: first.resource,
+          path: first.path(ns),
+          ...(first.labelSelector ? { labelSelector: first.labelSelector } : {}),
+          store,
+          dispatch: (e) => {
+            for (const m of members) {
+              if (!m.view.admits(e.object)) continue;
+              for (const h of m.handlers) h(e);
+            }
+          },
+        });
+      }
+    }
+    this.#informers = informers;
+    return informers;
+  }
+}

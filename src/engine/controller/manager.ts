@@ -1,0 +1,266 @@
+// Controller mode: the manager of the capabilities (capabilities.ts). It owns what they share —
+// one informer per (cluster, resource, selector) with fan-out to their handlers, one writer per
+// written cluster (its write budget and leader check), the Nodes' pod ranges, cluster health and
+// staleness, the resync timer and start/stop — and knows nothing of what any capability does.
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.ts';
+import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
+import { TokenBucket } from '../../kube/ratelimit.ts';
+import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
+import { withRequestTimeout } from '../../kube/request-timeout.ts';
+import type { Listed } from '../../kube/store.ts';
+import type { Connected } from '../clusters.ts';
+import { CAPABILITIES } from './capabilities.ts';
+import type { FleetView } from './fleet-view.ts';
+import { imports } from './imports.ts';
+import { replicas } from './replicas.ts';
+import { Lanes, type Capability, type CapabilityContext, type CapabilityName } from './capability.ts';
+import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
+import { InformerRegistry, type SharedInformer } from './informers.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import { isRefusal, nodeRangesOf, rangelessSources, type NodeRanges } from './node-ranges.ts';
+import { ProblemLog } from './problem-log.ts';
+import { ClusterWriter, NOT_LEADER } from './writer.ts';
+import { RejectionTally } from '../rejection-tally.ts';
+import { nodeForCache } from '../../model/cache-projections.ts';
+import type { Node } from '../../vocab/objects.ts';
+
+export type { ClusterHealth } from './health.ts';
+
+/**
+ * How long one request to a written cluster may go unanswered. Shorter than the client's 30 s
+ * default: a hung cluster's items then fail and back off sooner, and its retries notice
+ * recovery sooner. Reads and watches keep their own timeouts.
+ */
+export const DESTINATION_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface ManagerOptions {
+  config: Config;
+  clusters: Map<string, Connected>;
+  log: Logger;
+  metrics?: ControllerMetricsSink;
+  /** Pull mode: read every cluster, write only this one. */
+  localCluster?: string;
+  /** Writes happen only while this says so (leader election); default always. */
+  isLeader?: () => boolean;
+  fieldManager?: string;
+}
+
+export class Manager {
+  readonly capabilities: Capability[];
+  readonly #o: ManagerOptions;
+  readonly #informers: SharedInformer[];
+  readonly #ready: (() => Promise<void>)[] = [];
+  readonly #health: ClusterHealthTracker;
+  #ticker?: NodeJS.Timeout;
+  #resyncTimer?: NodeJS.Timeout;
+  #started = false;
+  #stopped = false;
+
+  constructor(o: ManagerOptions) {
+    this.#o = o;
+    const { config, metrics, log } = o;
+    for (const c of config.clusters) {
+      if (!o.clusters.has(c.name)) throw new Error(`cluster ${c.name} is not connected`);
+      metrics?.addCluster(c.name);
+    }
+    const registry = new InformerRegistry();
+    const nodes = nodeRangesOf(config, o.localCluster);
+    for (const c of rangelessSources(config)) {
+      if (!nodes.has(c.name)) log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
+    }
+    for (const n of nodes.values()) {
+      n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => this.#nodesChanged(n, e));
+    }
+    const writers = new Map<string, ClusterWriter>();
+    for (const c of config.clusters) {
+      if (o.localCluster !== undefined && o.localCluster !== c.name) continue;
+      writers.set(c.name, new ClusterWriter({
+        cluster: c.name,
+        client: withRequestTimeout(o.clusters.get(c.name)!.client, DESTINATION_REQUEST_TIMEOUT_MS),
+        instance: config.instance,
+        concurrency: config.concurrency,
+        // One write budget per cluster, shared by every capability.
+        limiter: new TokenBucket({ qps: config.controller.writeQps, burst: config.controller.writeBurst }),
+        fieldManager: o.fieldManager,
+        refusal: () => (this.#leading && !this.#stopped ? undefined : NOT_LEADER),
+        log,
+        metrics,
+      }));
+    }
+    const taking = () => this.#started && !this.#stopped;
+    // One tally for the endpoint guard of every capability: they set the same gauge, each under its own keys.
+    const rejections = new RejectionTally(metrics?.rejectedEndpoints, log);
+    const contextOf = (capability: CapabilityName): CapabilityContext => ({
+      config, log, metrics, informers: registry, writers, nodes, rejections, fieldManager: o.fieldManager,
+      ...(o.localCluster !== undefined ? { localCluster: o.localCluster } : {}),
+      isStale: (c) => this.#health.isStale(c),
+      isLeader: () => this.#leading,
+      started: taking,
+      lanes: (names) => new Lanes(names, {
+        baseDelayMs: RECONCILE_RETRY_BACKOFF.baseMs,
+        maxDelayMs: RECONCILE_RETRY_BACKOFF.maxMs,
+        onDone: (info) => {
+          const result = info.ok ? 'ok' : 'error';
+          metrics?.queueWait.observe(info.waitMs / 1000);
+          metrics?.reconcileDuration.observe({ capability, result }, info.runMs / 1000);
+          metrics?.reconciles.inc({ capability, result });
+        },
+      }, taking),
+      problems: () => new ProblemLog({ isLeader: () => this.#leading }),
+    });
+    this.capabilities = CAPABILITIES.filter((f) => f.enabled(config)).map((f) => {
+      metrics?.addCapability(f.name);
+      return f.create(contextOf(f.name));
+    });
+    this.#informers = registry.seal();
+    const statuses = new Map<string, ReflectorStatus[]>();
+    for (const inf of this.#informers) {
+      const n = inf.resource === 'nodes' ? nodes.get(inf.cluster) : undefined;
+      const r = this.#reflector(inf, n);
+      inf.reflector = r;
+      this.#ready.push(n ? () => n.whenSettled() : () => r.whenSynced());
+      statuses.set(inf.cluster, [...(statuses.get(inf.cluster) ?? []), n ? n.healthOf(r) : r]);
+    }
+    // Staleness is judged for every cluster whose cached view some capability acts on.
+    const judged = new Set(this.capabilities.flatMap((c) => c.judged));
+    this.#health = new ClusterHealthTracker(config.clusters, config.clusters.filter((c) => judged.has(c.name)), statuses);
+  }
+
+  /** The capability of that name, when the config turns it on. */
+  get<C extends Capability>(factory: { name: CapabilityName; create(ctx: CapabilityContext): C }): C | undefined {
+    return this.capabilities.find((c): c is C => c.name === factory.name);
+  }
+
+  get #leading(): boolean {
+    return this.#o.isLeader?.() ?? true;
+  }
+
+  /** Every reflector has listed once: reconciling before that would collect what it has not seen yet. */
+  get synced(): boolean {
+    return this.#health.health().every((h) => h.synced);
+  }
+
+  health(): ClusterHealth[] {
+    return this.#health.health();
+  }
+
+  /** Every capability's part of /status. */
+  status(): Record<string, unknown> {
+    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}));
+  }
+
+  /** The status page's data: the replica edges, and with imports on, their rows. */
+  fleet(): FleetView {
+    const i = this.get(imports);
+    return this.get(replicas)!.fleet(this.health(), i ? { topology: i.topology, record: i.record } : undefined);
+  }
+
+  /** The items waiting in every capability's queues. */
+  get queued(): number {
+    return this.capabilities.reduce((n, c) => n + c.queued, 0);
+  }
+
+  async start(): Promise<void> {
+    for (const inf of this.#informers) inf.reflector!.start();
+    // A Nodes watch is ready when listed or refused: until then a source's addresses are unchecked.
+    await Promise.all(this.#ready.map((ready) => ready()));
+    if (this.#stopped) return;
+    this.#started = true;
+    for (const c of this.capabilities) c.start(this.#o.config.concurrency);
+    this.#ticker = setInterval(() => this.#tick(), 1000);
+    this.#resyncTimer = setInterval(() => this.resyncAll(), this.#o.config.controller.resyncMs);
+    this.#tick();
+    this.resyncAll();
+    this.#o.log.info({ capabilities: this.capabilities.map((c) => c.name), watches: this.#informers.length }, 'caches synced; reconciling');
+  }
+
+  /** After this instance becomes leader: everything may have changed while it stood by. */
+  resyncAll(): void {
+    for (const c of this.capabilities) c.resync();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#ticker);
+    clearInterval(this.#resyncTimer);
+    await Promise.all(this.capabilities.map((c) => c.stop()));
+    await Promise.all(this.#informers.map((inf) => inf.reflector?.stop()));
+  }
+
+  /** Staleness transitions, and the gauges. */
+  #tick(): void {
+    for (const t of this.#health.refresh()) {
+      this.#o.log.warn({ cluster: t.cluster, stale: t.stale, policy: t.policy }, t.stale ? 'cluster is stale' : 'cluster is back');
+      for (const c of this.capabilities) c.staleChanged(t);
+    }
+    const m = this.#o.metrics;
+    if (!m) return;
+    for (const h of this.health()) {
+      m.clusterConnected.set({ cluster: h.cluster }, h.connected ? 1 : 0);
+      m.clusterSynced.set({ cluster: h.cluster }, h.synced ? 1 : 0);
+      m.clusterStale.set({ cluster: h.cluster }, h.stale ? 1 : 0);
+      if (h.lastSeen) m.clusterLastSeen.set({ cluster: h.cluster }, Date.parse(h.lastSeen) / 1000);
+    }
+    for (const c of this.capabilities) c.gauges(m);
+    m.queueDepth.set(this.queued);
+  }
+
+  /** One list+watch into its shared store, fanning out to every subscriber; errors logged and counted. */
+  #reflector(inf: SharedInformer, nodes: NodeRanges | undefined): Reflector<Listed> {
+    const { config, log, metrics } = this.#o;
+    const { cluster, resource } = inf;
+    return new Reflector<Listed>({
+      listerWatcher: this.#o.clusters.get(cluster)!.client,
+      store: inf.store,
+      path: inf.path,
+      ...(inf.labelSelector ? { labelSelector: inf.labelSelector } : {}),
+      watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
+      resyncMs: config.controller.resyncMs,
+      onError: (err) => {
+        if (nodes && this.#nodesRefused(nodes, err)) return;
+        log.warn({ cluster, resource, err: err.message }, 'watch error');
+        metrics?.watchRestarts.inc({ cluster, resource });
+        metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
+      },
+      onList: (reason: ListReason) => {
+        metrics?.relists.inc({ cluster, resource, reason });
+        if (nodes) this.#nodesAnswered(nodes);
+      },
+      onEvent: (e) => inf.dispatch(e),
+    });
+  }
+
+  /**
+   * A cluster's Nodes: a change of its CIDR set re-plans every key it sources, on every
+   * capability, so addresses a new Node's range covers go out and ones a removed Node's range
+   * held are withdrawn.
+   */
+  #nodesChanged(n: NodeRanges, e: Parameters<NodeRanges['apply']>[0]): void {
+    this.#nodesAnswered(n);
+    // The initial list is not a change: start() plans everything, and a log line per Node would flood.
+    if (!n.apply(e) || !this.#started) return;
+    this.#o.log.info({ cluster: n.cluster, podCIDRs: n.cidrs ?? [] }, 'pod ranges of the cluster\'s Nodes changed');
+    for (const c of this.capabilities) c.rangesChanged(n.cluster);
+  }
+
+  #nodesAnswered(n: NodeRanges): void {
+    if (n.answered()) this.#o.log.info({ cluster: n.cluster }, 'the Nodes can be read again: their pod ranges bound this cluster\'s endpoints');
+  }
+
+  /**
+   * A 403 is a missing grant: the range check stays off (or at the ranges last seen), logged
+   * once, and the reflector keeps re-asking at its backoff. True when the error is that.
+   */
+  #nodesRefused(n: NodeRanges, err: Error): boolean {
+    if (!isRefusal(err)) {
+      n.failed();
+      return false;
+    }
+    if (n.refuse()) {
+      this.#o.log.warn({ cluster: n.cluster, missing: 'list, watch nodes', err: err.message },
+        n.cidrs ? 'the Nodes may not be read any more: the pod ranges last seen stay in force' : 'the Nodes may not be read: the endpoint guard\'s range check is off for this cluster (grant list and watch on nodes, or set podCIDRs in the config)');
+    }
+    return true;
+  }
+}
