@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { clientFor, closeAll, connectAll, type Connected } from '../engine/clusters.ts';
 import { Manager } from '../engine/controller/manager.ts';
+import { fleetOf } from '../engine/controller/fleet-view.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { leaseCluster } from '../engine/requirements.ts';
 import { checkLocalCluster } from '../engine/local-cluster.ts';
@@ -62,7 +63,7 @@ export async function runController(o: RunOptions): Promise<number> {
       // Each capability's own part: spanned policies, multi-cluster services.
       ...controller.status(),
     }),
-    ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...controller.fleet() }) } : {}),
+    ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...fleetOf(controller) }) } : {}),
   });
   log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster, statusPage: o.statusPage ?? false }, 'mcsync run started');
 

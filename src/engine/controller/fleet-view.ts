@@ -17,6 +17,9 @@ import { endpointCounts } from '../../model/status.ts';
 import type { Export, SourceSnapshot } from '../../model/types.ts';
 import { fleetImports, type FleetImport, type McsRecord } from './fleet-imports.ts';
 import type { ClusterHealth } from './health.ts';
+import { imports } from './imports.ts';
+import type { Manager } from './manager.ts';
+import { replicas } from './replicas.ts';
 import type { McsTopology } from './mcs-topology.ts';
 import type { DestinationOutcome, LastPropagation } from './reconciler.ts';
 import { allKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
@@ -96,6 +99,14 @@ export interface FleetInput {
   /** With config.mcs only: the import side's caches and what its reconciler remembers. */
   mcs?: { topology: McsTopology; record: McsRecord };
   now?: number;
+}
+
+/** The status page's data from a running manager: the replica edges, and with imports on, their rows. */
+export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[] }): FleetView {
+  const r = m.get(replicas)!;
+  const i = m.get(imports);
+  const { sources, destinations } = r.topology;
+  return fleetView({ config: r.config, sources, destinations, health: m.health(), record: r.reconciler, ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
 }
 
 export function fleetView(input: FleetInput): FleetView {

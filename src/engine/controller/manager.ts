@@ -11,19 +11,14 @@ import { withRequestTimeout } from '../../kube/request-timeout.ts';
 import type { Listed } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
 import { CAPABILITIES } from './capabilities.ts';
-import type { FleetView } from './fleet-view.ts';
-import { imports } from './imports.ts';
-import { replicas } from './replicas.ts';
 import { Lanes, type Capability, type CapabilityContext, type CapabilityName } from './capability.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import { InformerRegistry, type SharedInformer } from './informers.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
-import { isRefusal, nodeRangesOf, rangelessSources, type NodeRanges } from './node-ranges.ts';
+import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
 import { RejectionTally } from '../rejection-tally.ts';
-import { nodeForCache } from '../../model/cache-projections.ts';
-import type { Node } from '../../vocab/objects.ts';
 
 export type { ClusterHealth } from './health.ts';
 
@@ -65,13 +60,7 @@ export class Manager {
       metrics?.addCluster(c.name);
     }
     const registry = new InformerRegistry();
-    const nodes = nodeRangesOf(config, o.localCluster);
-    for (const c of rangelessSources(config)) {
-      if (!nodes.has(c.name)) log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
-    }
-    for (const n of nodes.values()) {
-      n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => this.#nodesChanged(n, e));
-    }
+    const nodes = declareNodeRanges(config, o.localCluster, registry, log, (n, e) => this.#nodesChanged(n, e));
     const writers = new Map<string, ClusterWriter>();
     for (const c of config.clusters) {
       if (o.localCluster !== undefined && o.localCluster !== c.name) continue;
@@ -150,12 +139,6 @@ export class Manager {
     return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}));
   }
 
-  /** The status page's data: the replica edges, and with imports on, their rows. */
-  fleet(): FleetView {
-    const i = this.get(imports);
-    return this.get(replicas)!.fleet(this.health(), i ? { topology: i.topology, record: i.record } : undefined);
-  }
-
   /** The items waiting in every capability's queues. */
   get queued(): number {
     return this.capabilities.reduce((n, c) => n + c.queued, 0);
@@ -218,14 +201,14 @@ export class Manager {
       watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
       resyncMs: config.controller.resyncMs,
       onError: (err) => {
-        if (nodes && this.#nodesRefused(nodes, err)) return;
+        if (nodes?.refused403(err, log)) return;
         log.warn({ cluster, resource, err: err.message }, 'watch error');
         metrics?.watchRestarts.inc({ cluster, resource });
         metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
       },
       onList: (reason: ListReason) => {
         metrics?.relists.inc({ cluster, resource, reason });
-        if (nodes) this.#nodesAnswered(nodes);
+        nodes?.listed(log);
       },
       onEvent: (e) => inf.dispatch(e),
     });
@@ -237,30 +220,10 @@ export class Manager {
    * held are withdrawn.
    */
   #nodesChanged(n: NodeRanges, e: Parameters<NodeRanges['apply']>[0]): void {
-    this.#nodesAnswered(n);
+    n.listed(this.#o.log);
     // The initial list is not a change: start() plans everything, and a log line per Node would flood.
     if (!n.apply(e) || !this.#started) return;
     this.#o.log.info({ cluster: n.cluster, podCIDRs: n.cidrs ?? [] }, 'pod ranges of the cluster\'s Nodes changed');
     for (const c of this.capabilities) c.rangesChanged(n.cluster);
-  }
-
-  #nodesAnswered(n: NodeRanges): void {
-    if (n.answered()) this.#o.log.info({ cluster: n.cluster }, 'the Nodes can be read again: their pod ranges bound this cluster\'s endpoints');
-  }
-
-  /**
-   * A 403 is a missing grant: the range check stays off (or at the ranges last seen), logged
-   * once, and the reflector keeps re-asking at its backoff. True when the error is that.
-   */
-  #nodesRefused(n: NodeRanges, err: Error): boolean {
-    if (!isRefusal(err)) {
-      n.failed();
-      return false;
-    }
-    if (n.refuse()) {
-      this.#o.log.warn({ cluster: n.cluster, missing: 'list, watch nodes', err: err.message },
-        n.cidrs ? 'the Nodes may not be read any more: the pod ranges last seen stay in force' : 'the Nodes may not be read: the endpoint guard\'s range check is off for this cluster (grant list and watch on nodes, or set podCIDRs in the config)');
-    }
-    return true;
   }
 }

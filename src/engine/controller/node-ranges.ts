@@ -9,6 +9,7 @@
 // reflector keeps re-asking at its backoff (at most every 30 s), so a grant given later turns the
 // check on by itself. A grant withdrawn while running keeps the ranges last seen: dropping them
 // would turn the check off, and a revoked grant is not a reason to trust a source more.
+import type { Logger } from 'pino';
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import { nodeForCache } from '../../model/cache-projections.ts';
 import { nodePodCidrs } from '../../model/node-cidrs.ts';
@@ -16,6 +17,7 @@ import { KubeApiError } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
 import type { ReflectorStats, ReflectorStatus } from '../../kube/reflector.ts';
 import { Store, type CacheStore, type StoreEvent } from '../../kube/store.ts';
+import type { InformerRegistry } from './informers.ts';
 import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
@@ -130,6 +132,27 @@ export class NodeRanges {
     return first;
   }
 
+  /** The Nodes were listed or watched; logs when a refusal has ended. */
+  listed(log: Pick<Logger, 'info'>): void {
+    if (this.answered()) log.info({ cluster: this.cluster }, 'the Nodes can be read again: their pod ranges bound this cluster\'s endpoints');
+  }
+
+  /**
+   * A watch error: true when it is a 403, a missing grant — the range check stays off (or at the
+   * ranges last seen), logged once, and the reflector keeps re-asking at its backoff.
+   */
+  refused403(err: Error, log: Pick<Logger, 'warn'>): boolean {
+    if (!isRefusal(err)) {
+      this.failed();
+      return false;
+    }
+    if (this.refuse()) {
+      log.warn({ cluster: this.cluster, missing: 'list, watch nodes', err: err.message },
+        this.cidrs ? 'the Nodes may not be read any more: the pod ranges last seen stay in force' : 'the Nodes may not be read: the endpoint guard\'s range check is off for this cluster (grant list and watch on nodes, or set podCIDRs in the config)');
+    }
+    return true;
+  }
+
   /** Any other failure: the watch is failing like any other, and its health shows it. */
   failed(): void {
     this.#refused = false;
@@ -164,4 +187,20 @@ export class NodeRanges {
 /** One NodeRanges per watched cluster, shared by the replica and the MCS paths. */
 export function nodeRangesOf(config: Config, localCluster?: string): Map<string, NodeRanges> {
   return new Map(nodeWatchedClusters(config, localCluster).map((c) => [c.name, new NodeRanges(c.name)]));
+}
+
+/**
+ * The Nodes watches of every cluster that needs one, on the shared registry; `onEvent` gets each
+ * change. In pull mode the other clusters are read with a reader's credential, which is not
+ * asked for Nodes: said once at start.
+ */
+export function declareNodeRanges(config: Config, localCluster: string | undefined, registry: InformerRegistry, log: Pick<Logger, 'warn'>, onEvent: (n: NodeRanges, e: StoreEvent<Node>) => void): Map<string, NodeRanges> {
+  const nodes = nodeRangesOf(config, localCluster);
+  for (const c of rangelessSources(config)) {
+    if (!nodes.has(c.name)) log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
+  }
+  for (const n of nodes.values()) {
+    n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => onEvent(n, e));
+  }
+  return nodes;
 }

@@ -8,8 +8,7 @@ import { REJECT_REASONS } from '../../model/endpoint-guard.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { Capability, CapabilityContext, CapabilityFactory, Lanes, StaleChange } from './capability.ts';
 import { destinationItems } from './destination-items.ts';
-import { fleetView, type FleetView } from './fleet-view.ts';
-import type { ClusterHealth } from './health.ts';
+import type { Config } from '../../config/types.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { PendingPropagations } from './propagation.ts';
 import { Reconciler } from './reconciler.ts';
@@ -22,10 +21,10 @@ export class Replicas implements Capability {
   readonly reconciler: Reconciler;
   readonly #lanes: Lanes<ServiceKey>;
   readonly #propagation = new PendingPropagations();
-  readonly #ctx: CapabilityContext;
+  readonly config: Config;
 
   constructor(ctx: CapabilityContext) {
-    this.#ctx = ctx;
+    this.config = ctx.config;
     const { config, metrics } = ctx;
     this.#lanes = ctx.lanes<ServiceKey>(ctx.writers.keys());
     this.topology = topology(config, ctx.localCluster, ctx.informers, ctx.nodes, {
@@ -96,12 +95,6 @@ export class Replicas implements Capability {
         m.conflicts.set({ cluster, kind }, keys.size);
       }
     }
-  }
-
-  /** Every export and the state of each of its edges (the status page); `imports` adds the MCS rows. */
-  fleet(health: ClusterHealth[], mcs?: Parameters<typeof fleetView>[0]['mcs']): FleetView {
-    const { sources, destinations } = this.topology;
-    return fleetView({ config: this.#ctx.config, sources, destinations, health, record: this.reconciler, ...(mcs ? { mcs } : {}) });
   }
 }
 
