@@ -17,10 +17,6 @@ export interface SyncReport extends PlanReport {
   rejectionEvents: RejectionEventResult[];
 }
 
-export function actionsByCluster(actions: Action[]): Map<string, Action[]> {
-  return Map.groupBy(actions, (a) => a.cluster);
-}
-
 export async function sync(
   config: Config,
   clusters: Map<string, Connected>,
@@ -31,7 +27,7 @@ export async function sync(
   const results: WriteResult[] = [];
   const apply = async (actions: Action[]): Promise<boolean> => {
     let ok = true;
-    await Promise.all([...actionsByCluster(actions)].map(async ([cluster, list]) => {
+    await Promise.all([...Map.groupBy(actions, (a) => a.cluster)].map(async ([cluster, list]) => {
       const conn = clusters.get(cluster);
       if (!conn) return;
       const r = await applyActions(conn.client, list, { instance: config.instance, concurrency: config.concurrency, onResult: opts.onResult });

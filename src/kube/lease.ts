@@ -9,7 +9,7 @@ import { DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PER
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LEASE_RETRY_JITTER, jittered } from './backoff.ts';
-import { KubeApiError, type KubeClient } from './client.ts';
+import { KubeApiError, type ApiClient } from './client.ts';
 import { WakeableSleep } from './sleep.ts';
 
 export interface LeaseSpec {
@@ -29,7 +29,8 @@ export interface Lease {
 }
 
 export interface LeaderElectorOptions {
-  client: KubeClient;
+  /** Only requests are needed: any ApiClient (a real cluster's, or a scripted one in tests). */
+  client: ApiClient;
   namespace: string;
   name: string;
   identity: string;

@@ -13,22 +13,25 @@ import type { EndpointSlice, Namespace, NetworkPolicy, Node, Pod, Service } from
 import { nodePodCidrs } from '../model/node-cidrs.ts';
 import { KubeApiError, type KubeClient } from './client.ts';
 
+/** One path segment, URL-encoded: names are validated by the apiserver, but a path is built from whatever a config or an object says. */
+const seg = (s: string): string => encodeURIComponent(s);
+
 export const PATHS = {
-  services: (ns?: string) => (ns ? `/api/v1/namespaces/${ns}/services` : '/api/v1/services'),
-  service: (ns: string, name: string) => `/api/v1/namespaces/${ns}/services/${name}`,
-  slices: (ns?: string) => (ns ? `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices` : '/apis/discovery.k8s.io/v1/endpointslices'),
-  slice: (ns: string, name: string) => `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices/${name}`,
+  services: (ns?: string) => (ns ? `/api/v1/namespaces/${seg(ns)}/services` : '/api/v1/services'),
+  service: (ns: string, name: string) => `/api/v1/namespaces/${seg(ns)}/services/${seg(name)}`,
+  slices: (ns?: string) => (ns ? `/apis/discovery.k8s.io/v1/namespaces/${seg(ns)}/endpointslices` : '/apis/discovery.k8s.io/v1/endpointslices'),
+  slice: (ns: string, name: string) => `/apis/discovery.k8s.io/v1/namespaces/${seg(ns)}/endpointslices/${seg(name)}`,
   namespaces: () => '/api/v1/namespaces',
-  namespace: (name: string) => `/api/v1/namespaces/${name}`,
-  networkPolicies: (ns?: string) => (ns ? `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies` : '/apis/networking.k8s.io/v1/networkpolicies'),
-  networkPolicy: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${name}`,
+  namespace: (name: string) => `/api/v1/namespaces/${seg(name)}`,
+  networkPolicies: (ns?: string) => (ns ? `/apis/networking.k8s.io/v1/namespaces/${seg(ns)}/networkpolicies` : '/apis/networking.k8s.io/v1/networkpolicies'),
+  networkPolicy: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${seg(ns)}/networkpolicies/${seg(name)}`,
   pods: () => '/api/v1/pods',
   nodes: () => '/api/v1/nodes',
-  events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
-  serviceExports: (ns?: string) => (ns ? `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceexports` : `/apis/${MCS_API_VERSION}/serviceexports`),
-  serviceExport: (ns: string, name: string) => `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceexports/${name}`,
-  serviceImports: (ns?: string) => (ns ? `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceimports` : `/apis/${MCS_API_VERSION}/serviceimports`),
-  serviceImport: (ns: string, name: string) => `/apis/${MCS_API_VERSION}/namespaces/${ns}/serviceimports/${name}`,
+  events: (ns: string) => `/api/v1/namespaces/${seg(ns)}/events`,
+  serviceExports: (ns?: string) => (ns ? `/apis/${MCS_API_VERSION}/namespaces/${seg(ns)}/serviceexports` : `/apis/${MCS_API_VERSION}/serviceexports`),
+  serviceExport: (ns: string, name: string) => `/apis/${MCS_API_VERSION}/namespaces/${seg(ns)}/serviceexports/${seg(name)}`,
+  serviceImports: (ns?: string) => (ns ? `/apis/${MCS_API_VERSION}/namespaces/${seg(ns)}/serviceimports` : `/apis/${MCS_API_VERSION}/serviceimports`),
+  serviceImport: (ns: string, name: string) => `/apis/${MCS_API_VERSION}/namespaces/${seg(ns)}/serviceimports/${seg(name)}`,
 };
 
 /**

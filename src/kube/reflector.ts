@@ -29,11 +29,12 @@ export interface ReflectorOptions<T extends Listed> {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   onEvent?: (e: ReflectorEvent<T>) => void;
-  onSynced?: () => void;
   onError?: (err: Error) => void;
   /** Every completed list, with why it happened. */
   onList?: (reason: ListReason) => void;
   random?: () => number;
+  /** Wall clock (ms since epoch) for health and resync timing; injectable for tests. */
+  now?: () => number;
 }
 
 export type ListReason = 'initial' | 'gone' | 'resync' | 'error';
@@ -81,9 +82,11 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   private listReason: ListReason = 'initial';
   private syncedWaiters: (() => void)[] = [];
   private readonly pause = new WakeableSleep();
+  private readonly now: () => number;
 
   constructor(opts: ReflectorOptions<T>) {
     this.o = opts;
+    this.now = opts.now ?? Date.now;
     this.store = opts.store;
   }
 
@@ -101,7 +104,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   private healthy(): void {
     this.connected = true;
     this.unhealthySince = undefined;
-    this.lastSeen = Date.now();
+    this.lastSeen = this.now();
   }
 
   start(): void {
@@ -126,11 +129,11 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   }
 
   private fail(err: Error): void {
-    this.unhealthySince ??= Date.now();
+    this.unhealthySince ??= this.now();
     this.connected = false;
     this.stats.errors++;
     this.stats.lastError = err.message;
-    this.stats.lastErrorAt = Date.now();
+    this.stats.lastErrorAt = this.now();
     this.o.onError?.(err);
   }
 
@@ -154,10 +157,9 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
     this.healthy();
     this.o.onList?.(this.listReason);
     this.resourceVersion = res.resourceVersion;
-    this.nextResync = this.o.resyncMs ? Date.now() + this.o.resyncMs : Infinity;
+    this.nextResync = this.o.resyncMs ? this.now() + this.o.resyncMs : Infinity;
     if (!this.syncedFlag) {
       this.syncedFlag = true;
-      this.o.onSynced?.();
       for (const w of this.syncedWaiters.splice(0)) w();
     }
   }
@@ -197,7 +199,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
     let outcome: 'again' | 'relist' = 'again';
     let timer = setTimeout(() => ctl.abort(), inactivity);
     const resyncTimer = Number.isFinite(this.nextResync)
-      ? setTimeout(() => { outcome = 'relist'; this.listReason = 'resync'; ctl.abort(); }, Math.max(0, this.nextResync - Date.now()))
+      ? setTimeout(() => { outcome = 'relist'; this.listReason = 'resync'; ctl.abort(); }, Math.max(0, this.nextResync - this.now()))
       : undefined;
     this.stats.watches++;
     try {
