@@ -67,6 +67,24 @@ export class RunningController {
     return this;
   }
 
+  /** What the controller reports it has seen and done (/status progress). */
+  async progress(): Promise<Progress> {
+    return (JSON.parse((await this.get('/status')).text) as { progress: Progress }).progress;
+  }
+
+  /**
+   * Waits for a positive sign that the controller has processed every change up to some
+   * resourceVersions: each named watch has seen at least its mark, and no work is queued or
+   * running. After this, "nothing more was written" is a fact, not a hope after a sleep.
+   */
+  async caughtUp(marks: WatchMark[], what: string): Promise<void> {
+    await waitFor(async () => {
+      const p = await this.progress();
+      const seen = marks.every((m) => p.watches.some((w) => w.cluster === m.cluster && w.resource === m.resource && (m.selector === undefined || (w.labelSelector ?? '').includes(m.selector)) && newerOrEqual(w.resourceVersion, m.resourceVersion)));
+      return seen && p.queued === 0 && p.inFlight === 0;
+    }, { what: `the controller to have processed ${what}` });
+  }
+
   count(msg: string, pred: (l: LogLine) => boolean = () => true): number {
     return this.logs.filter((l) => l.msg === msg && pred(l)).length;
   }
@@ -76,6 +94,23 @@ export class RunningController {
     return this.exited;
   }
 }
+
+export interface Progress {
+  watches: { cluster: string; resource: string; path: string; labelSelector?: string; resourceVersion: string }[];
+  queued: number;
+  inFlight: number;
+  resyncs: number;
+}
+
+/** A watch (cluster, resource, a part of its label selector) and the resourceVersion it must have seen. */
+export interface WatchMark {
+  cluster: string;
+  resource: string;
+  selector?: string;
+  resourceVersion: string;
+}
+
+const newerOrEqual = (seen: string, mark: string) => /^\d+$/.test(seen) && /^\d+$/.test(mark) && BigInt(seen) >= BigInt(mark);
 
 export function startController(args: string[]): Promise<RunningController> {
   return new RunningController(args).started();

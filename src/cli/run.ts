@@ -62,6 +62,8 @@ export async function runController(o: RunOptions): Promise<number> {
       identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health(),
       // Each capability's own part: spanned policies, multi-cluster services.
       ...controller.status(),
+      // Each watch and how far it has seen, and the work queued and running.
+      progress: controller.progress(),
     }),
     ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...fleetOf(controller) }) } : {}),
   });

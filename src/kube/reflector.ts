@@ -94,6 +94,11 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
     return this.syncedFlag;
   }
 
+  /** The resourceVersion this reflector has seen up to (its last list, event or bookmark). */
+  get seenResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
   /** False from the first failed list or watch until the next success. */
   connected = false;
   /** When the current run of failures began (ms since epoch); undefined while connected. */

@@ -12,7 +12,7 @@ import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { apis, getService, type Apis } from '../support/kube.ts';
+import { apis, getService, newestResourceVersion, type Apis } from '../support/kube.ts';
 
 const GV = 'multicluster.x-k8s.io/v1beta1';
 
@@ -124,7 +124,16 @@ describe('push mode: one mcsync run writes imports everywhere', () => {
   test('a user\'s own Service of the exported name in b is created and left alone', async () => {
     await podsB.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'hello' }, spec: { selector: { app: 'hello' }, ports: [{ name: 'tcp', port: 43, protocol: 'TCP' }] } } });
     podB = (await podsB.create({ namespace: ns, name: 'hello-b', labels: { app: 'hello' } })).status!.podIP!;
-    await new Promise((r) => setTimeout(r, 2000));
+    // The controller has seen b's Service and its pod's slice, and has nothing left to do.
+    const mine = await getService(B, ns, 'hello');
+    const userSlices = await waitFor(async () => {
+      const items = (await B.discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: 'kubernetes.io/service-name=hello,endpointslice.kubernetes.io/managed-by!=mcsync.io' })).items;
+      return items.some((sl) => (sl.endpoints ?? []).some((e) => e.addresses.includes(podB))) ? items : undefined;
+    }, { what: 'b\'s own slice holding its pod' });
+    await ctl.caughtUp([
+      { cluster: 'b', resource: 'services', selector: 'managed-by!=', resourceVersion: mine!.metadata!.resourceVersion! },
+      { cluster: 'b', resource: 'endpointslices', selector: 'managed-by!=', resourceVersion: newestResourceVersion(userSlices) },
+    ], 'b\'s own Service and its endpoints');
     const svc = await getService(B, ns, 'hello');
     assert.deepEqual(svc!.spec!.ports!.map((p) => p.port), [43]);
     assert.equal(svc!.metadata!.labels?.['mcsync.io/managed-by'], undefined);
@@ -146,8 +155,8 @@ describe('push mode: one mcsync run writes imports everywhere', () => {
     }, { what: 'both clusters in the import', timeoutMs: 20_000 });
     assert.deepEqual(si.spec.ports.map((p) => `${p.name}/${p.port}`).sort(), ['tcp/42', 'udp/42'], 'b\'s tcp/43 lost to a\'s tcp/42');
     assert.equal(si.metadata!.labels!.tier, 'web');
-    // b's only port lost, so none of its endpoints are imported anywhere.
-    await new Promise((r) => setTimeout(r, 1500));
+    // b's only port lost, so none of its endpoints are imported anywhere: checked once the controller has processed the import it wrote.
+    await ctl.caughtUp([{ cluster: 'b', resource: 'serviceimports', resourceVersion: si.metadata!.resourceVersion! }], 'the import with both clusters');
     for (const api of [A, B]) {
       const addresses = (await mcsSlices(api, ns, 'hello')).flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses));
       assert.ok(addresses.includes(podA));
@@ -204,8 +213,11 @@ describe('pull mode: each cluster\'s instance writes only its own imports and ex
   });
 
   test('b gets its import; a gets nothing and its export no conditions from b\'s instance', async () => {
-    await waitFor(async () => (await read<Imported>('b', 'ServiceImport', ns, 'web'))?.spec.ips?.length, { what: 'the import in b', timeoutMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 1500));
+    const imported = await waitFor(async () => {
+      const si = await read<Imported>('b', 'ServiceImport', ns, 'web');
+      return si?.spec.ips?.length ? si : undefined;
+    }, { what: 'the import in b', timeoutMs: 20_000 });
+    await ctl.caughtUp([{ cluster: 'b', resource: 'serviceimports', resourceVersion: imported.metadata!.resourceVersion! }], 'the import in b');
     assert.equal(await read('a', 'ServiceImport', ns, 'web'), undefined);
     assert.deepEqual(await conditions('a', ns, 'web'), {});
   });

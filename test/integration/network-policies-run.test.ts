@@ -120,8 +120,9 @@ describe('companions follow the remote pods while mcsync run watches', () => {
   test('pods the policy does not select, and readiness flips, cost no write', async () => {
     const start = await quietWrites();
     await podsB.create({ namespace: ns, name: 'backend-1', labels: { role: 'backend' } });
-    await podsB.setReady(ns, 'client-0', false);
-    await new Promise((r) => setTimeout(r, 2000)); // room for a stray write to show up
+    const flipped = await podsB.setReady(ns, 'client-0', false);
+    // The controller's pods watch of b has seen both changes, and nothing is left to do: a stray write would have happened.
+    await ctl.caughtUp([{ cluster: 'b', resource: 'pods', resourceVersion: flipped.metadata!.resourceVersion! }], 'the pod changes in b');
     assert.equal(await quietWrites(), start);
     assert.deepEqual(await admitted(), [`${ip.c0}/32`], 'a pod that is not ready still counts: policies select pods, not endpoints');
   });

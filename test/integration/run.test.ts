@@ -11,7 +11,7 @@ import { waitFor } from '../../harness/src/wait.ts';
 import { writeCount } from '../../harness/src/metrics.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { addressMap, apis, getService, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis, replicasAre } from '../support/kube.ts';
+import { addressMap, apis, getService, newestResourceVersion, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis, replicasAre } from '../support/kube.ts';
 
 let set: ClusterSet;
 let A: Apis, B: Apis, C: Apis;
@@ -83,7 +83,9 @@ describe('replicas follow the source while mcsync run watches', () => {
     const before = await writes();
     await podsA.setReady(ns, 'web-1', false);
     for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w1!]: false }, 'readiness flip');
-    await new Promise((r) => setTimeout(r, 1000)); // room for any stray second write to show up
+    // The controller's own replica watches have seen its writes, and nothing is left to do: a stray second write would have happened.
+    const marks = await Promise.all(([['b', B], ['c', C]] as const).map(async ([cluster, api]) => ({ cluster, resource: 'endpointslices', selector: '!mcsync.io/import', resourceVersion: newestResourceVersion(await slicesOf(api, ns, 'web', REPLICA_SLICES)) })));
+    await ctl.caughtUp(marks, 'the readiness flip and its own writes');
     const after = await writes();
     await podsA.setReady(ns, 'web-1', true);
     for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w1!]: true }, 'ready again');
@@ -134,7 +136,8 @@ describe('a source outage', () => {
   test('nothing is deleted while the source is down; changes after it returns converge', async () => {
     const ns = 'outage';
     const first = await serviceWithPod(podsA, ns, 'db', 5432);
-    const cfgPath = writeConfig(configText('outage', ns));
+    // a turns stale 3 s into the outage: under the default policy (keep), that re-plans every key it sources, which must delete nothing.
+    const cfgPath = writeConfig(configText('outage', ns).replace('- name: a\n', '- name: a\n  staleAfter: 3s\n'));
     const ctl = await startController(['--config', cfgPath]);
     try {
       await ctl.ready();
@@ -143,7 +146,8 @@ describe('a source outage', () => {
       await a.stop();
       // Longer than the 2 s watch timeout, so the controller has re-tried and failed several times.
       await waitFor(async () => (await ctl.status()).clusters.find((c) => c.cluster === 'a')?.connected === false, { what: 'a seen as disconnected' });
-      await new Promise((r) => setTimeout(r, 5000));
+      await waitFor(async () => (await ctl.status()).clusters.find((c) => c.cluster === 'a')?.stale === true, { what: 'a judged stale' });
+      await ctl.caughtUp([], 'the keys a stale a re-planned');
       assert.deepEqual(addressMap(await slicesOf(B, ns, 'db', REPLICA_SLICES)), { [first]: true }, 'an unreachable source is not a deleted one');
       assert.ok(await getService(B, ns, 'db'));
       const st = await runMcsync(['status', '--config', cfgPath, '--controller', `http://127.0.0.1:${ctl.port}`, '-o', 'json']);
@@ -331,7 +335,7 @@ describe('pull topology', () => {
     try {
       await ctl.ready();
       await replicasAre(B, ns, 'p', { [pip]: true }, 'p in b');
-      await new Promise((r) => setTimeout(r, 1000));
+      await ctl.caughtUp([{ cluster: 'b', resource: 'endpointslices', selector: '!mcsync.io/import', resourceVersion: newestResourceVersion(await slicesOf(B, ns, 'p', REPLICA_SLICES)) }], 'p written in b');
       assert.equal(await getService(C, ns, 'p'), undefined, 'c is another instance\'s to write');
       assert.ok(ctl.count('replica changed', (l) => l.cluster !== 'b') === 0);
     } finally {

@@ -162,3 +162,8 @@ export async function sourceSettled(api: Apis, ns: string, svc: string, want: nu
     return Object.keys(m).length === want ? m : undefined;
   }, { what: `${want} endpoints for ${ns}/${svc}` });
 }
+
+/** The newest resourceVersion among objects (etcd's are increasing integers): a mark to wait for a watch to pass. */
+export function newestResourceVersion(objs: { metadata?: { resourceVersion?: string } }[]): string {
+  return objs.map((o) => BigInt(o.metadata?.resourceVersion ?? '0')).reduce((a, b) => (b > a ? b : a), 0n).toString();
+}

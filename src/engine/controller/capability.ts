@@ -50,6 +50,13 @@ export class Lanes<K extends string> {
     return n;
   }
 
+  /** Items running now, over every lane. */
+  get inFlight(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.inFlight;
+    return n;
+  }
+
   /** The longest any item of any lane has been running (ms). */
   oldestInFlightMs(): number {
     return Math.max(0, ...[...this.#queues.values()].map((q) => q.oldestInFlightMs()));
@@ -115,8 +122,9 @@ export interface Capability {
   /** Starts its lanes' workers. */
   start(concurrency: number): void;
   stop(): Promise<void>;
-  /** Items waiting, and the longest one running (for the liveness check). */
+  /** Items waiting, items running, and the longest one running (for the liveness check). */
   readonly queued: number;
+  readonly inFlight: number;
   oldestInFlightMs(): number;
   /** Every key any cache holds onto its lanes: after becoming leader, and periodically. */
   resync(): void;

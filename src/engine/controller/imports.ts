@@ -49,6 +49,10 @@ export class Imports implements Capability {
     return this.#lanes.length;
   }
 
+  get inFlight(): number {
+    return this.#lanes.inFlight;
+  }
+
   oldestInFlightMs(): number {
     return this.#lanes.oldestInFlightMs();
   }

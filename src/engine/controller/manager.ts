@@ -41,6 +41,14 @@ export interface ManagerOptions {
   fieldManager?: string;
 }
 
+export interface Progress {
+  watches: { cluster: string; resource: string; path: string; labelSelector?: string; resourceVersion: string }[];
+  queued: number;
+  inFlight: number;
+  /** Full resyncs queued since start (at start, on the timer, on becoming leader). */
+  resyncs: number;
+}
+
 export class Manager {
   readonly capabilities: Capability[];
   readonly #o: ManagerOptions;
@@ -51,6 +59,7 @@ export class Manager {
   #resyncTimer?: NodeJS.Timeout;
   #started = false;
   #stopped = false;
+  #resyncs = 0;
 
   constructor(o: ManagerOptions) {
     this.#o = o;
@@ -139,6 +148,21 @@ export class Manager {
     return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}));
   }
 
+  /**
+   * What the controller has seen and done, as plain data: each watch with the resourceVersion it
+   * has seen up to, and the work queued and running. A caller that knows the resourceVersion of
+   * a change can wait for the watch to pass it and the work to drain: a positive sign that the
+   * change was processed (what tests wait for before asserting that nothing more was written).
+   */
+  progress(): Progress {
+    return {
+      watches: this.#informers.map((inf) => ({ cluster: inf.cluster, resource: inf.resource, path: inf.path, ...(inf.labelSelector ? { labelSelector: inf.labelSelector } : {}), resourceVersion: inf.reflector?.seenResourceVersion ?? '' })),
+      queued: this.queued,
+      inFlight: this.capabilities.reduce((n, c) => n + c.inFlight, 0),
+      resyncs: this.#resyncs,
+    };
+  }
+
   /** The items waiting in every capability's queues. */
   get queued(): number {
     return this.capabilities.reduce((n, c) => n + c.queued, 0);
@@ -160,6 +184,7 @@ export class Manager {
 
   /** After this instance becomes leader: everything may have changed while it stood by. */
   resyncAll(): void {
+    this.#resyncs++;
     for (const c of this.capabilities) c.resync();
   }
 

@@ -57,6 +57,10 @@ export class Policies implements Capability {
     return this.#lanes.length;
   }
 
+  get inFlight(): number {
+    return this.#lanes.inFlight;
+  }
+
   oldestInFlightMs(): number {
     return this.#lanes.oldestInFlightMs();
   }

@@ -67,6 +67,10 @@ export class Replicas implements Capability {
     return this.#lanes.length;
   }
 
+  get inFlight(): number {
+    return this.#lanes.inFlight;
+  }
+
   oldestInFlightMs(): number {
     return this.#lanes.oldestInFlightMs();
   }
