@@ -54,3 +54,18 @@ export async function writeCount(cluster: ClusterInfo, resources: string[]): Pro
   const counts = await requestCounts(cluster);
   return counts.filter((c) => WRITE_VERBS.includes(c.verb) && resources.includes(c.resource)).reduce((s, c) => s + c.value, 0);
 }
+
+/** Watches the apiserver is serving now, by resource (apiserver_longrunning_requests, verb WATCH). */
+export async function watchCounts(cluster: ClusterInfo): Promise<Record<string, number>> {
+  const text = await fetchMetrics(cluster);
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_longrunning_requests{')) continue;
+    const close = line.lastIndexOf('}');
+    const labels = parseLabels(line.slice('apiserver_longrunning_requests{'.length, close));
+    if (labels.verb !== 'WATCH') continue;
+    const resource = labels.resource ?? '';
+    out[resource] = (out[resource] ?? 0) + Number(line.slice(close + 1).trim());
+  }
+  return out;
+}

@@ -90,6 +90,23 @@ function classify(err: NodeJS.ErrnoException, server: string): KubeConnectionErr
   return new KubeConnectionError('network', `cannot reach ${server}: ${code || err.message}`);
 }
 
+/** What a connection is made with: a change of any of it re-makes the connections. */
+type TlsMaterial = Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
+
+/**
+ * Whether two sets of TLS material are the same, compared field by field (buffers by content):
+ * asked on every request, so it must cost a comparison, not a serialization of the certificates.
+ */
+function sameTls(a: TlsMaterial, b: TlsMaterial | undefined): boolean {
+  if (!b) return false;
+  const same = (x: unknown, y: unknown): boolean => {
+    if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => same(v, y[i]));
+    return x === y;
+  };
+  return (['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const).every((k) => same(a[k], b[k]));
+}
+
 export class KubeClient {
   readonly name: string;
   readonly server: string;
@@ -99,7 +116,7 @@ export class KubeClient {
   private readonly base: URL;
   private agent?: Agent | HttpAgent;
   /** The TLS material the agent was made with; other material needs other connections. */
-  private agentTls?: string;
+  private agentTls?: TlsMaterial;
   /** Counts credential changes, so a request refused with 401 knows whether newer ones exist. */
   private credentials = 0;
   private readonly opts: ClientOptions;
@@ -171,9 +188,8 @@ export class KubeClient {
       // Exec plugins and token files fail here; their messages never carry the credential.
       throw new KubeConnectionError('auth-plugin', `cannot get credentials for ${this.name}: ${(err as Error).message.split('\n')[0]}`);
     }
-    const tls = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
-    const tlsText = JSON.stringify(tls);
-    if (this.agent && tlsText !== this.agentTls) {
+    const tls: TlsMaterial = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+    if (this.agent && !sameTls(tls, this.agentTls)) {
       // A rotated client certificate or CA: connections are re-made with it. A token travels
       // in each request's headers, so a rotated token keeps the connections (and open watches).
       this.agent.destroy();
@@ -182,7 +198,7 @@ export class KubeClient {
     if (!this.agent) {
       const common = { keepAlive: true, maxSockets: this.opts.maxSockets ?? 16 };
       this.agent = this.base.protocol === 'http:' ? new HttpAgent(common) : new Agent({ ...common, ...tls });
-      this.agentTls = tlsText;
+      this.agentTls = tls;
     }
     return { headers: o.headers, auth: o.auth, agent: this.agent, credentials: this.credentials };
   }

@@ -47,10 +47,19 @@ export interface PodRanges {
   families: Set<IpFamily>;
 }
 
+/**
+ * The same list (a config's podCIDRs, or a cluster's Nodes' CIDRs until they change) is parsed
+ * once, not on every reconcile of every key it bounds.
+ */
+const parsedRanges = new WeakMap<readonly string[], PodRanges | undefined>();
+
 export function podRanges(cidrs: readonly string[] | undefined): PodRanges | undefined {
-  const parsed = (cidrs ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  if (parsed.length === 0) return undefined;
-  return { cidrs: parsed, index: new CidrIndex(parsed.map((cidr) => ({ cidr, tag: null }))), families: new Set(parsed.map((c) => c.family)) };
+  if (!cidrs) return undefined;
+  if (parsedRanges.has(cidrs)) return parsedRanges.get(cidrs);
+  const parsed = cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  const ranges = parsed.length === 0 ? undefined : { cidrs: parsed, index: new CidrIndex(parsed.map((cidr) => ({ cidr, tag: null }))), families: new Set(parsed.map((c) => c.family)) };
+  parsedRanges.set(cidrs, ranges);
+  return ranges;
 }
 
 const block = (s: string) => parseCidr(s)!;
@@ -94,39 +103,65 @@ export function guardSlices(slices: readonly EndpointSlice[], ranges: PodRanges 
   const rejected: GuardedSlices['rejected'] = [];
   let unchecked = 0;
   for (const s of slices) {
-    const endpoints = s.endpoints ?? [];
-    if (endpoints.length > MAX_SLICE_ENDPOINTS) {
-      rejected.push({ reason: 'oversized-slice', what: s.metadata.name, count: endpoints.length });
-      continue;
-    }
-    const family: IpFamily | undefined = s.addressType === 'IPv4' ? 4 : s.addressType === 'IPv6' ? 6 : undefined;
-    const kept: Endpoint[] = [];
-    for (const e of endpoints) {
-      const addresses = family === undefined ? e.addresses : e.addresses.filter((a) => {
-        const reason = addressVerdict(a, family, ranges);
-        if (reason) rejected.push({ reason, what: a, count: 1 });
-        else if (!ranges?.families.has(family)) unchecked++;
-        return reason === undefined;
-      });
-      if (addresses.length === 0) continue;
-      let endpoint: Endpoint = addresses.length === e.addresses.length ? e : { ...e, addresses };
-      // The address is fine; only the DNS record the hostname would make is not, so the endpoint stays without it.
-      if (endpoint.hostname !== undefined && !DNS_LABEL.test(endpoint.hostname)) {
-        rejected.push({ reason: 'invalid-hostname', what: endpoint.hostname, count: 1 });
-        const { hostname: _dropped, ...rest } = endpoint;
-        endpoint = rest;
-      }
-      kept.push(endpoint);
-    }
-    const ports = s.ports?.filter((p) => {
-      if (validPort(p)) return true;
-      rejected.push({ reason: 'invalid-port', what: `${p.name ?? ''}:${String(p.port)}`, count: 1 });
-      return false;
-    });
-    const unchanged = kept.length === endpoints.length && kept.every((e, i) => e === endpoints[i]) && ports?.length === s.ports?.length;
-    out.push(unchanged ? s : { ...s, endpoints: kept, ...(s.ports !== undefined ? { ports: ports ?? null } : {}) });
+    const g = guardSlice(s, ranges);
+    if (g.slice) out.push(g.slice);
+    rejected.push(...g.rejected);
+    unchecked += g.unchecked;
   }
   return { slices: out, rejected, unchecked };
+}
+
+interface GuardedSlice {
+  slice?: EndpointSlice;
+  rejected: GuardedSlices['rejected'];
+  unchecked: number;
+}
+
+/**
+ * One slice's verdict, kept per slice object and ranges: a cached slice is replaced, never
+ * changed, so under churn only the slices that changed are checked again, address by address.
+ */
+const verdicts = new WeakMap<EndpointSlice, { ranges: PodRanges | undefined; guarded: GuardedSlice }>();
+
+function guardSlice(s: EndpointSlice, ranges: PodRanges | undefined): GuardedSlice {
+  const known = verdicts.get(s);
+  if (known && known.ranges === ranges) return known.guarded;
+  const guarded = checkSlice(s, ranges);
+  verdicts.set(s, { ranges, guarded });
+  return guarded;
+}
+
+function checkSlice(s: EndpointSlice, ranges: PodRanges | undefined): GuardedSlice {
+  const rejected: GuardedSlices['rejected'] = [];
+  let unchecked = 0;
+  const endpoints = s.endpoints ?? [];
+  if (endpoints.length > MAX_SLICE_ENDPOINTS) return { rejected: [{ reason: 'oversized-slice', what: s.metadata.name, count: endpoints.length }], unchecked };
+  const family: IpFamily | undefined = s.addressType === 'IPv4' ? 4 : s.addressType === 'IPv6' ? 6 : undefined;
+  const kept: Endpoint[] = [];
+  for (const e of endpoints) {
+    const addresses = family === undefined ? e.addresses : e.addresses.filter((a) => {
+      const reason = addressVerdict(a, family, ranges);
+      if (reason) rejected.push({ reason, what: a, count: 1 });
+      else if (!ranges?.families.has(family)) unchecked++;
+      return reason === undefined;
+    });
+    if (addresses.length === 0) continue;
+    let endpoint: Endpoint = addresses.length === e.addresses.length ? e : { ...e, addresses };
+    // The address is fine; only the DNS record the hostname would make is not, so the endpoint stays without it.
+    if (endpoint.hostname !== undefined && !DNS_LABEL.test(endpoint.hostname)) {
+      rejected.push({ reason: 'invalid-hostname', what: endpoint.hostname, count: 1 });
+      const { hostname: _dropped, ...rest } = endpoint;
+      endpoint = rest;
+    }
+    kept.push(endpoint);
+  }
+  const ports = s.ports?.filter((p) => {
+    if (validPort(p)) return true;
+    rejected.push({ reason: 'invalid-port', what: `${p.name ?? ''}:${String(p.port)}`, count: 1 });
+    return false;
+  });
+  const unchanged = kept.length === endpoints.length && kept.every((e, i) => e === endpoints[i]) && ports?.length === s.ports?.length;
+  return { slice: unchanged ? s : { ...s, endpoints: kept, ...(s.ports !== undefined ? { ports: ports ?? null } : {}) }, rejected, unchecked };
 }
 
 /** A port without a number means "all ports" to the API; a number must be a real port. */

@@ -58,6 +58,18 @@ interface Ordered {
   action: Action;
 }
 
+/**
+ * The projection of an object the destination holds, computed once per object: a cached object
+ * is replaced, never changed, so its projection is its own for life, and a controller comparing
+ * the same unchanged slices on every reconcile of a key under churn pays for it once.
+ */
+const projections = new WeakMap<object, string>();
+function held<T extends object>(project: (o: T) => string, existing: T): string {
+  let p = projections.get(existing);
+  if (p === undefined) projections.set(existing, (p = project(existing)));
+  return p;
+}
+
 export function planDestination(config: Config, destination: DestinationSnapshot, exports: readonly Export[], opts: PlanOptions = {}): Plan {
   const ctx: Context = {
     config,
@@ -227,7 +239,7 @@ function serviceActions(ctx: Context, index: DestinationIndex, desired: Desired)
       out.writes.push({ sortKey: [ns, name, '1'], action: createAction(cluster, key, 'Service', want, 'type changed') });
       continue;
     }
-    if (serviceProjection(existing) === serviceProjection(want)) continue;
+    if (held(serviceProjection, existing) === serviceProjection(want)) continue;
     const reason = serviceSpecProjection(existing) !== serviceSpecProjection(want) ? 'spec changed' : 'labels or annotations changed';
     out.writes.push({ sortKey: [ns, name, '1'], action: updateAction(cluster, key, 'Service', overlayService(existing, want), reason) });
   }
@@ -270,7 +282,7 @@ function sliceActions(ctx: Context, index: DestinationIndex, desired: Desired, c
       out.writes.push({ sortKey: [ns, name, '1'], action: createAction(cluster, owner, 'EndpointSlice', want, 'address type changed') });
       continue;
     }
-    if (sliceProjection(existing) === sliceProjection(want)) continue;
+    if (held(sliceProjection, existing) === sliceProjection(want)) continue;
     const reason =
       endpointsProjection(existing.endpoints) !== endpointsProjection(want.endpoints)
         ? 'endpoints changed'

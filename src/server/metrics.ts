@@ -225,7 +225,7 @@ export class ControllerMetrics {
     await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
     await removeMatching(this.conflicts, ['cluster', 'kind'], { cluster });
     await removeMatching(this.rejectedEndpoints, ['cluster', 'reason'], { cluster });
-    await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result'], { cluster });
+    await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result', 'capability'], { cluster });
     await removeMatching(this.watchRestarts, ['cluster', 'resource'], { cluster });
     await removeMatching(this.relists, ['cluster', 'resource', 'reason'], { cluster });
     await removeMatching(this.propagation, ['source', 'destination'], { source: cluster });

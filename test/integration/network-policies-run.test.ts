@@ -139,7 +139,7 @@ describe('companions follow the remote pods while mcsync run watches', () => {
     assert.match(text, /^mcsync_companions\{cluster="b"\} 0$/m);
     assert.match(text, /^mcsync_policy_propagation_seconds_count\{source="b",destination="a"\} [1-9]/m);
     assert.match(text, /^mcsync_policy_propagation_seconds_count\{source="a",destination="b"\} 0$/m, 'created at zero where nothing propagated');
-    assert.match(text, /^mcsync_writes_total\{cluster="a",verb="update",kind="NetworkPolicy",result="done"\} [1-9]/m);
+    assert.match(text, /^mcsync_writes_total\{cluster="a",verb="update",kind="NetworkPolicy",result="done",capability="policies"\} [1-9]/m);
     const sum = Number(/^mcsync_policy_propagation_seconds_sum\{source="b",destination="a"\} (\S+)$/m.exec(text)?.[1]);
     const count = Number(/^mcsync_policy_propagation_seconds_count\{source="b",destination="a"\} (\S+)$/m.exec(text)?.[1]);
     const { policies } = JSON.parse((await ctl.get('/status')).text) as { policies: { spanned: { name: string; remotes: string[]; peers: number; companions: string[] }[] } };

@@ -117,7 +117,7 @@ describe('replicas follow the source while mcsync run watches', () => {
 
   test('/metrics reports writes, propagation latency and per-cluster state', async () => {
     const text = (await ctl.get('/metrics')).text;
-    assert.match(text, /mcsync_writes_total\{cluster="b",verb="create",kind="Service",result="done"\} [1-9]/);
+    assert.match(text, /mcsync_writes_total\{cluster="b",verb="create",kind="Service",result="done",capability="replicas"\} [1-9]/);
     assert.match(text, /mcsync_propagation_seconds_count\{source="a",destination="b"\} [1-9]/);
     assert.match(text, /mcsync_cluster_connected\{cluster="a"\} 1/);
     assert.match(text, /process_cpu_seconds_total/);
