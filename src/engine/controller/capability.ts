@@ -144,3 +144,39 @@ export interface CapabilityFactory<C extends Capability = Capability> {
   enabled(config: Config): boolean;
   create(ctx: CapabilityContext): C;
 }
+
+/**
+ * What every capability does the same way with its lanes: start their workers on its own
+ * reconcile, stop them, and say how much work they hold. A capability extends this and
+ * implements the rest.
+ */
+export abstract class LanedCapability<K extends string> implements Pick<Capability, 'start' | 'stop' | 'queued' | 'inFlight' | 'oldestInFlightMs'> {
+  protected readonly lanes: Lanes<K>;
+
+  constructor(lanes: Lanes<K>) {
+    this.lanes = lanes;
+  }
+
+  /** One work item: `key` on `lane` (a cluster, or SPANNING). A throw retries it with backoff. */
+  protected abstract reconcileOn(lane: string, key: K): Promise<void>;
+
+  start(concurrency: number): void {
+    this.lanes.start((lane, key) => this.reconcileOn(lane, key), concurrency);
+  }
+
+  stop(): Promise<void> {
+    return this.lanes.shutdown();
+  }
+
+  get queued(): number {
+    return this.lanes.length;
+  }
+
+  get inFlight(): number {
+    return this.lanes.inFlight;
+  }
+
+  oldestInFlightMs(): number {
+    return this.lanes.oldestInFlightMs();
+  }
+}

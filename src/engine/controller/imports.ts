@@ -4,24 +4,23 @@
 // so its keys ("mcs:<namespace>/<name>") run on a single lane of their own, where they neither
 // wait behind a destination's replica items nor hold them up.
 import { isOwned } from '../../vocab/labels.ts';
-import { SPANNING, type Capability, type CapabilityContext, type CapabilityFactory, type Lanes } from './capability.ts';
+import { LanedCapability, SPANNING, type Capability, type CapabilityContext, type CapabilityFactory } from './capability.ts';
 import type { McsRecord } from './fleet-imports.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { McsReconciler, type McsState } from './mcs-reconciler.ts';
 import { allMcsKeys, mcsKeysExportedBy, mcsTopology, type McsKey, type McsTopology } from './mcs-topology.ts';
 
-export class Imports implements Capability {
+export class Imports extends LanedCapability<McsKey> implements Capability {
   readonly name = 'imports' as const;
   readonly judged: string[];
   readonly topology: McsTopology;
   readonly reconciler: McsReconciler;
-  readonly #lanes: Lanes<McsKey>;
   readonly #instance: string;
 
   constructor(ctx: CapabilityContext) {
+    super(ctx.lanes<McsKey>([SPANNING]));
     this.#instance = ctx.config.instance;
-    this.#lanes = ctx.lanes<McsKey>([SPANNING]);
-    this.topology = mcsTopology(ctx.config, ctx.localCluster, ctx.nodes, ctx.informers, (keys) => this.#lanes.add(keys));
+    this.topology = mcsTopology(ctx.config, ctx.localCluster, ctx.nodes, ctx.informers, (keys) => this.lanes.add(keys));
     // Any cluster may export.
     this.judged = ctx.config.clusters.map((c) => c.name);
     this.reconciler = new McsReconciler({
@@ -37,28 +36,12 @@ export class Imports implements Capability {
     });
   }
 
-  start(concurrency: number): void {
-    this.#lanes.start((_lane, key) => this.reconciler.reconcile(key), concurrency);
-  }
-
-  stop(): Promise<void> {
-    return this.#lanes.shutdown();
-  }
-
-  get queued(): number {
-    return this.#lanes.length;
-  }
-
-  get inFlight(): number {
-    return this.#lanes.inFlight;
-  }
-
-  oldestInFlightMs(): number {
-    return this.#lanes.oldestInFlightMs();
+  protected reconcileOn(_lane: string, key: McsKey): Promise<void> {
+    return this.reconciler.reconcile(key);
   }
 
   resync(): void {
-    this.#lanes.add(allMcsKeys(this.topology, this.#instance));
+    this.lanes.add(allMcsKeys(this.topology, this.#instance));
   }
 
   // Any service may have a constituent in the cluster that turned stale or came back.
@@ -67,7 +50,7 @@ export class Imports implements Capability {
   }
 
   rangesChanged(cluster: string): void {
-    this.#lanes.add(mcsKeysExportedBy(this.topology, cluster));
+    this.lanes.add(mcsKeysExportedBy(this.topology, cluster));
   }
 
   gauges(m: ControllerMetricsSink): void {

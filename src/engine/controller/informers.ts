@@ -7,7 +7,12 @@
 // the difference, and the apiserver holds one watch instead of two.
 //
 // Nobody mutates another's watch: fan-out to every subscriber is this registry's job.
-import type { Reflector } from '../../kube/reflector.ts';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.ts';
+import type { ListerWatcher } from '../../kube/client.ts';
+import { Reflector, type ListReason } from '../../kube/reflector.ts';
+import type { ControllerMetricsSink } from './metrics.ts';
+import type { NodeRanges } from './node-ranges.ts';
 import { Store, type CacheStore, type Listed, type StoreEvent } from '../../kube/store.ts';
 
 export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'networkpolicies' | 'pods' | 'nodes' | 'serviceexports' | 'serviceimports';
@@ -147,7 +152,8 @@ export class InformerRegistry {
   need<T extends Listed>(n: InformerNeed<T>, ...handlers: Handler<T>[]): InformerView<T> {
     if (this.#informers) throw new Error('informer registry already sealed');
     const view = new InformerView<T>(n);
-    // Views and handlers are stored without their type parameter; each view only ever sees objects of its own collection.
+    // The one unchecked step of the registry: views and handlers are kept without their type
+    // parameter, and each only ever sees objects of its own collection (the group key says so).
     this.#needs.set(view as unknown as InformerView<Listed>, handlers as unknown as Handler<Listed>[]);
     return view;
   }
@@ -201,4 +207,39 @@ export class InformerRegistry {
     this.#informers = informers;
     return informers;
   }
+}
+
+/**
+ * The list+watch that keeps one shared informer's store current and fans its events out to
+ * every subscriber; its errors and lists are logged and counted. A Nodes watch tells its
+ * NodeRanges of each answer, and a 403 there is a missing grant, not an error.
+ */
+export function reflectorOf(inf: SharedInformer, deps: {
+  client: ListerWatcher;
+  controller: Config['controller'];
+  log: Pick<Logger, 'info' | 'warn'>;
+  metrics?: Pick<ControllerMetricsSink, 'watchRestarts' | 'clusterLastError' | 'relists'>;
+  nodes?: NodeRanges;
+}): Reflector<Listed> {
+  const { log, metrics, nodes } = deps;
+  const { cluster, resource } = inf;
+  return new Reflector<Listed>({
+    listerWatcher: deps.client,
+    store: inf.store,
+    path: inf.path,
+    ...(inf.labelSelector ? { labelSelector: inf.labelSelector } : {}),
+    watchTimeoutSeconds: deps.controller.watchTimeoutSeconds,
+    resyncMs: deps.controller.resyncMs,
+    onError: (err) => {
+      if (nodes?.refused403(err, log)) return;
+      log.warn({ cluster, resource, err: err.message }, 'watch error');
+      metrics?.watchRestarts.inc({ cluster, resource });
+      metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
+    },
+    onList: (reason: ListReason) => {
+      metrics?.relists.inc({ cluster, resource, reason });
+      nodes?.listed(log);
+    },
+    onEvent: (e) => inf.dispatch(e),
+  });
 }

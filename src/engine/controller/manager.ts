@@ -6,14 +6,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { RECONCILE_RETRY_BACKOFF } from '../../kube/backoff.ts';
 import { TokenBucket } from '../../kube/ratelimit.ts';
-import { Reflector, type ListReason, type ReflectorStatus } from '../../kube/reflector.ts';
+import type { ReflectorStatus } from '../../kube/reflector.ts';
 import { withRequestTimeout } from '../../kube/request-timeout.ts';
-import type { Listed } from '../../kube/store.ts';
 import type { Connected } from '../clusters.ts';
 import { CAPABILITIES } from './capabilities.ts';
 import { Lanes, type Capability, type CapabilityContext, type CapabilityName } from './capability.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
-import { InformerRegistry, type SharedInformer } from './informers.ts';
+import { InformerRegistry, reflectorOf, type SharedInformer } from './informers.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
@@ -115,7 +114,7 @@ export class Manager {
     const statuses = new Map<string, ReflectorStatus[]>();
     for (const inf of this.#informers) {
       const n = inf.resource === 'nodes' ? nodes.get(inf.cluster) : undefined;
-      const r = this.#reflector(inf, n);
+      const r = reflectorOf(inf, { client: o.clusters.get(inf.cluster)!.client, controller: config.controller, log, metrics, ...(n ? { nodes: n } : {}) });
       inf.reflector = r;
       this.#ready.push(n ? () => n.whenSettled() : () => r.whenSynced());
       statuses.set(inf.cluster, [...(statuses.get(inf.cluster) ?? []), n ? n.healthOf(r) : r]);
@@ -214,30 +213,6 @@ export class Manager {
     m.queueDepth.set(this.queued);
   }
 
-  /** One list+watch into its shared store, fanning out to every subscriber; errors logged and counted. */
-  #reflector(inf: SharedInformer, nodes: NodeRanges | undefined): Reflector<Listed> {
-    const { config, log, metrics } = this.#o;
-    const { cluster, resource } = inf;
-    return new Reflector<Listed>({
-      listerWatcher: this.#o.clusters.get(cluster)!.client,
-      store: inf.store,
-      path: inf.path,
-      ...(inf.labelSelector ? { labelSelector: inf.labelSelector } : {}),
-      watchTimeoutSeconds: config.controller.watchTimeoutSeconds,
-      resyncMs: config.controller.resyncMs,
-      onError: (err) => {
-        if (nodes?.refused403(err, log)) return;
-        log.warn({ cluster, resource, err: err.message }, 'watch error');
-        metrics?.watchRestarts.inc({ cluster, resource });
-        metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
-      },
-      onList: (reason: ListReason) => {
-        metrics?.relists.inc({ cluster, resource, reason });
-        nodes?.listed(log);
-      },
-      onEvent: (e) => inf.dispatch(e),
-    });
-  }
 
   /**
    * A cluster's Nodes: a change of its CIDR set re-plans every key it sources, on every

@@ -2,24 +2,23 @@
 // every spanned NetworkPolicy, kept equal to the remote pods it names. A policy and its
 // companions live in one cluster, so its keys run on that cluster's lane; a remote's pod or
 // namespace change touches every spanned policy that names the remote, in whichever cluster.
-import type { Capability, CapabilityContext, CapabilityFactory, Lanes, StaleChange } from './capability.ts';
+import { LanedCapability, type Capability, type CapabilityContext, type CapabilityFactory, type StaleChange } from './capability.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { splitPolicyKey, type PolicyKey } from './policy-keys.ts';
 import { PolicyReconciler } from './policy-reconciler.ts';
 import { allPolicyKeys, policyTopology, type PolicyTopology } from './policy-topology.ts';
 import { PendingPropagations } from './propagation.ts';
 
-export class Policies implements Capability {
+export class Policies extends LanedCapability<PolicyKey> implements Capability {
   readonly name = 'policies' as const;
   readonly judged: string[];
   readonly topology: PolicyTopology;
   readonly reconciler: PolicyReconciler;
-  readonly #lanes: Lanes<PolicyKey>;
   readonly #propagation = new PendingPropagations();
 
   constructor(ctx: CapabilityContext) {
     const written = [...ctx.writers.keys()];
-    this.#lanes = ctx.lanes<PolicyKey>(written);
+    super(ctx.lanes<PolicyKey>(written));
     this.topology = policyTopology(ctx.config, written, ctx.informers, (keys, remote) => {
       if (remote !== undefined && ctx.started()) this.#propagation.observed(remote, keys);
       this.#route(keys);
@@ -42,27 +41,11 @@ export class Policies implements Capability {
 
   /** A policy key runs on the lane of the cluster it belongs to. */
   #route(keys: readonly PolicyKey[]): void {
-    for (const k of keys) this.#lanes.addIn(splitPolicyKey(k).cluster, [k]);
+    for (const k of keys) this.lanes.addIn(splitPolicyKey(k).cluster, [k]);
   }
 
-  start(concurrency: number): void {
-    this.#lanes.start((_cluster, key) => this.reconciler.reconcile(key), concurrency);
-  }
-
-  stop(): Promise<void> {
-    return this.#lanes.shutdown();
-  }
-
-  get queued(): number {
-    return this.#lanes.length;
-  }
-
-  get inFlight(): number {
-    return this.#lanes.inFlight;
-  }
-
-  oldestInFlightMs(): number {
-    return this.#lanes.oldestInFlightMs();
+  protected reconcileOn(_cluster: string, key: PolicyKey): Promise<void> {
+    return this.reconciler.reconcile(key);
   }
 
   resync(): void {

@@ -6,7 +6,7 @@
 import { CONFLICT_KINDS } from '../../model/conflicts.ts';
 import { REJECT_REASONS } from '../../model/endpoint-guard.ts';
 import { serviceKey, type ServiceKey } from '../../vocab/keys.ts';
-import type { Capability, CapabilityContext, CapabilityFactory, Lanes, StaleChange } from './capability.ts';
+import { LanedCapability, type Capability, type CapabilityContext, type CapabilityFactory, type StaleChange } from './capability.ts';
 import { destinationItems } from './destination-items.ts';
 import type { Config } from '../../config/types.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
@@ -14,27 +14,26 @@ import { PendingPropagations } from './propagation.ts';
 import { Reconciler } from './reconciler.ts';
 import { allKeys, sourceKeys, topology, type ReplicaTopology } from './topology.ts';
 
-export class Replicas implements Capability {
+export class Replicas extends LanedCapability<ServiceKey> implements Capability {
   readonly name = 'replicas' as const;
   readonly judged: string[];
   readonly topology: ReplicaTopology;
   readonly reconciler: Reconciler;
-  readonly #lanes: Lanes<ServiceKey>;
   readonly #propagation = new PendingPropagations();
   readonly config: Config;
 
   constructor(ctx: CapabilityContext) {
+    super(ctx.lanes<ServiceKey>(ctx.writers.keys()));
     this.config = ctx.config;
     const { config, metrics } = ctx;
-    this.#lanes = ctx.lanes<ServiceKey>(ctx.writers.keys());
     this.topology = topology(config, ctx.localCluster, ctx.informers, ctx.nodes, {
       source: (cluster, keys) => {
         // The initial lists are not changes to propagate; timing them would measure start-up.
         if (!ctx.started()) return;
-        this.#propagation.observed(cluster, destinationItems(this.#lanes.names, keys));
-        this.#lanes.add(keys);
+        this.#propagation.observed(cluster, destinationItems(this.lanes.names, keys));
+        this.lanes.add(keys);
       },
-      destination: (cluster, keys) => this.#lanes.addIn(cluster, keys),
+      destination: (cluster, keys) => this.lanes.addIn(cluster, keys),
     });
     this.judged = [...this.topology.sources.keys()];
     // Every source's rejection series from the start, so dashboards and alerts read 0, not no data.
@@ -51,42 +50,26 @@ export class Replicas implements Capability {
       problems: ctx.problems(),
       isStale: (c) => ctx.isStale(c),
       isLeader: () => ctx.isLeader(),
-      onOwnWrite: (cluster, keys) => this.#lanes.addIn(cluster, keys),
+      onOwnWrite: (cluster, keys) => this.lanes.addIn(cluster, keys),
     });
   }
 
-  start(concurrency: number): void {
-    this.#lanes.start((cluster, key) => this.reconciler.reconcileIn(cluster, key), concurrency);
-  }
-
-  stop(): Promise<void> {
-    return this.#lanes.shutdown();
-  }
-
-  get queued(): number {
-    return this.#lanes.length;
-  }
-
-  get inFlight(): number {
-    return this.#lanes.inFlight;
-  }
-
-  oldestInFlightMs(): number {
-    return this.#lanes.oldestInFlightMs();
+  protected reconcileOn(cluster: string, key: ServiceKey): Promise<void> {
+    return this.reconciler.reconcileIn(cluster, key);
   }
 
   resync(): void {
-    this.#lanes.add(allKeys(this.topology));
+    this.lanes.add(allKeys(this.topology));
   }
 
   staleChanged(t: StaleChange): void {
     const source = this.topology.sources.get(t.cluster);
-    if (source) this.#lanes.add(sourceKeys(source));
+    if (source) this.lanes.add(sourceKeys(source));
   }
 
   rangesChanged(cluster: string): void {
     const source = this.topology.sources.get(cluster);
-    if (source) this.#lanes.add(sourceKeys(source));
+    if (source) this.lanes.add(sourceKeys(source));
   }
 
   gauges(m: ControllerMetricsSink): void {
