@@ -33,9 +33,11 @@ export const duration = z
   .union([z.number().positive(), z.string().regex(DURATION_TEXT, 'must be a duration like 250ms, 30s, 5m or 1h')])
   .describe('A duration: a number of seconds, or a string like 250ms, 30s, 5m, 1h.');
 
-export const stalePolicy = z.enum(['keep', 'not-ready', 'withdraw']).describe(
+export const stalePolicy = z.enum(['keep', 'not-ready', 'last-resort', 'withdraw']).describe(
   'What `mcsync run` does with replicas of a source cluster it has not been able to watch for staleAfter: ' +
-    `\`keep\` them as last seen, mark their endpoints \`not-ready\`, or \`withdraw\` them. ${defaultIs(DEFAULTS.cluster.stalePolicy)}.`,
+    '`keep` them as last seen, mark their endpoints `not-ready`, keep them as a `last-resort` (serving and terminating: ' +
+    'kube-proxy sends traffic there only while no endpoint of the Service is ready anywhere), or `withdraw` them. ' +
+    `${defaultIs(DEFAULTS.cluster.stalePolicy)}.`,
 );
 
 const conflictPolicyText =

@@ -28,7 +28,7 @@ export interface ExportRule {
   pos: SourcePos;
 }
 
-export type StalePolicy = 'keep' | 'not-ready' | 'withdraw';
+export type StalePolicy = 'keep' | 'not-ready' | 'last-resort' | 'withdraw';
 
 export interface ClusterConfig {
   name: string;

@@ -29,11 +29,22 @@ test('withdraw presents the cluster as exporting nothing', () => {
 });
 
 test('the one stale rule: every policy on every capability', () => {
-  const table = (['replicas', 'imports', 'policies'] as const).map((c) => [c, (['keep', 'withdraw', 'not-ready'] as const).map((p) => staleEffect(c, p))]);
+  const table = (['replicas', 'imports', 'policies'] as const).map((c) => [c, (['keep', 'withdraw', 'not-ready', 'last-resort'] as const).map((p) => staleEffect(c, p))]);
   assert.deepEqual(table, [
-    ['replicas', ['keep', 'withdraw', 'not-ready']],
-    ['imports', ['keep', 'withdraw', 'not-ready']],
+    ['replicas', ['keep', 'withdraw', 'not-ready', 'last-resort']],
+    ['imports', ['keep', 'withdraw', 'not-ready', 'last-resort']],
     // A NetworkPolicy's peers have no readiness: their addresses stay as last seen.
-    ['policies', ['keep', 'withdraw', 'keep']],
+    ['policies', ['keep', 'withdraw', 'keep', 'keep']],
   ]);
+});
+
+test('last-resort keeps every ready endpoint as serving and terminating, and leaves the others as they were', () => {
+  const s = source('east', [svc('shop', 'cart')], [slice('shop', 'cart', 'c1', [ep('10.1.0.1'), ep('10.1.0.2', { conditions: { ready: false, serving: false } })])]);
+  const v = staleView(s, 'last-resort', true);
+  const eps = v.slices.get('shop/cart')!.flatMap((x) => x.endpoints ?? []);
+  assert.deepEqual(eps.map((e) => [e.addresses[0], e.conditions]), [
+    ['10.1.0.1', { ready: false, serving: true, terminating: true }],
+    ['10.1.0.2', { ready: false, serving: false }],
+  ]);
+  assert.equal(staleView(s, 'last-resort', false), s, 'a fresh cluster is never altered');
 });

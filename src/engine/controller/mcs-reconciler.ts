@@ -17,7 +17,7 @@ import { MCS_API_VERSION, type ServiceExport, type ServiceImport } from '../../v
 import type { CacheStore, Listed } from '../../kube/store.ts';
 import { postEvent, warningEvent } from '../events.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
-import { notReady, staleEffect } from '../../model/stale.ts';
+import { staleEffect, staleSlices } from '../../model/stale.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { ProblemLog } from './problem-log.ts';
@@ -130,7 +130,7 @@ export class McsReconciler {
       if (this.#o.writers.has(c.name)) exports.set(c.name, serviceExport);
       const slices = caches.slices.indexed(serviceKey);
       // Its Nodes' ranges when the config names none, as for replicas.
-      const guarded = constituentOf(c, serviceExport, caches.services.get(serviceKey), effect === 'not-ready' ? notReady(slices) : slices, caches.nodes?.cidrs);
+      const guarded = constituentOf(c, serviceExport, caches.services.get(serviceKey), [...staleSlices(slices, effect)], caches.nodes?.cidrs);
       constituents.push(guarded.constituent);
       rejected.push(...guarded.rejected);
     }
