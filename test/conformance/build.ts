@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HarnessError, cacheRoot } from '../../harness/src/controlplane/components.ts';
+import { cacheRoot } from '../../harness/src/controlplane/components.ts';
+import { HarnessError } from '../../harness/src/util/errors.ts';
 import { cmp } from '../../src/model/canonical.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

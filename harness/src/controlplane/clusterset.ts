@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONTROL_PLANE, HarnessError, POD_LIFECYCLE, ensureComponents, type Component } from './components.ts';
+import { CONTROL_PLANE, POD_LIFECYCLE, ensureComponents, type Component } from './components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { clusterCidrs, startCluster, type ClusterInfo, type RunningCluster } from './cluster.ts';
 import { applyMcsCrds } from './mcs-crds.ts';
 import { assertPortsFree, freePorts } from '../util/ports.ts';

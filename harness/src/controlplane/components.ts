@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HarnessError } from '../util/errors.ts';
 
 export const KUBERNETES_VERSION = 'v1.36.3';
 export const COREDNS_VERSION = 'v1.14.7';
@@ -40,10 +41,6 @@ export const POD_LIFECYCLE: Component[] = ['kube-scheduler', 'kwok'];
 const OWN_VERSION: Component[] = ['coredns', 'helm', 'kube-network-policies', 'kwok'];
 
 const buildScript = resolve(dirname(fileURLToPath(import.meta.url)), '../../build/build-components.sh');
-
-export class HarnessError extends Error {
-  override name = 'HarnessError';
-}
 
 export function cacheRoot(): string {
   return process.env.MCSYNC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mcsync');

@@ -2,7 +2,7 @@
 // storage to change where no apiserver can see it: a key deleted behind the apiserver's back,
 // the revision moved on, history compacted away so an old resourceVersion is really gone.
 // Keys and values travel base64-encoded and 64-bit numbers as strings, as the gateway wants.
-import { HarnessError } from './components.ts';
+import { HarnessError } from '../util/errors.ts';
 import type { ClusterInfo } from './cluster.ts';
 
 type EtcdCluster = Pick<ClusterInfo, 'name' | 'etcdUrl'>;

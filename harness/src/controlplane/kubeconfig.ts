@@ -2,7 +2,7 @@
 // certificates embedded. Every string is quoted (yaml-text.ts says why): a cluster named `y`
 // must stay the string "y" for kube-controller-manager, kubectl and client-node alike.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { HarnessError } from './components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { yamlString } from '../util/yaml-text.ts';
 
 export interface KubeconfigUser {

@@ -2,7 +2,7 @@
 // to generate, accepted by every component). Each cluster gets its own CA, as real ones do.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { HarnessError } from './components.ts';
+import { HarnessError } from '../util/errors.ts';
 
 export interface ClusterPki {
   caCert: string;

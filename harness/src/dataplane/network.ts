@@ -16,7 +16,7 @@
 // killed run is found and removed by the next one.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { isAlive } from '../util/process.ts';
 import { inNetns, ip, run } from './command.ts';
 

@@ -1,4 +1,4 @@
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { logTail, type Supervised } from '../util/process.ts';
 
 /** Waits until `url` answers 200, failing early (with the log) if the process exits first. */

@@ -8,7 +8,8 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { ensureComponents, CONTROL_PLANE, HarnessError } from '../controlplane/components.ts';
+import { ensureComponents, CONTROL_PLANE } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { startCluster, type RunningCluster } from '../controlplane/cluster.ts';
 import { freePorts } from '../util/ports.ts';
 import { logTail, runToEnd, startProcess, type Supervised } from '../util/process.ts';

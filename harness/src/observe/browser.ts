@@ -4,7 +4,7 @@
 // expressions in the page and take screenshots. Enough to test a page as a browser renders it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { startProcess, type Supervised } from '../util/process.ts';
 import { scratchDir } from '../util/tempdir.ts';
 import { waitFor } from '../util/wait.ts';

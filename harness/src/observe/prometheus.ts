@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { freePorts } from '../util/ports.ts';
 import { logTail, runToEnd, startProcess, type RunResult, type Supervised } from '../util/process.ts';
 import { scratchDir } from '../util/tempdir.ts';

@@ -1,7 +1,7 @@
 // Free loopback ports. All ports of a run are taken while every probe socket is still open,
 // so clusters started together never draw the same port.
 import { createServer, type Server } from 'node:net';
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from './errors.ts';
 
 function listen(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 // child too, and it leads its own process group so a stop reaches anything it forked.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from './errors.ts';
 
 export interface Supervised {
   name: string;

@@ -4,7 +4,7 @@
 // each pod an IP from the cluster's pod CIDR and marks it Running and Ready. No image is ever
 // pulled, so a pod naming an image that does not exist turns Running all the same.
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
-import { HarnessError } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 import { kubeConfigFor } from './pods.ts';
 
 /** The annotation kwok selects its Nodes by (kwok's own convention, as kwokctl uses it). */
