@@ -2,11 +2,11 @@
 // schedule while the churn runs, and ends with the full check (fresh plan + apiserver counts).
 import { renameSync } from 'node:fs';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { startController, type RunningController } from '../mcsync/controller.ts';
-import { compact, currentRevision } from '../controlplane/etcd.ts';
-import { kubeConfigFor } from '../workload/pods.ts';
-import { writeConfig } from '../mcsync/cli.ts';
-import { serviceAccountKubeconfig } from '../../../test/support/kube.ts';
+import { startController, type RunningController } from '../../../harness/src/mcsync/controller.ts';
+import { compact, currentRevision } from '../../../harness/src/controlplane/etcd.ts';
+import { kubeConfigFor } from '../../../harness/src/workload/pods.ts';
+import { writeConfig } from '../../../harness/src/mcsync/cli.ts';
+import { serviceAccountKubeconfig } from '../kube.ts';
 import { rng, type Rng } from './prng.ts';
 import { DESTS, type World } from './world.ts';
 import type { Outcome } from './outcome.ts';

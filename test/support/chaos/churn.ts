@@ -1,6 +1,6 @@
 // Steady pod churn in the source cluster: readiness flips, pods added and removed, one change
 // at a time at a fixed pace. Pausable, so a convergence check sees a source that holds still.
-import type { Pods } from '../workload/pods.ts';
+import type { Pods } from '../../../harness/src/workload/pods.ts';
 import type { Rng } from './prng.ts';
 
 export class Churn {

@@ -3,11 +3,11 @@
 // a fresh plan from every source (no actions = converged) and counts taken from the apiservers.
 import { writeFileSync } from 'node:fs';
 import type { V1EndpointSlice } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../controlplane/clusterset.ts';
-import { Pods } from '../workload/pods.ts';
-import { writeConfig } from '../mcsync/cli.ts';
-import { writeCount } from '../observe/metrics.ts';
-import { apis, REPLICA_SLICES, type Apis } from '../../../test/support/kube.ts';
+import { startClusterSet, type ClusterSet } from '../../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../../harness/src/workload/pods.ts';
+import { writeConfig } from '../../../harness/src/mcsync/cli.ts';
+import { writeCount } from '../../../harness/src/observe/metrics.ts';
+import { apis, REPLICA_SLICES, type Apis } from '../kube.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { closeAll, connectAll } from '../../../src/engine/clusters.ts';
 import { computePlan } from '../../../src/engine/plan.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { HarnessError } from '../../harness/src/util/errors.ts';
+import { HarnessError } from '../util/errors.ts';
 import { parseJunit, type JunitReport } from './junit.ts';
 
 interface NamedEntry { name: string; [k: string]: unknown }

@@ -4,17 +4,17 @@
 // keyed by a hash of every source file, so an unchanged suite is never rebuilt. The sources are
 // read-only in CI, so the build runs in a scratch copy next to the binary.
 //
-//   node test/conformance/build.ts        builds (or finds) it and prints its path
+//   node harness/src/conformance/build.ts        builds (or finds) it and prints its path
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot } from '../../harness/src/controlplane/components.ts';
-import { HarnessError } from '../../harness/src/util/errors.ts';
-import { cmp } from '../../src/model/canonical.ts';
+import { cacheRoot } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
+import { cmp } from '../../../src/model/canonical.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SOURCE_IN_SHARED = join('shared', 'third_party', 'mcs-api-conformance');
 export const BINARY_NAME = 'mcs-conformance.test';
 
