@@ -4,7 +4,7 @@
 //   CHAOS_OUTAGE (60s), CHAOS_STALE_AFTER (30s), CHAOS_SEED (time-based; printed).
 // A 10-minute blackhole is CHAOS_OUTAGE=600 CHAOS_STALE_AFTER=300.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { runSuite, table, type ScenarioName } from './chaos/suite.ts';
+import { runSuite, table, type ScenarioName } from '../test/support/chaos/suite.ts';
 
 const num = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const base = num('CHAOS_SEED', Date.now() % 1_000_000);

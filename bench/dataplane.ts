@@ -16,12 +16,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { dataPlaneUnsupported } from '../harness/src/dataplane/command.ts';
 import { startDataPlane, type DataPlane, type RealPod } from '../harness/src/dataplane/dataplane.ts';
-import { writeConfig } from '../harness/src/mcsync-cli.ts';
-import { startController } from '../harness/src/mcsync-controller.ts';
-import { kubeConfigFor } from '../harness/src/pods.ts';
-import { waitFor } from '../harness/src/wait.ts';
+import { writeConfig } from '../harness/src/mcsync/cli.ts';
+import { startController } from '../harness/src/mcsync/controller.ts';
+import { kubeConfigFor } from '../harness/src/workload/pods.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { median, percentile } from './measure.ts';
+import { median, percentile } from './lib/measure/measure.ts';
 
 interface Round {
   /** Kill → end of the last failed attempt (0: none failed). */

@@ -9,19 +9,19 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import type { ClusterInfo, RunningCluster } from '../harness/src/cluster.ts';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import { runMcsync, writeConfig } from '../harness/src/mcsync-cli.ts';
-import { startController, type RunningController } from '../harness/src/mcsync-controller.ts';
-import { waitFor } from '../harness/src/wait.ts';
-import { BareClient } from './bare-client.ts';
-import { round } from './baseline.ts';
-import { churn } from './churn.ts';
-import { connectionsByRemotePort } from './connections.ts';
-import { drawFleetChart } from './fleet-chart.ts';
-import { processCost } from './measure.ts';
-import { distribution, quiet } from './settle.ts';
-import { createWorkload } from './workload.ts';
+import type { ClusterInfo, RunningCluster } from '../harness/src/controlplane/cluster.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import { runMcsync, writeConfig } from '../harness/src/mcsync/cli.ts';
+import { startController, type RunningController } from '../harness/src/mcsync/controller.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
+import { BareClient } from './lib/compare/bare-client.ts';
+import { round } from './lib/compare/baseline.ts';
+import { churn } from './lib/workload/churn.ts';
+import { connectionsByRemotePort } from './lib/measure/connections.ts';
+import { drawFleetChart } from './lib/report/fleet-chart.ts';
+import { processCost } from './lib/measure/measure.ts';
+import { distribution, quiet } from './lib/measure/settle.ts';
+import { createWorkload } from './lib/workload/workload.ts';
 
 interface Options {
   clusters: number;

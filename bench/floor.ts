@@ -1,12 +1,12 @@
 // `npm run bench:floor -- [options]`: what mcsync costs against the least this machine allows.
 //
 // 1. Initial sync. `mcsync sync` replicates the workload into b and c; its replicas are captured,
-//    removed, and created again by a bare client (bench/bare-client.ts: one keep-alive agent,
+//    removed, and created again by a bare client (bench/lib/compare/bare-client.ts: one keep-alive agent,
 //    POST after POST, no logic) at mcsync's concurrency and at a sweep of others, into the same
 //    destinations, so the floor writes exactly the same objects, byte for byte less the fields
 //    the server assigns.
-// 2. Propagation. The same churn as `npm run bench` (bench/churn.ts) runs once against
-//    `mcsync run` and once against a minimal relay (bench/relay.ts: watch the source slice, PUT
+// 2. Propagation. The same churn as `npm run bench` (bench/lib/workload/churn.ts) runs once against
+//    `mcsync run` and once against a minimal relay (bench/lib/compare/relay.ts: watch the source slice, PUT
 //    the replica), and both are timed the same way: source slice seen → replica slice seen.
 //
 // Prints JSON and a table and writes bench/results/<name>.json. Nothing here passes or fails.
@@ -15,17 +15,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterInfo } from '../harness/src/cluster.ts';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import { runMcsync, writeConfig } from '../harness/src/mcsync-cli.ts';
-import { startController } from '../harness/src/mcsync-controller.ts';
-import { waitFor } from '../harness/src/wait.ts';
-import { BareClient, pool } from './bare-client.ts';
-import { round } from './baseline.ts';
-import { churn } from './churn.ts';
-import { processCost } from './measure.ts';
-import { delta, distribution, median, quiet } from './settle.ts';
-import { createWorkload } from './workload.ts';
+import type { ClusterInfo } from '../harness/src/controlplane/cluster.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import { runMcsync, writeConfig } from '../harness/src/mcsync/cli.ts';
+import { startController } from '../harness/src/mcsync/controller.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
+import { BareClient, pool } from './lib/compare/bare-client.ts';
+import { round } from './lib/compare/baseline.ts';
+import { churn } from './lib/workload/churn.ts';
+import { processCost } from './lib/measure/measure.ts';
+import { delta, distribution, median, quiet } from './lib/measure/settle.ts';
+import { createWorkload } from './lib/workload/workload.ts';
 
 interface Options {
   services: number;
@@ -97,7 +97,7 @@ async function bareCreate(targets: { client: BareClient; objects: Replayable[] }
 }
 
 function startRelay(source: ClusterInfo, dests: ClusterInfo[]) {
-  const child = spawn(process.execPath, [new URL('./relay.ts', import.meta.url).pathname, '--source', source.kubeconfigPath, ...dests.flatMap((d) => ['--dest', d.kubeconfigPath]), '--namespace', NS], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [new URL('./lib/compare/relay.ts', import.meta.url).pathname, '--source', source.kubeconfigPath, ...dests.flatMap((d) => ['--dest', d.kubeconfigPath]), '--namespace', NS], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => d.toString().includes('relay ready') && resolve());
     child.on('exit', (code) => reject(new Error(`relay exited ${code}`)));

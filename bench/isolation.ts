@@ -7,14 +7,14 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import { startController } from '../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../harness/src/mcsync-cli.ts';
-import { waitFor } from '../harness/src/wait.ts';
-import { yamlString } from '../harness/src/yaml-text.ts';
-import { churn } from './churn.ts';
-import { percentile } from './measure.ts';
-import { createWorkload } from './workload.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import { startController } from '../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../harness/src/mcsync/cli.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
+import { yamlString } from '../harness/src/util/yaml-text.ts';
+import { churn } from './lib/workload/churn.ts';
+import { percentile } from './lib/measure/measure.ts';
+import { createWorkload } from './lib/workload/workload.ts';
 
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const SERVICES = num('ISOLATION_SERVICES', 40);

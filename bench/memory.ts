@@ -10,12 +10,12 @@ import { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import { runMcsync, writeConfig } from '../harness/src/mcsync-cli.ts';
-import { startController } from '../harness/src/mcsync-controller.ts';
-import { Pods } from '../harness/src/pods.ts';
-import { processCost } from './measure.ts';
-import { createWorkload } from './workload.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import { runMcsync, writeConfig } from '../harness/src/mcsync/cli.ts';
+import { startController } from '../harness/src/mcsync/controller.ts';
+import { Pods } from '../harness/src/workload/pods.ts';
+import { processCost } from './lib/measure/measure.ts';
+import { createWorkload } from './lib/workload/workload.ts';
 
 const opts = new Command('bench:memory')
   .option('--services <n>', 'Services in the source', (v) => Number(v), 1000)

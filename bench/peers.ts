@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { CONTROL_PLANE, ensureComponents } from '../harness/src/components.ts';
+import { CONTROL_PLANE, ensureComponents } from '../harness/src/controlplane/components.ts';
 import { ensureKarmada, KARMADA_CONTROL_PLANE, KARMADA_PULL, KARMADA_VERSION } from '../harness/src/karmada/binaries.ts';
-import { round } from './baseline.ts';
-import { parseModes, ratioKey, type Mode } from './peer-modes.ts';
-import { peerRun, type PeerRunOptions, type Tool } from './peer-run.ts';
+import { round } from './lib/compare/baseline.ts';
+import { parseModes, ratioKey, type Mode } from './lib/compare/peer-modes.ts';
+import { peerRun, type PeerRunOptions, type Tool } from './lib/compare/peer-run.ts';
 
 interface Options {
   services: number;

@@ -8,12 +8,12 @@ import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import { writeConfig } from '../harness/src/mcsync-cli.ts';
-import { scratchDir } from '../harness/src/tempdir.ts';
-import { startController } from '../harness/src/mcsync-controller.ts';
-import { churn } from './churn.ts';
-import { createWorkload } from './workload.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import { writeConfig } from '../harness/src/mcsync/cli.ts';
+import { scratchDir } from '../harness/src/util/tempdir.ts';
+import { startController } from '../harness/src/mcsync/controller.ts';
+import { churn } from './lib/workload/churn.ts';
+import { createWorkload } from './lib/workload/workload.ts';
 
 interface Node {
   id: number;

@@ -3,23 +3,23 @@
 // initial sync (sync and run), propagation latency under churn, write amplification, cost, the
 // kubectl-per-object baseline and, with --scaling, how cost grows. Prints one JSON document and
 // a short table, and writes bench/results/<name>.json. Nothing here passes or fails.
-import { yamlString } from '../harness/src/yaml-text.ts';
+import { yamlString } from '../harness/src/util/yaml-text.ts';
 import { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ensureComponents, CONTROL_PLANE } from '../harness/src/components.ts';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import type { ClusterInfo } from '../harness/src/cluster.ts';
-import { runMcsync, writeConfig } from '../harness/src/mcsync-cli.ts';
-import { startController, type RunningController } from '../harness/src/mcsync-controller.ts';
-import { waitFor } from '../harness/src/wait.ts';
+import { ensureComponents, CONTROL_PLANE } from '../harness/src/controlplane/components.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import type { ClusterInfo } from '../harness/src/controlplane/cluster.ts';
+import { runMcsync, writeConfig } from '../harness/src/mcsync/cli.ts';
+import { startController, type RunningController } from '../harness/src/mcsync/controller.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
 import { KubeClient } from '../src/kube/client.ts';
-import { kubectlPerObject, round } from './baseline.ts';
-import { churn } from './churn.ts';
-import { namespacedWatches, percentile, processCost, writes } from './measure.ts';
-import { createWorkload, deleteNamespace } from './workload.ts';
-import { delta, quiet } from './settle.ts';
+import { kubectlPerObject, round } from './lib/compare/baseline.ts';
+import { churn } from './lib/workload/churn.ts';
+import { namespacedWatches, percentile, processCost, writes } from './lib/measure/measure.ts';
+import { createWorkload, deleteNamespace } from './lib/workload/workload.ts';
+import { delta, quiet } from './lib/measure/settle.ts';
 
 interface Options {
   clusters: number;

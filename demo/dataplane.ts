@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { dataPlaneUnsupported } from '../harness/src/dataplane/command.ts';
 import { startDataPlane, type Attempt, type RealPod } from '../harness/src/dataplane/dataplane.ts';
-import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, type ExamplePod, starsConfigYaml } from '../harness/src/examples/stars.ts';
-import { waitFor } from '../harness/src/wait.ts';
+import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, type ExamplePod, starsConfigYaml } from '../harness/src/workload/examples/stars.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const mcsyncMain = new URL('../src/cli/main.ts', import.meta.url).pathname;

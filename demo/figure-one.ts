@@ -5,11 +5,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTROL_PLANE, ensureComponents } from '../harness/src/components.ts';
-import { startClusterSet } from '../harness/src/clusterset.ts';
-import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../harness/src/examples/stars.ts';
-import { Pods } from '../harness/src/pods.ts';
-import { waitFor } from '../harness/src/wait.ts';
+import { CONTROL_PLANE, ensureComponents } from '../harness/src/controlplane/components.ts';
+import { startClusterSet } from '../harness/src/controlplane/clusterset.ts';
+import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../harness/src/workload/examples/stars.ts';
+import { Pods } from '../harness/src/workload/pods.ts';
+import { waitFor } from '../harness/src/util/wait.ts';
 
 const keep = process.argv.includes('--keep');
 const say = (s: string) => process.stdout.write(`${s}\n`);

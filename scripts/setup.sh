@@ -13,7 +13,7 @@
 #     kube-network-policies, kube-scheduler and kwok (clusters that run pods), and helm (the
 #     chart tests), built from their Go modules into
 #     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
-#   - the upstream MCS conformance suite's test binary (test/conformance/build.ts), cached there too
+#   - the upstream MCS conformance suite's test binary (harness/src/conformance/build.ts), cached there too
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,5 +71,5 @@ npm run --silent build
 
 npm run --silent clusters -- build --with-helm --data-plane --pods >/dev/null
 # The Node 24 npm installed, which runs TypeScript as is (the system one may be older).
-PATH="$PWD/node_modules/.bin:$PATH" node test/conformance/build.ts >/dev/null
+PATH="$PWD/node_modules/.bin:$PATH" node harness/src/conformance/build.ts >/dev/null
 say "ready"

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { runtimeFlags } from '../../harness/src/runtime-flags.ts';
+import { runtimeFlags } from '../../harness/src/mcsync/runtime-flags.ts';
 import { APP_DIR, CLI_IN_IMAGE, CMD, REPO_ROOT, USER, VERSION, entrypoint } from './spec.ts';
 
 const dockerfile = readFileSync(new URL('./Dockerfile', import.meta.url), 'utf8');

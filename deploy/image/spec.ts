@@ -2,7 +2,7 @@
 // Dockerfile's test checks the Dockerfile says the same, and the image test runs it.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runtimeFlags } from '../../harness/src/runtime-flags.ts';
+import { runtimeFlags } from '../../harness/src/mcsync/runtime-flags.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VERSION = (JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { version: string }).version;

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MCS_API_MODULE, MCS_API_VERSION, mcsCrdPaths } from '../../harness/src/mcs-crds.ts';
+import { MCS_API_MODULE, MCS_API_VERSION, mcsCrdPaths } from '../../harness/src/controlplane/mcs-crds.ts';
 import { cmp } from '../../src/model/canonical.ts';
 
 const crdDir = fileURLToPath(new URL('./crds/', import.meta.url));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { promtool } from '../../harness/src/prometheus.ts';
+import { promtool } from '../../harness/src/observe/prometheus.ts';
 import { ControllerMetrics } from '../../src/server/metrics.ts';
 import { prometheusRuleText, rulesText } from './prometheusrule.ts';
 

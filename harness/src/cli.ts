@@ -1,8 +1,9 @@
 // `npm run clusters -- up --names a,b,c --dir DIR` / `npm run clusters -- down --dir DIR`:
 // real local clusters for people, with the same code the tests use.
 import { Command } from 'commander';
-import { HarnessError, buildDir, ensureComponents, CONTROL_PLANE, DATA_PLANE, POD_LIFECYCLE } from './components.ts';
-import { downDir, startClusterSet } from './clusterset.ts';
+import { buildDir, ensureComponents, CONTROL_PLANE, DATA_PLANE, POD_LIFECYCLE } from './controlplane/components.ts';
+import { HarnessError } from './util/errors.ts';
+import { downDir, startClusterSet } from './controlplane/clusterset.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

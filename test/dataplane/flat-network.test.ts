@@ -9,12 +9,12 @@ import type { V1Service } from '@kubernetes/client-node';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
 import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import { isKubeProxyMasquerade, sourceNatRules } from '../../harness/src/dataplane/nat.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { addressMap, apis, getService, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../harness/src/pods.ts';
+import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
 
 const skip = dataPlaneUnsupported();
 const NS = 'stars';

@@ -14,11 +14,11 @@ import { NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
 import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import { loggedCount, verdictLines } from '../../harness/src/dataplane/network-policies.ts';
-import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../../harness/src/examples/stars.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { kubeConfigFor } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../../harness/src/workload/examples/stars.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { COMPANION_OF, REMOTE_CLUSTERS } from '../../src/vocab/labels.ts';
 import { addressMap, apis, slicesOf } from '../support/kube.ts';
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
 import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import { iptablesMasqueradedPackets } from '../../harness/src/dataplane/nat.ts';
-import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../../harness/src/examples/stars.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../../harness/src/workload/examples/stars.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { addressMap, apis, slicesOf } from '../support/kube.ts';
 
 const skip = dataPlaneUnsupported();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { runToEnd } from '../../harness/src/process.ts';
+import { runToEnd } from '../../harness/src/util/process.ts';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
 
 const demo = new URL('../../demo/demo.ts', import.meta.url).pathname;

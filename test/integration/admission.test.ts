@@ -6,10 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { PATHS } from '../../src/kube/read.ts';
 import type { EndpointSlice, NetworkPolicy, Service } from '../../src/vocab/objects.ts';

@@ -3,7 +3,7 @@
 // nothing) with no endpoint lost and no orphan or duplicate replica, counted from the apiservers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSuite } from '../../bench/chaos/suite.ts';
+import { runSuite } from '../support/chaos/suite.ts';
 
 test('under kills, a source blackhole and a destination hang, replicas converge with nothing lost, orphaned or duplicated', async () => {
   const { outcomes } = await runSuite({

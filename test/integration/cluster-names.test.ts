@@ -4,11 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { ensureComponents } from '../../harness/src/components.ts';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { yamlString } from '../../harness/src/yaml-text.ts';
+import { ensureComponents } from '../../harness/src/controlplane/components.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { yamlString } from '../../harness/src/util/yaml-text.ts';
 import { MCS_SOURCE_CLUSTER, SOURCES } from '../../src/vocab/labels.ts';
 import { addressMap, apis, getService, serviceWithPod, slicesOf, sourceSettled } from '../support/kube.ts';
 

@@ -6,10 +6,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ensureComponents } from '../../harness/src/components.ts';
-import { isAlive } from '../../harness/src/process.ts';
-import { scratchDir } from '../../harness/src/tempdir.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { ensureComponents } from '../../harness/src/controlplane/components.ts';
+import { isAlive } from '../../harness/src/util/process.ts';
+import { scratchDir } from '../../harness/src/util/tempdir.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 
 const cli = new URL('../../harness/src/cli.ts', import.meta.url).pathname;
 

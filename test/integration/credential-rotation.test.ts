@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, renameSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { yamlString } from '../../harness/src/yaml-text.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { yamlString } from '../../harness/src/util/yaml-text.ts';
 import { addressMap, apis, canI, installedServiceAccount, replicasAre, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -5,12 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { yamlString } from '../../harness/src/yaml-text.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { yamlString } from '../../harness/src/util/yaml-text.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { apis, applyManifests, replicasAre, serviceWithPod } from '../support/kube.ts';
 import { queriesOf, structuralProblems, type Dashboard } from '../support/grafana-dashboard.ts';
 import { parseExposition, unexposed, type Exposition } from '../support/exposition.ts';

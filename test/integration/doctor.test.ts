@@ -5,10 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { cmp } from '../../src/model/canonical.ts';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { runMcsync, writeConfig, type RunResult } from '../../harness/src/mcsync/cli.ts';
 import { addressMap, apis, restrictedKubeconfig, serviceWithPod, slicesOf } from '../support/kube.ts';
 
 interface Check {

@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { DiscoveryV1Api, CoreV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
-import { STATE_DIR, startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
-import { requestCounts } from '../../harness/src/metrics.ts';
-import { isAlive } from '../../harness/src/process.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { STATE_DIR, startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { requestCounts } from '../../harness/src/observe/metrics.ts';
+import { isAlive } from '../../harness/src/util/process.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 
 type Seen = Record<string, boolean>;
 

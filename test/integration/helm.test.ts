@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
-import { ensureComponents } from '../../harness/src/components.ts';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
-import { scratchDir } from '../../harness/src/tempdir.ts';
+import { ensureComponents } from '../../harness/src/controlplane/components.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { scratchDir } from '../../harness/src/util/tempdir.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 
 const chart = new URL('../../deploy/helm/mcsync', import.meta.url).pathname;

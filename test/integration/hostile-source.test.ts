@@ -6,9 +6,9 @@
 // source Service (an Event) and in `mcsync status`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { addressMap, apis, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 import { ok } from '../support/mcsync.ts';
 

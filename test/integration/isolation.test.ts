@@ -6,11 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { addressMap, apis, replicasAre, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const ns = 'iso';

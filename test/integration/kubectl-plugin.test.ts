@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, symlinkSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { ensureComponents } from '../../harness/src/components.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { runToEnd, type RunResult } from '../../harness/src/process.ts';
-import { scratchDir } from '../../harness/src/tempdir.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { ensureComponents } from '../../harness/src/controlplane/components.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { runToEnd, type RunResult } from '../../harness/src/util/process.ts';
+import { scratchDir } from '../../harness/src/util/tempdir.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { apis, serviceWithPod, sourceSettled } from '../support/kube.ts';
 import { ok } from '../support/mcsync.ts';
 

@@ -3,8 +3,8 @@
 // (lease taken, apiserver gone) stops leading and comes back when it can.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import { LeaderElector, leaseDurationSeconds, leaseIdentity, type Lease, type LeaderElectorOptions } from '../../src/kube/lease.ts';
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { kubeConfigFor } from '../../harness/src/pods.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { applyManifests } from '../support/kube.ts';
 

@@ -1,5 +1,5 @@
 // The upstream Multi-Cluster Services conformance suite (sigs.k8s.io/mcs-api conformance/, built
-// by test/conformance/build.ts) against two harness clusters that run pods (kube-scheduler +
+// by harness/src/conformance/build.ts) against two harness clusters that run pods (kube-scheduler +
 // kwok) and serve the MCS CRDs, with `mcsync run` configured with `mcs: true` between them.
 //
 // Specs that exec into pods are left out: harness pods are kwok's, there is no container to exec
@@ -14,15 +14,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { scratchDir } from '../../harness/src/tempdir.ts';
-import { yamlString } from '../../harness/src/yaml-text.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { scratchDir } from '../../harness/src/util/tempdir.ts';
+import { yamlString } from '../../harness/src/util/yaml-text.ts';
 import { cmp } from '../../src/model/canonical.ts';
-import { ensureConformanceBinary } from '../conformance/build.ts';
-import { runConformance, type RunResult } from '../conformance/run.ts';
-import { renderTable } from '../conformance/table.ts';
+import { ensureConformanceBinary } from '../../harness/src/conformance/build.ts';
+import { runConformance, type RunResult } from '../../harness/src/conformance/run.ts';
+import { renderTable } from '../../harness/src/conformance/table.ts';
 
 const NAMES = ['a', 'b'];
 const LABEL_FILTER = '!DNS && !Connectivity';

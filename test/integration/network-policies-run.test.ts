@@ -5,13 +5,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { writeCount } from '../../harness/src/metrics.ts';
-import { yamlString } from '../../harness/src/yaml-text.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { writeCount } from '../../harness/src/observe/metrics.ts';
+import { yamlString } from '../../harness/src/util/yaml-text.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 
 const ns = 'stars';
 const POLICY = 'allow-client';

@@ -6,10 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api, NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
-import { writeCount } from '../../harness/src/metrics.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { writeCount } from '../../harness/src/observe/metrics.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { cmp } from '../../src/model/canonical.ts';
 import { companionName } from '../../src/model/policy/names.ts';
 import { ok } from '../support/mcsync.ts';

@@ -7,11 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { kubeConfigFor } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { addressMap, apis, replicasAre, restrictedKubeconfig, type Apis } from '../support/kube.ts';
 
 const GV = 'multicluster.x-k8s.io/v1beta1';

@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { kubeConfigFor, Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { addressMap, apis, applyManifests, canI, getService, installedServiceAccount, serviceAccountKubeconfig, serviceWithPod, slicesOf, REPLICA_SLICES, type Access, type Apis, replicasAre, sourceSettled } from '../support/kube.ts';
 import { ok } from '../support/mcsync.ts';
 

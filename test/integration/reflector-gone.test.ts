@@ -14,11 +14,11 @@
 //   makes that path deterministic.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningCluster } from '../../harness/src/cluster.ts';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { compact, currentRevision, deleteKey, hasKey, putKey, registryKey } from '../../harness/src/etcd.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import type { RunningCluster } from '../../harness/src/controlplane/cluster.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { compact, currentRevision, deleteKey, hasKey, putKey, registryKey } from '../../harness/src/controlplane/etcd.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { Store } from '../../src/kube/store.ts';
 import { Reflector, type Listed, type ReflectorEvent } from '../../src/kube/reflector.ts';

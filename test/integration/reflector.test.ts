@@ -2,9 +2,9 @@
 // ending its streams and the apiserver itself going away and coming back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { Store } from '../../src/kube/store.ts';
 import { Reflector, type ReflectorEvent } from '../../src/kube/reflector.ts';

@@ -5,12 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { writeCount } from '../../harness/src/metrics.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { writeCount } from '../../harness/src/observe/metrics.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { addressMap, apis, getService, newestResourceVersion, serviceWithPod, slicesOf, REPLICA_SLICES, type Apis, replicasAre } from '../support/kube.ts';
 
 let set: ClusterSet;

@@ -5,11 +5,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { startController } from '../../harness/src/mcsync-controller.ts';
-import { scratchDir } from '../../harness/src/tempdir.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { startController } from '../../harness/src/mcsync/controller.ts';
+import { scratchDir } from '../../harness/src/util/tempdir.ts';
 import { restrictedKubeconfig } from '../support/kube.ts';
 
 let set: ClusterSet;

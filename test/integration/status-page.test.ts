@@ -1,5 +1,5 @@
 // `mcsync run --status-page` against three real clusters, its page loaded in headless Chromium
-// (Debian's chromium over the DevTools Protocol, harness/src/browser.ts) and read from the DOM
+// (Debian's chromium over the DevTools Protocol, harness/src/observe/browser.ts) and read from the DOM
 // the page built from /fleet, as an operator's browser would show it:
 //   a exports shop/web to b and c, b exports pay/ledger to a and c, c exports ops/metrics to b,
 //   where b already has an ops/metrics of its own (a conflict). With `mcs: true`, a ServiceExport
@@ -10,13 +10,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { launchChromium, type Browser } from '../../harness/src/browser.ts';
-import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { startController, type RunningController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { yamlString } from '../../harness/src/yaml-text.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { launchChromium, type Browser } from '../../harness/src/observe/browser.ts';
+import { kubeConfigFor, Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { yamlString } from '../../harness/src/util/yaml-text.ts';
 import { serviceWithPod } from '../support/kube.ts';
 
 let set: ClusterSet;

@@ -3,12 +3,12 @@
 // sees another's replicas.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { Pods } from '../../harness/src/pods.ts';
-import { EKS_SERVICES, ON_PREM_SERVICES, deployExample } from '../../harness/src/examples/stars.ts';
-import { writeCount } from '../../harness/src/metrics.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { Pods } from '../../harness/src/workload/pods.ts';
+import { EKS_SERVICES, ON_PREM_SERVICES, deployExample } from '../../harness/src/workload/examples/stars.ts';
+import { writeCount } from '../../harness/src/observe/metrics.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { addressMap, apis, getService, restrictedKubeconfig, slicesOf, sorted, REPLICA_SLICES, type Apis, sourceSettled } from '../support/kube.ts';
 import { ok } from '../support/mcsync.ts';
 

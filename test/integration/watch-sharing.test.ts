@@ -4,11 +4,11 @@
 // figures are printed: docs/performance.md quotes them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { startController } from '../../harness/src/mcsync-controller.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
-import { watchCounts } from '../../harness/src/metrics.ts';
-import { waitFor } from '../../harness/src/wait.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { startController } from '../../harness/src/mcsync/controller.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { watchCounts } from '../../harness/src/observe/metrics.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
 
 let set: ClusterSet;
 

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { AuthorizationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import type { ClusterInfo } from '../../harness/src/cluster.ts';
-import { kubeConfigFor, type Pods } from '../../harness/src/pods.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { writeKubeconfig } from '../../harness/src/kubeconfig.ts';
-import { writeConfig } from '../../harness/src/mcsync-cli.ts';
+import type { ClusterInfo } from '../../harness/src/controlplane/cluster.ts';
+import { kubeConfigFor, type Pods } from '../../harness/src/workload/pods.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { writeKubeconfig } from '../../harness/src/controlplane/kubeconfig.ts';
+import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 
 export interface Apis {
   core: CoreV1Api;

@@ -2,7 +2,7 @@
 // failure into a HarnessError that names the command and quotes what it printed, so a sandbox
 // that forbids a step says exactly which step and why.
 import { spawnSync } from 'node:child_process';
-import { HarnessError } from '../components.ts';
+import { HarnessError } from '../util/errors.ts';
 
 export function run(cmd: string, args: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
   const out = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, timeout: 30_000 });

@@ -3,8 +3,8 @@
 // Service is. Nothing is forwarded upstream: the test network has no upstream.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningCluster } from '../cluster.ts';
-import { startProcess, type Supervised } from '../process.ts';
+import type { RunningCluster } from '../controlplane/cluster.ts';
+import { startProcess, type Supervised } from '../util/process.ts';
 import type { PodNetns } from './network.ts';
 import { waitUp } from './wait-up.ts';
 

@@ -1,8 +1,8 @@
 // A real kube-proxy per cluster, in that cluster's node namespace, programming the node's
 // nftables (or iptables) from the cluster's Services and EndpointSlices, replicas included.
 import { join } from 'node:path';
-import type { RunningCluster } from '../cluster.ts';
-import { startProcess, type Supervised } from '../process.ts';
+import type { RunningCluster } from '../controlplane/cluster.ts';
+import { startProcess, type Supervised } from '../util/process.ts';
 import type { NodeNetns } from './network.ts';
 import { waitUp } from './wait-up.ts';
 

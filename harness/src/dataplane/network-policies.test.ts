@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratchDir } from '../tempdir.ts';
+import { scratchDir } from '../util/tempdir.ts';
 import { loggedCount, parseBoundQueues, queueRule, verdictLines } from './network-policies.ts';
 
 test('the bound queues are the first column of the kernel\'s nfnetlink_queue table', () => {

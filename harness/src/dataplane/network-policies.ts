@@ -9,9 +9,9 @@
 // goes to the engine's queue. The engine itself (its evaluation, its verdicts) is untouched.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError } from '../components.ts';
-import type { RunningCluster } from '../cluster.ts';
-import { logTail, startProcess, type Supervised } from '../process.ts';
+import { HarnessError } from '../util/errors.ts';
+import type { RunningCluster } from '../controlplane/cluster.ts';
+import { logTail, startProcess, type Supervised } from '../util/process.ts';
 import { inNetns } from './command.ts';
 import type { NodeNetns } from './network.ts';
 

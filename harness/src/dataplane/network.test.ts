@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { run } from './command.ts';
 import { dataPlaneUnsupported } from './command.ts';
 import { FlatNetwork, sweepStale } from './network.ts';
-import { isAlive } from '../process.ts';
+import { isAlive } from '../util/process.ts';
 
 const skip = dataPlaneUnsupported();
 

@@ -16,8 +16,8 @@
 // killed run is found and removed by the next one.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError } from '../components.ts';
-import { isAlive } from '../process.ts';
+import { HarnessError } from '../util/errors.ts';
+import { isAlive } from '../util/process.ts';
 import { inNetns, ip, run } from './command.ts';
 
 /** The addresses of the network's own links; pod addresses come from each cluster's pod CIDR. */

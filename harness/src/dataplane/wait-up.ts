@@ -1,5 +1,5 @@
-import { HarnessError } from '../components.ts';
-import { logTail, type Supervised } from '../process.ts';
+import { HarnessError } from '../util/errors.ts';
+import { logTail, type Supervised } from '../util/process.ts';
 
 /** Waits until `url` answers 200, failing early (with the log) if the process exits first. */
 export async function waitUp(proc: Supervised, url: string, timeoutMs: number): Promise<void> {

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HarnessError, cacheRoot, runBuildScript } from '../components.ts';
+import { cacheRoot, runBuildScript } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
 
 export const KARMADA_VERSION = 'v1.18.2';
 export const KARMADA_MODULE = 'github.com/karmada-io/karmada';

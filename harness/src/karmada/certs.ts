@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError } from '../components.ts';
+import { HarnessError } from '../util/errors.ts';
 
 function openssl(args: string[]): void {
   try {

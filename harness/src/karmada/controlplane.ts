@@ -8,11 +8,12 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { ensureComponents, CONTROL_PLANE, HarnessError } from '../components.ts';
-import { startCluster, type RunningCluster } from '../cluster.ts';
-import { freePorts } from '../ports.ts';
-import { logTail, runToEnd, startProcess, type Supervised } from '../process.ts';
-import { waitFor } from '../wait.ts';
+import { ensureComponents, CONTROL_PLANE } from '../controlplane/components.ts';
+import { HarnessError } from '../util/errors.ts';
+import { startCluster, type RunningCluster } from '../controlplane/cluster.ts';
+import { freePorts } from '../util/ports.ts';
+import { logTail, runToEnd, startProcess, type Supervised } from '../util/process.ts';
+import { waitFor } from '../util/wait.ts';
 import { KubeApiError, KubeClient } from '../../../src/kube/client.ts';
 import { ensureKarmada, karmadaModuleDir, type KarmadaBinary } from './binaries.ts';
 import { createFrontProxyPki, frontProxyFlags, servingPair } from './certs.ts';

@@ -6,9 +6,9 @@
 //   which creates that ServiceAccount, reports its token and creates the Cluster itself with
 //   syncMode Pull, then applies the member's Works and collects its EndpointSlices.
 // Both return once Karmada reports the cluster Ready.
-import type { ClusterInfo } from '../cluster.ts';
-import { freePorts } from '../ports.ts';
-import { waitFor } from '../wait.ts';
+import type { ClusterInfo } from '../controlplane/cluster.ts';
+import { freePorts } from '../util/ports.ts';
+import { waitFor } from '../util/wait.ts';
 import { readFileSync } from 'node:fs';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { agentArgs } from './agent.ts';

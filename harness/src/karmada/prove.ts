@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startClusterSet } from '../clusterset.ts';
-import { Pods } from '../pods.ts';
-import { waitFor } from '../wait.ts';
+import { startClusterSet } from '../controlplane/clusterset.ts';
+import { Pods } from '../workload/pods.ts';
+import { waitFor } from '../util/wait.ts';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { startKarmada } from './controlplane.ts';
 import { joinPull, joinPush } from './join.ts';
