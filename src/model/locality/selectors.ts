@@ -1,0 +1,102 @@
+// Locality tiers, shaped like KEP-5939 "Cluster Selection for Multi-Cluster Services": an export's
+// ordered `clusterSelectors`, each a `propertySelector` over cluster properties (the About API's
+// ClusterProperty keys and values, or the config's per-cluster properties). The special value
+// "@SameAsImporter@" stands for the importing cluster's own value of that key; a key the
+// importer lacks makes the selector match nothing. Pure: evaluation only, no I/O.
+//
+// Names and semantics follow the KEP so that moving from mcsync's annotation and config field to
+// the API field, once the shipped CRDs have it, is mechanical.
+
+/** The About API's key for a cluster's id (KEP-2149). */
+export const CLUSTER_ID_PROPERTY = 'cluster.clusterset.k8s.io';
+export const SAME_AS_IMPORTER = '@SameAsImporter@';
+/** The KEP's limit on the list. */
+export const MAX_CLUSTER_SELECTORS = 16;
+
+export type PropertyOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+export interface PropertySelectorRequirement {
+  key: string;
+  operator: PropertyOperator;
+  values?: string[];
+}
+
+export interface PropertySelector {
+  matchProperties?: Record<string, string>;
+  matchExpressions?: PropertySelectorRequirement[];
+}
+
+export interface ClusterSelector {
+  propertySelector: PropertySelector;
+}
+
+/** A cluster as selection sees it: its id and its properties (the id is also the CLUSTER_ID_PROPERTY). */
+export interface ClusterProperties {
+  id: string;
+  properties: Readonly<Record<string, string>>;
+}
+
+/** Why a list of selectors is not valid (the KEP's reason is InvalidClusterSelector), or undefined. */
+export function invalidSelectors(selectors: readonly ClusterSelector[]): string | undefined {
+  if (selectors.length > MAX_CLUSTER_SELECTORS) return `at most ${MAX_CLUSTER_SELECTORS} clusterSelectors, not ${selectors.length}`;
+  for (const [i, s] of selectors.entries()) {
+    const p = s.propertySelector as PropertySelector | undefined;
+    if (!p) return `clusterSelectors[${i}]: propertySelector is required`;
+    const props = Object.keys(p.matchProperties ?? {});
+    const exprs = p.matchExpressions ?? [];
+    if (props.length === 0 && exprs.length === 0) return `clusterSelectors[${i}]: an empty propertySelector selects nothing`;
+    for (const [j, e] of exprs.entries()) {
+      const where = `clusterSelectors[${i}].propertySelector.matchExpressions[${j}]`;
+      if (!e.key) return `${where}: key is required`;
+      if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) return `${where}: operator must be In, NotIn, Exists or DoesNotExist, not "${String(e.operator)}"`;
+      const values = e.values ?? [];
+      if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0) return `${where}: ${e.operator} needs at least one value`;
+      if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0) return `${where}: ${e.operator} takes no values`;
+    }
+  }
+  return undefined;
+}
+
+/** The importer's value for a key, substituted for "@SameAsImporter@"; undefined when it has none (the selector then matches nothing). */
+function resolve(value: string, key: string, importer: ClusterProperties): string | undefined {
+  if (value !== SAME_AS_IMPORTER) return value;
+  return propertyOf(importer, key);
+}
+
+function propertyOf(c: ClusterProperties, key: string): string | undefined {
+  return key === CLUSTER_ID_PROPERTY ? (c.properties[key] ?? c.id) : c.properties[key];
+}
+
+/** Whether `candidate` matches one selector evaluated for `importer`. */
+export function matches(selector: ClusterSelector, importer: ClusterProperties, candidate: ClusterProperties): boolean {
+  const p = selector.propertySelector;
+  for (const [key, raw] of Object.entries(p.matchProperties ?? {})) {
+    const want = resolve(raw, key, importer);
+    if (want === undefined || propertyOf(candidate, key) !== want) return false;
+  }
+  for (const e of p.matchExpressions ?? []) {
+    const have = propertyOf(candidate, e.key);
+    if (e.operator === 'Exists') {
+      if (have === undefined) return false;
+      continue;
+    }
+    if (e.operator === 'DoesNotExist') {
+      if (have !== undefined) return false;
+      continue;
+    }
+    const values = (e.values ?? []).map((v) => resolve(v, e.key, importer));
+    // An unresolvable "@SameAsImporter@" matches no cluster (In) and excludes none (NotIn).
+    const known = values.filter((v): v is string => v !== undefined);
+    if (e.operator === 'In' && (values.length !== known.length || have === undefined || !known.includes(have))) return false;
+    if (e.operator === 'NotIn' && have !== undefined && known.includes(have)) return false;
+  }
+  return true;
+}
+
+/**
+ * The KEP's `clusterSelectorResults` for one importing cluster: per selector, in order, the
+ * constituent clusters it matches (sorted). Endpoint conditions play no part here.
+ */
+export function selectorResults(selectors: readonly ClusterSelector[], importer: ClusterProperties, constituents: readonly ClusterProperties[]): string[][] {
+  return selectors.map((s) => constituents.filter((c) => matches(s, importer, c)).map((c) => c.id).sort());
+}
