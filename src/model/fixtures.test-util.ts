@@ -129,11 +129,14 @@ function defaultService(s: Service, serial: Serial): Service {
   out.metadata.creationTimestamp = '2030-01-01T00:00:00Z';
   out.spec.sessionAffinity ??= 'None';
   if (out.spec.type !== 'ExternalName') {
+    // An IPv4-only cluster: PreferDualStack gets one family; a selectorless headless Service
+    // defaults to RequireDualStack and is given both families, having no address to allocate.
+    const headless = out.spec.clusterIP === 'None' && Object.keys(out.spec.selector ?? {}).length === 0;
+    out.spec.ipFamilyPolicy ??= headless ? 'RequireDualStack' : 'SingleStack';
+    out.spec.ipFamilies = headless && out.spec.ipFamilyPolicy !== 'SingleStack' ? ['IPv4', 'IPv6'] : ['IPv4'];
     out.spec.clusterIP ??= `10.96.0.${serial.n % 250}`;
     out.spec.clusterIPs = [out.spec.clusterIP];
-    out.spec.ipFamilies = ['IPv4'];
-    out.spec.ipFamilyPolicy = 'SingleStack';
-    out.spec.internalTrafficPolicy = 'Cluster';
+    out.spec.internalTrafficPolicy ??= 'Cluster';
   }
   out.spec.ports = out.spec.ports?.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
   return out;

@@ -170,10 +170,11 @@ function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldes
   if (needsNamespace && !config.createNamespaces) {
     return { needsNamespace: false, conflicts: [missingNamespaceConflict(cluster, ns, name)], slices: [] };
   }
-  const slicesFrom = (contributing: readonly Export[]) =>
+  const slicesFrom = (contributing: readonly Export[], trafficDistribution: string | undefined) =>
     renderSlices(config, ns, name, contributing, index.slicesByNamespace.get(ns) ?? [], {
       maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
       skipSources: unavailable,
+      trafficDistribution,
     });
 
   const existing = index.services.get(key);
@@ -184,7 +185,8 @@ function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldes
     return {
       needsNamespace,
       conflicts: skipping.length > 0 ? [notOwnedConflict(cluster, ns, name, skipping.map((e) => e.sourceCluster))] : [],
-      slices: slicesFrom(merging),
+      // Joining someone else's Service: its distribution is the one kube-proxy applies.
+      slices: slicesFrom(merging, existing.spec.trafficDistribution),
       sliceGoneReason: skipping.length > 0 ? 'destination Service not owned by mcsync' : 'endpoints gone',
     };
   }
@@ -193,7 +195,7 @@ function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldes
   if (serviceKind(rendered.service) === 'ExternalName') {
     return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: [], sliceGoneReason: 'Service is ExternalName' };
   }
-  return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: slicesFrom(oldestFirst), sliceGoneReason: 'endpoints gone' };
+  return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: slicesFrom(oldestFirst, rendered.service.spec.trafficDistribution), sliceGoneReason: 'endpoints gone' };
 }
 
 // ---------------------------------------------------------------------------------------------

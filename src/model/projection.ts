@@ -18,6 +18,8 @@ export function normalizeSlicePorts(ports: readonly EndpointPort[] | null | unde
     .sort((a, b) => cmp(canonicalJson(a), canonicalJson(b)));
 }
 
+const routed = (svc: Service) => (svc.spec.type ?? 'ClusterIP') !== 'ExternalName';
+
 export function serviceProjection(svc: Service): string {
   const selector = svc.spec.selector && Object.keys(svc.spec.selector).length > 0 ? svc.spec.selector : undefined;
   return canonicalJson({
@@ -29,6 +31,13 @@ export function serviceProjection(svc: Service): string {
     ports: (svc.spec.ports ?? []).map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port, appProtocol: p.appProtocol })),
     sessionAffinity: svc.spec.sessionAffinity ?? 'None',
     sessionAffinityConfig: svc.spec.sessionAffinityConfig,
+    // As the apiserver defaults them: SingleStack, Cluster. A headless selectorless Service gets
+    // RequireDualStack whatever was asked, and an ExternalName one no traffic policy at all.
+    ipFamilyPolicy: routed(svc) && svc.spec.clusterIP !== 'None' ? (svc.spec.ipFamilyPolicy ?? 'SingleStack') : undefined,
+    internalTrafficPolicy: routed(svc) ? (svc.spec.internalTrafficPolicy ?? 'Cluster') : undefined,
+    trafficDistribution: svc.spec.trafficDistribution,
+    // Never written by mcsync; one found on a replica (put there by hand) is taken off.
+    externalIPs: svc.spec.externalIPs && svc.spec.externalIPs.length > 0 ? svc.spec.externalIPs : undefined,
     // A selector on a replica would make the local controller write slices of its own next to ours.
     selector,
   });
@@ -48,6 +57,7 @@ export function endpointsProjection(endpoints: readonly Endpoint[] | null | unde
       conditions: { ready: ep.conditions?.ready, serving: ep.conditions?.serving, terminating: ep.conditions?.terminating },
       hostname: ep.hostname,
       zone: ep.zone,
+      hints: ep.hints?.forZones?.length || ep.hints?.forNodes?.length ? { forZones: ep.hints.forZones ?? [], forNodes: ep.hints.forNodes ?? [] } : undefined,
     })),
   );
 }
@@ -74,16 +84,26 @@ const TYPE_DEPENDENT_FIELDS = [
   'allocateLoadBalancerNodePorts',
 ] as const;
 
-/** The existing object with mcsync's fields laid over it: server-set fields (clusterIP, ipFamilies, resourceVersion) survive a PUT. */
+/** The existing object with mcsync's fields laid over it: server-set fields (clusterIP, ipFamilies, resourceVersion) survive a PUT; externalIPs do not. */
 export function overlayService(existing: Service, desired: Service): Service {
   const spec: Service['spec'] = { ...existing.spec };
   delete spec.selector;
   if (desired.spec.type !== existing.spec.type) for (const f of TYPE_DEPENDENT_FIELDS) delete spec[f];
   spec.type = desired.spec.type;
   if (desired.spec.clusterIP === 'None') spec.clusterIP = 'None';
-  for (const f of ['externalName', 'ports', 'sessionAffinity', 'sessionAffinityConfig'] as const) {
+  for (const f of ['externalName', 'ports', 'sessionAffinity', 'sessionAffinityConfig', 'internalTrafficPolicy', 'trafficDistribution'] as const) {
     if (desired.spec[f] === undefined) delete spec[f];
     else spec[f] = structuredClone(desired.spec[f]) as never;
+  }
+  delete spec.externalIPs;
+  if (routed(desired) && desired.spec.clusterIP !== 'None') {
+    // Left out, the apiserver would keep the old policy; SingleStack releases a secondary family.
+    const policy = desired.spec.ipFamilyPolicy ?? 'SingleStack';
+    spec.ipFamilyPolicy = policy;
+    if (policy === 'SingleStack') {
+      if (spec.clusterIPs && spec.clusterIPs.length > 1) spec.clusterIPs = spec.clusterIPs.slice(0, 1);
+      if (spec.ipFamilies && spec.ipFamilies.length > 1) spec.ipFamilies = spec.ipFamilies.slice(0, 1);
+    }
   }
   const metadata = { ...existing.metadata, labels: { ...desired.metadata.labels }, annotations: { ...desired.metadata.annotations } };
   return { ...existing, apiVersion: 'v1', kind: 'Service', metadata, spec };

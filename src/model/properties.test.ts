@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { planAll, planDestination } from './plan.ts';
 import { selectExports } from './select.ts';
 import { normalizeSlicePorts } from './projection.ts';
+import { MAX_ZONE_HINTS, usesZoneHints } from './routing.ts';
 import { sourceSliceForCache } from './cache-projections.ts';
 import { replicaSliceName } from './slice-names.ts';
 import { canonicalJson, cmp } from './canonical.ts';
@@ -32,6 +33,7 @@ const SLICE_PORTS: EndpointPort[][] = [
 ];
 const ADDRESS_TYPES = ['IPv4', 'IPv4', 'IPv6', 'FQDN'] as const;
 const KINDS = ['ClusterIP', 'Headless', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
+const DISTRIBUTIONS = [undefined, 'PreferClose', 'PreferSameZone', 'PreferSameNode'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Generators
@@ -59,6 +61,10 @@ interface SvcGen {
   slices: SliceGen[];
   /** A replica of ours sitting in the source: must never be exported again. */
   replica: boolean;
+  /** Index into DISTRIBUTIONS: the source's trafficDistribution. */
+  distribution: number;
+  dualStack: boolean;
+  localPolicy: boolean;
 }
 
 const arbEp: fc.Arbitrary<EpGen> = fc.record({
@@ -83,6 +89,9 @@ const arbSvc: fc.Arbitrary<SvcGen> = fc.record({
   labels: fc.dictionary(fc.constantFrom('app', 'tier', 'helm.sh/chart', 'team/x'), fc.constantFrom('a', 'b')),
   slices: fc.array(arbSlice, { maxLength: 3 }),
   replica: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  distribution: fc.nat({ max: DISTRIBUTIONS.length - 1 }),
+  dualStack: fc.boolean(),
+  localPolicy: fc.boolean(),
 });
 
 function address(ci: number, type: string, idx: number): string {
@@ -116,6 +125,12 @@ function buildSource(ci: number, gens: (SvcGen | undefined)[]): SourceSnapshot {
     if (kind === 'ExternalName') Object.assign(spec, { type: 'ExternalName', externalName: `${name}.example.com` });
     else Object.assign(spec, { type: kind === 'Headless' ? 'ClusterIP' : kind, clusterIP: kind === 'Headless' ? 'None' : `10.9${ci}.0.${k}`, selector: { app: name } });
     if (kind === 'NodePort' || kind === 'LoadBalancer') spec.ports = spec.ports!.map((p, i) => ({ ...p, nodePort: 30000 + i }));
+    if (DISTRIBUTIONS[g.distribution] !== undefined) spec.trafficDistribution = DISTRIBUTIONS[g.distribution]!;
+    if (kind !== 'ExternalName') {
+      spec.internalTrafficPolicy = g.localPolicy ? 'Local' : 'Cluster';
+      Object.assign(spec, g.dualStack ? { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] } : { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] });
+      if (kind !== 'Headless') spec.externalIPs = ['192.0.2.7'];
+    }
     const labels = g.replica ? { ...g.labels, ...ownershipLabels('default') } : g.labels;
     services.push({ metadata: { name, namespace: ns, uid: `src-${ci}-${k}`, creationTimestamp: TIMES[g.created]!, labels }, spec });
     slices.set(
@@ -516,9 +531,9 @@ test('(c) every desired endpoint lands in exactly one replica slice, none over t
   );
 });
 
-test('(d) stability: one endpoint changing readiness or address in a converged state rewrites exactly one slice per destination holding it', () => {
+test('(d) stability: one endpoint changing readiness, address or zone in a converged state rewrites exactly one slice per destination holding it', () => {
   fc.assert(
-    fc.property(arbWorld(false), fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (w0, seed, pickA, pickB, replace) => {
+    fc.property(arbWorld(false), fc.nat(), fc.nat(), fc.nat(), fc.constantFrom('ready', 'address', 'zone'), (w0, seed, pickA, pickB, change) => {
       const serial = { n: 1 };
       // Converge, lose a third of the pods, converge again: slices now carry the holes real churn leaves.
       const first = converge(w0, exportsOf(w0), serial);
@@ -541,8 +556,11 @@ test('(d) stability: one endpoint changing readiness or address in a converged s
       const mutated = sources[c.ci]!.slices.get(c.key)![c.si]!;
       const ep = mutated.endpoints![c.ei]!;
       // Generated indexes stay below 41, so 1000+ is an address no endpoint has.
-      if (replace) ep.addresses = [address(c.ci, mutated.addressType, 1000 + (pickB % 500))];
-      else ep.conditions = { ...ep.conditions, ready: !(ep.conditions?.ready ?? true) };
+      if (change === 'address') ep.addresses = [address(c.ci, mutated.addressType, 1000 + (pickB % 500))];
+      else if (change === 'ready') ep.conditions = { ...ep.conditions, ready: !(ep.conditions?.ready ?? true) };
+      // Losing its zone (or gaining one) changes that endpoint's hint only: the others keep theirs.
+      else if (ep.zone === undefined) ep.zone = 'z3';
+      else delete ep.zone;
       const exports = exportsOf(w, sources);
       const [ns, name] = c.key.split('/');
       for (const d of converged) {
@@ -637,6 +655,55 @@ test('(cache) a plan from source slices as the controller caches them equals the
       const cached = whole.map((s) => ({ ...s, slices: new Map([...s.slices].map(([k, v]) => [k, v.map(sourceSliceForCache)])) }));
       for (const d of w.dests) {
         assert.deepEqual(planDestination(w.cfg, d, exportsOf(w, cached), optsOf(w)).actions, planDestination(w.cfg, d, exportsOf(w, whole), optsOf(w)).actions);
+      }
+    }),
+    RUNS,
+  );
+});
+
+test('(hints) a Service asking for a distribution: every zoned endpoint mcsync writes is for its own zone, so with every ready endpoint zoned none lacks a hint; no node hints; others carry no hints', () => {
+  fc.assert(
+    fc.property(arbWorld(false), (w) => {
+      const converged = converge(w, exportsOf(w), { n: 1 });
+      for (const d of converged) {
+        for (const s of d.ownedSlices) {
+          if (!isOwned(s.metadata, 'default') || s.metadata.deletionTimestamp) continue;
+          const svc = d.services.find((x) => x.metadata.namespace === s.metadata.namespace && x.metadata.name === s.metadata.labels?.[SERVICE_NAME]);
+          // A Service going away keeps its last spec; what its slices are rendered for is the next one.
+          if (svc?.metadata.deletionTimestamp) continue;
+          const hinted = usesZoneHints(svc?.spec.trafficDistribution);
+          const eps = s.endpoints ?? [];
+          for (const e of eps) {
+            const where = `${d.cluster} ${s.metadata.name} ${e.addresses[0]}`;
+            if (hinted && e.zone) assert.deepEqual(e.hints, { forZones: [{ name: e.zone }] }, where);
+            else assert.equal(e.hints, undefined, where);
+            assert.ok((e.hints?.forZones?.length ?? 0) <= MAX_ZONE_HINTS);
+          }
+          const ready = eps.filter((e) => e.conditions?.ready !== false);
+          if (hinted && ready.every((e) => e.zone)) assert.ok(ready.every((e) => (e.hints?.forZones?.length ?? 0) > 0), `${d.cluster} ${s.metadata.name}: a ready endpoint without a hint`);
+        }
+      }
+    }),
+    RUNS,
+  );
+});
+
+test('(hints) changing only a Service\'s distribution rewrites its slices and nothing of any other Service', () => {
+  fc.assert(
+    fc.property(arbWorld(false), fc.nat(), fc.nat({ max: DISTRIBUTIONS.length - 1 }), (w, pick, to) => {
+      const serial = { n: 1 };
+      const converged = converge(w, exportsOf(w), serial);
+      const all = w.sources.flatMap((s, ci) => s.services.map((svc, si) => ({ ci, si, svc })));
+      fc.pre(all.length > 0);
+      const { ci, si, svc } = all[pick % all.length]!;
+      const changed = structuredClone(svc);
+      if (DISTRIBUTIONS[to] === undefined) delete changed.spec.trafficDistribution;
+      else changed.spec.trafficDistribution = DISTRIBUTIONS[to]!;
+      const sources = w.sources.map((s, i) => (i === ci ? { ...s, services: s.services.map((x, j) => (j === si ? changed : x)) } : s));
+      for (const d of converged) {
+        for (const a of planDestination(w.cfg, d, exportsOf(w, sources), optsOf(w)).actions) {
+          assert.equal(a.key, `${svc.metadata.namespace}/${svc.metadata.name}`, `${d.cluster}: ${a.verb} ${a.ref.kind} ${a.ref.name} (${a.reason})`);
+        }
       }
     }),
     RUNS,

@@ -30,7 +30,13 @@ test('NodePort and LoadBalancer sources become ClusterIP replicas without node p
   });
   lb.status = { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } };
   const { service } = renderService(cfg, 'west', [exportOf(lb)]);
-  assert.deepEqual(service.spec, { type: 'ClusterIP', ports: [{ name: 'http', protocol: 'TCP', port: 80, appProtocol: 'http' }] });
+  assert.deepEqual(service.spec, {
+    type: 'ClusterIP',
+    ports: [{ name: 'http', protocol: 'TCP', port: 80, appProtocol: 'http' }],
+    internalTrafficPolicy: 'Cluster',
+    trafficDistribution: 'PreferClose',
+  }, 'what routing needs is carried; externalIPs and the load-balancer fields are not');
+  assert.equal((service.spec as { externalIPs?: unknown }).externalIPs, undefined);
   assert.equal(service.status, undefined);
   assert.equal(service.metadata.uid, undefined);
   assert.equal(service.metadata.resourceVersion, undefined);
@@ -86,4 +92,21 @@ test('several sources: the oldest wins the spec, differing ports and kinds are c
   assert.deepEqual(tie.conflicts, []);
   // Unavailable sources kept in SOURCES.
   assert.equal(renderService(cfg, 'west', [exportOf(svc('shop', 'web'))], ['gone']).service.metadata.annotations![SOURCES], 'east,gone');
+});
+
+test('routing fields: a source with an IPv6 family or asking for dual stack gets PreferDualStack, never a family list', () => {
+  const spec = (extra: Record<string, unknown>, clusterIP?: string) =>
+    renderService(cfg, 'west', [exportOf(svc('shop', 'web', { ...(clusterIP ? { clusterIP } : {}), spec: extra }))]).service.spec;
+  const dual = spec({ ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'], clusterIPs: ['10.0.0.1', 'fd00::1'], internalTrafficPolicy: 'Local', trafficDistribution: 'PreferSameZone' });
+  assert.equal(dual.ipFamilyPolicy, 'PreferDualStack', 'RequireDualStack would be rejected by an IPv4-only destination');
+  assert.equal(dual.ipFamilies, undefined, 'the destination picks its own families and their order');
+  assert.equal(dual.clusterIPs, undefined);
+  assert.equal(dual.internalTrafficPolicy, 'Local');
+  assert.equal(dual.trafficDistribution, 'PreferSameZone');
+  assert.equal(spec({ ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4'] }).ipFamilyPolicy, 'PreferDualStack', 'asked for, even where the source had one family');
+  assert.equal(spec({ ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'] }).ipFamilyPolicy, 'PreferDualStack', 'an IPv6-only source: reachable in a dual-stack IPv4-first destination');
+  assert.equal(spec({ ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] }).ipFamilyPolicy, undefined, 'IPv4 single stack: the destination\'s default');
+  assert.equal(spec({ ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] }, 'None').ipFamilyPolicy, undefined, 'headless: no ClusterIP to allocate');
+  const ext = svc('x', 'search', { type: 'ExternalName', ports: [], spec: { externalName: 'search.example.com', clusterIP: undefined, selector: undefined, trafficDistribution: 'PreferClose', externalIPs: ['5.6.7.8'] } });
+  assert.deepEqual(renderService(cfg, 'west', [exportOf(ext)]).service.spec, { type: 'ExternalName', externalName: 'search.example.com' });
 });

@@ -1,5 +1,6 @@
 // The replica Service for one namespace/name in one destination: the oldest export's spec made
-// selectorless and ClusterIP-or-headless (or ExternalName), its filtered labels and
+// selectorless and ClusterIP-or-headless (or ExternalName) with what routing needs of it
+// (routing.ts: families, traffic policy and distribution; never externalIPs), its filtered labels and
 // annotations, the ownership labels and the list of source clusters. Pure.
 import type { Config } from '../config/types.ts';
 import { cmp, cmpTuple, sortedRecord } from './canonical.ts';
@@ -7,6 +8,7 @@ import { ownershipLabels, SOURCES } from '../vocab/labels.ts';
 import { namespaceOf } from '../vocab/keys.ts';
 import { copyFiltered } from './copy-filter.ts';
 import { exportConflicts, type Conflict } from './conflicts.ts';
+import { routingSpec } from './routing.ts';
 import { serviceKind } from './service-kind.ts';
 import type { Export } from './types.ts';
 import type { Service, ServicePort } from '../vocab/objects.ts';
@@ -62,6 +64,7 @@ export function renderService(config: Config, destination: string, exports: read
     // NodePort / LoadBalancer would allocate node ports or cloud load balancers in the destination.
     spec.type = 'ClusterIP';
     if (kind === 'Headless') spec.clusterIP = 'None';
+    Object.assign(spec, routingSpec(src, kind === 'Headless'));
   }
   const ports = replicaPorts(src.spec.ports);
   if (ports.length > 0) spec.ports = ports;

@@ -14,6 +14,7 @@ import {
   SLICE_MANAGED_BY_VALUE,
 } from '../vocab/labels.ts';
 import { packEndpoints, type PackedSlice } from './packing.ts';
+import { usesZoneHints, withZoneHint } from './routing.ts';
 import { copyEndpoint, firstAddress, sliceGroups, type SliceGroup } from './slice-groups.ts';
 import { numberAfter } from './slice-names.ts';
 import type { Export } from './types.ts';
@@ -48,7 +49,8 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     kind: 'EndpointSlice',
     metadata,
     addressType: group.addressType,
-    endpoints: endpoints.map(copyEndpoint),
+    // The built-in controller hints only Services with a selector: for these, mcsync is the one who must.
+    endpoints: endpoints.map(usesZoneHints(opts.trafficDistribution) ? (ep) => withZoneHint(copyEndpoint(ep)) : copyEndpoint),
     ports: group.ports.map((p) => ({ ...p })),
   };
 }
@@ -61,6 +63,8 @@ export interface RenderSlicesOptions {
   mcsServiceName?: string;
   /** Labels that tell these slices apart from replicas (those of a ServiceImport's derived Service). */
   extraLabels?: Record<string, string>;
+  /** The trafficDistribution of the Service the slices belong to: it decides whether endpoints carry zone hints. */
+  trafficDistribution?: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import { normalizeSlicePorts } from './projection.ts';
 import { serviceKind } from './service-kind.ts';
 import { groupSignature, namePrefix } from './slice-names.ts';
 import type { Export } from './types.ts';
-import type { Endpoint, EndpointConditions, EndpointPort, EndpointSlice } from '../vocab/objects.ts';
+import type { Endpoint, EndpointConditions, EndpointHints, EndpointPort, EndpointSlice } from '../vocab/objects.ts';
 
 /** An endpoint is known by its first address: groups keep one endpoint per address, packing places them by it. */
 export const firstAddress = (ep: Endpoint): string | undefined => ep.addresses?.[0];
@@ -49,7 +49,12 @@ export function copyEndpoint(ep: Endpoint): Endpoint {
   if (ep.zone !== undefined) out.zone = ep.zone;
   if (ep.nodeName !== undefined) out.nodeName = ep.nodeName;
   if (ep.targetRef !== undefined) out.targetRef = { ...ep.targetRef };
-  if (ep.hints !== undefined) out.hints = structuredClone(ep.hints);
+  if (ep.hints !== undefined) {
+    const hints: EndpointHints = {};
+    if (ep.hints.forZones !== undefined) hints.forZones = ep.hints.forZones.map((z) => ({ name: z.name }));
+    if (ep.hints.forNodes !== undefined) hints.forNodes = ep.hints.forNodes.map((n) => ({ name: n.name }));
+    out.hints = hints;
+  }
   if (ep.deprecatedTopology !== undefined) out.deprecatedTopology = { ...ep.deprecatedTopology };
   return out;
 }

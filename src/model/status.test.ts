@@ -49,3 +49,21 @@ test('a replica of an unavailable source is reported as kept, not as drift, and 
   ]);
   assert.match(rows[1]!.destinations[0]!.detail ?? '', /source north unavailable: its endpoints are kept/);
 });
+
+test('in sync, a replica whose IPv6 endpoints got no IPv6 address here says so, as does a distribution kube-proxy will ignore', () => {
+  const dual = source('east', [svc('shop', 'cart', { spec: { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'], trafficDistribution: 'PreferClose' } })], [
+    slice('shop', 'cart', 'cart-4', [ep('10.1.0.1', { zone: 'z1' })]),
+    slice('shop', 'cart', 'cart-6', [ep('fd00:1::1')], { addressType: 'IPv6' }),
+  ]);
+  const { exports } = selectExports(cfg, [dual]);
+  // The stand-in apiserver is IPv4-only: PreferDualStack is kept with one family.
+  const converged = applyPlan(destination('west', ['shop']), planAll(cfg, exports, [destination('west', ['shop'])]));
+  assert.deepEqual(converged.services[0]!.spec.ipFamilies, ['IPv4']);
+  const [row] = computeStatus({ exports, plan: planAll(cfg, exports, [converged]), destinations: [converged], unavailable: none });
+  const d = row!.destinations[0]!;
+  assert.equal(d.state, 'in-sync');
+  assert.equal(d.notes?.length, 2);
+  assert.match(d.notes![0]!, /IPv6 endpoints are not reachable through the ClusterIP here/);
+  assert.match(d.notes![1]!, /trafficDistribution PreferClose has no effect here: 1 ready endpoint\(s\) from east have no zone/);
+  assert.equal(d.detail, d.notes!.join('; '));
+});

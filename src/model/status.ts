@@ -1,9 +1,11 @@
 // Per exported service: where it comes from, how many endpoints are ready at the source, and
 // for each destination whether the replica matches (the plan has nothing to do for it), has
-// drifted, is missing, or is blocked by a conflict.
+// drifted, is missing, or is blocked by a conflict; and, for a replica in sync, what routing
+// through it cannot do as the source asked (routing.ts).
 import { serviceKey, serviceKeyOf, splitServiceKey } from '../vocab/keys.ts';
 import { cmp } from './canonical.ts';
 import { sourcesOf } from './replica-service.ts';
+import { routingNotes } from './routing.ts';
 import type { DestinationSnapshot, Export, Plan } from './types.ts';
 
 export type ReplicaState = 'in-sync' | 'drift' | 'missing' | 'conflict' | 'unavailable';
@@ -13,7 +15,7 @@ export interface StatusRow {
   name: string;
   sources: string[];
   endpoints: { ready: number; total: number };
-  destinations: { cluster: string; state: ReplicaState; detail?: string }[];
+  destinations: { cluster: string; state: ReplicaState; detail?: string; notes?: string[] }[];
 }
 
 /** Endpoints of these exports, each address of each source counted once; ready unless a slice says not. */
@@ -49,6 +51,7 @@ export function computeStatus(input: StatusInput): StatusRow[] {
   const byKey = Map.groupBy(exports, (e) => serviceKeyOf(e.service));
   const actions = Map.groupBy(plan.actions, (a) => `${a.cluster}|${a.key}`);
   const conflicts = Map.groupBy(plan.conflicts, (c) => `${c.cluster}|${serviceKey(c.namespace, c.name)}`);
+  const live = new Map(destinations.flatMap((d) => d.services.map((s) => [`${d.cluster}|${serviceKeyOf(s)}`, s] as const)));
   /** key → destination → the unavailable sources its replica names. */
   const kept = new Map<string, Map<string, string[]>>();
   for (const d of destinations) {
@@ -81,7 +84,12 @@ export function computeStatus(input: StatusInput): StatusRow[] {
       }
       if (todo.length === 0) {
         const other = conflicts.get(`${cluster}|${key}`)?.[0];
-        return other ? { cluster, state: 'in-sync', detail: other.message } : { cluster, state: 'in-sync' };
+        // In sync, the live Service holds what mcsync wants of it: it stands for the render.
+        const svc = live.get(`${cluster}|${key}`);
+        const here = exs.filter((e) => e.sourceCluster !== cluster && e.destinations.includes(cluster));
+        const notes = svc ? routingNotes({ wanted: svc, live: svc, sources: here.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })) }).map((n) => n.message) : [];
+        const detail = [...(other ? [other.message] : []), ...notes].join('; ');
+        return { cluster, state: 'in-sync', ...(detail ? { detail } : {}), ...(notes.length > 0 ? { notes } : {}) };
       }
       const missing = todo.some((a) => a.verb === 'create' && a.ref.kind === 'Service');
       return { cluster, state: missing ? 'missing' : 'drift', detail: `${todo.length} change(s) pending` };

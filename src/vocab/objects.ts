@@ -59,6 +59,12 @@ export interface EndpointConditions {
   terminating?: boolean;
 }
 
+/** Where kube-proxy should use an endpoint: in these zones, on these nodes (at most 8 of each). */
+export interface EndpointHints {
+  forZones?: { name: string }[];
+  forNodes?: { name: string }[];
+}
+
 export interface Endpoint {
   addresses: string[];
   conditions?: EndpointConditions;
@@ -66,7 +72,7 @@ export interface Endpoint {
   zone?: string;
   nodeName?: string;
   targetRef?: { kind?: string; namespace?: string; name?: string; uid?: string };
-  hints?: unknown;
+  hints?: EndpointHints;
   deprecatedTopology?: Record<string, string>;
 }
 

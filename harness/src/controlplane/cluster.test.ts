@@ -2,7 +2,7 @@
 // interface is on, one per cluster index.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loopbackAdvertiseAddress } from './cluster.ts';
+import { ipv6ServiceCidr, loopbackAdvertiseAddress } from './cluster.ts';
 
 test('the first documentation block no local interface is on, numbered by cluster index', () => {
   assert.equal(loopbackAdvertiseAddress(0, ['127.0.0.1/8', '10.250.0.1/30']), '203.0.113.10');
@@ -12,4 +12,11 @@ test('the first documentation block no local interface is on, numbered by cluste
   assert.equal(loopbackAdvertiseAddress(0, ['203.0.112.1/24', '198.51.101.1/24']), '203.0.113.10', 'neighbours do not');
   assert.throws(() => loopbackAdvertiseAddress(0, ['0.0.0.0/0']), /every documentation block/);
   assert.throws(() => loopbackAdvertiseAddress(50, []), /0\.\.49/);
+});
+
+test('a dual-stack cluster\'s IPv6 service CIDR: unique local, one per index, small enough for the apiserver', () => {
+  assert.equal(ipv6ServiceCidr(0), 'fd00:10:200::/112');
+  assert.equal(ipv6ServiceCidr(49), 'fd00:10:249::/112');
+  assert.equal(new Set(Array.from({ length: 50 }, (_, i) => ipv6ServiceCidr(i))).size, 50);
+  assert.throws(() => ipv6ServiceCidr(50), /0\.\.49/);
 });

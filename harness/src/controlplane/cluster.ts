@@ -23,6 +23,15 @@ export function clusterCidrs(index: number): { podCidr: string; serviceCidr: str
 }
 
 /**
+ * The IPv6 service CIDR a dual-stack cluster adds to its IPv4 one: unique local (fd00::/8), one
+ * per index; /112 stays within the apiserver's limit on an IPv6 service range's size.
+ */
+export function ipv6ServiceCidr(index: number): string {
+  if (index < 0 || index > 49) throw new HarnessError(`the harness numbers clusters 0..49, not ${index}`);
+  return `fd00:10:${200 + index}::/112`;
+}
+
+/**
  * The documentation blocks of RFC 5737 (TEST-NET-3, -2, -1): assigned to no one, never routed on
  * the internet. They are not guaranteed unused on a given machine (a sandbox's own eth0 can sit
  * in 192.0.2.0/24), so the harness takes the first that no local interface is on.
@@ -94,6 +103,8 @@ export interface ClusterSpec {
    * other tool's control plane (no EndpointSlice controller filling slices for its templates).
    */
   controllers?: string[];
+  /** Services get both families: the IPv4 service CIDR and ipv6ServiceCidr(index), IPv4 first. */
+  dualStack?: boolean;
   /** Called whenever a component (re)starts, so whoever records process ids can refresh them. */
   onProcessesChanged?: () => void;
   /** Aborted when the start is no longer wanted (another cluster of the set failed): stop waiting, stop, reject. */
@@ -185,7 +196,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
     '--service-account-key-file', pki.serviceAccountPub,
     '--service-account-signing-key-file', pki.serviceAccountKey,
-    '--service-cluster-ip-range', serviceCidr,
+    '--service-cluster-ip-range', spec.dualStack ? `${serviceCidr},${ipv6ServiceCidr(spec.index)}` : serviceCidr,
     '--cert-dir', join(spec.dir, 'apiserver-certs'),
     '--profiling=false',
     '--v', '1',

@@ -41,6 +41,8 @@ export interface ClusterSetOptions {
   pods?: boolean;
   /** Apply the Multi-Cluster Services CRDs (deploy/mcs/crds/) to every cluster and wait until they are Established. */
   mcsCrds?: boolean;
+  /** Clusters (by name) whose Services get both IP families; the others stay IPv4-only. */
+  dualStack?: string[];
   onProgress?: (line: string) => void;
 }
 
@@ -217,6 +219,7 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
           ...(opts.pods ? { scheduler: p(4), kwok: p(5) } : {}),
         },
         bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, signal: firstFailure.signal,
+        dualStack: opts.dualStack?.includes(name),
         onProcessesChanged: () => {
           if (started && !tornDown) recordPids();
         },

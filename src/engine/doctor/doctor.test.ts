@@ -239,3 +239,20 @@ test('endpoint guard: rejections warn with the reason and address; unknown range
   assert.equal(get(r.checks, 'endpoint-guard', 'b').result, 'warn');
   assert.match(get(r.checks, 'endpoint-guard', 'b').message, /^guard off: no pod CIDRs known/);
 });
+
+test('routing: IPv6 endpoints behind a replica given IPv4 only warn, an internalTrafficPolicy of Local is information, a plain replica passes', () => {
+  const replica = (name: string, spec: Partial<ReturnType<typeof svc>['spec']>) =>
+    svc('shop', name, { labels: ownershipLabels('default'), annotations: { [SOURCES]: 'a' }, spec: { selector: undefined, ipFamilies: ['IPv4'], ...spec } });
+  const source = (name: string, spec: Partial<ReturnType<typeof svc>['spec']>, slices: ReturnType<typeof slice>[]) =>
+    ({ sourceCluster: 'a', service: svc('shop', name, { spec }), slices, destinations: ['b'], conflictPolicy: 'skip' as const, stampLabels: {}, stampAnnotations: {} });
+  const v6 = slice('shop', 'web', 'web-6', [ep('fd00:1::1')], { addressType: 'IPv6' });
+  const judge = (exports: PlanReport['exports'], services: ReturnType<typeof svc>[]) =>
+    get(evaluate({ config: cfg, facts: [healthy(cfg, 'a', []), healthy(cfg, 'b', [])], plan: { ...planReport({ destinations: [destination('b', ['shop'], services)] }), exports } }).checks, 'routing', 'b');
+  const family = judge([source('web', { ipFamilyPolicy: 'RequireDualStack' }, [v6])], [replica('web', { ipFamilyPolicy: 'PreferDualStack' })]);
+  assert.equal(family.result, 'warn');
+  assert.match(family.message, /shop\/web: IPv6 endpoints are not reachable through the ClusterIP here/);
+  const local = judge([source('web', { internalTrafficPolicy: 'Local' }, [])], [replica('web', { internalTrafficPolicy: 'Local' })]);
+  assert.equal(local.result, 'info');
+  assert.match(local.message, /kube-proxy here drops/);
+  assert.equal(judge([source('web', {}, [slice('shop', 'web', 'web-4', [ep('10.1.0.1')])])], [replica('web', {})]).result, 'pass');
+});

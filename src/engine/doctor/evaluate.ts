@@ -7,6 +7,7 @@ import { apiChecks, mcsCheck, permissionChecks, reachCheck } from './access.ts';
 import { podAddresses, podCidrCheck, podOverlapChecks, serviceCidrCheck, serviceCidrOverlap, type PodView } from './ranges.ts';
 import { namespaceCheck, orphanCheck } from './replicas.ts';
 import { guardCheck } from './guard.ts';
+import { routingCheck } from './routing.ts';
 import type { Check, DoctorInput, DoctorReport } from './types.ts';
 import { check, firstLine } from './verdict.ts';
 
@@ -17,7 +18,7 @@ function clusterCheckNames(config: Config, cluster: string, mode: Mode): string[
   names.push('mcs-crds', 'pod-cidrs', 'service-cidr');
   if (config.clusters.some((c) => c.name === cluster && c.exports.length > 0)) names.push('endpoint-guard');
   if (writtenClusters(config, mode).has(cluster)) names.push('namespaces');
-  if (readAsDestination(cluster, mode)) names.push('orphaned-replicas');
+  if (readAsDestination(cluster, mode)) names.push('orphaned-replicas', 'routing');
   return names;
 }
 
@@ -61,7 +62,10 @@ export function evaluate(input: DoctorInput): DoctorReport {
     const guard = guardCheck(config, f.cluster, plan, readErrors.get(f.cluster));
     if (guard) checks.push(guard);
     if (written.has(f.cluster)) checks.push(namespaceCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
-    if (readAsDestination(f.cluster, mode)) checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
+    if (readAsDestination(f.cluster, mode)) {
+      checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
+      checks.push(routingCheck(f.cluster, plan, readErrors.get(f.cluster)));
+    }
   }
   checks.push(...podOverlapChecks(views, facts));
   checks.push(serviceCidrOverlap(facts));

@@ -31,3 +31,25 @@ describe('planMcsFleet: the endpoint guard of each exporter', () => {
     assert.deepEqual(importedAddresses(config([cluster('a'), cluster('b')], { mcs: true }), reads()), ['10.1.0.5', '10.9.0.7']);
   });
 });
+
+describe('planMcsFleet: routing notes', () => {
+  it('a derived Service given IPv4 only while an export has IPv6 endpoints is noted for that cluster', () => {
+    const cfg = config([cluster('a'), cluster('b')], { mcs: true });
+    const a: McsRead = {
+      cluster: 'a', exports: [exported],
+      services: [svc('ns', 'hello', { spec: { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] } })],
+      slices: [slice('ns', 'hello', 'hello-6', [ep('fd00:1::5')], { addressType: 'IPv6' })],
+      written: written(),
+    };
+    const first = planMcsFleet(cfg, [a, { cluster: 'b', exports: [], services: [], slices: [], written: written() }], new Set(), '2026-01-01T00:00:00Z');
+    assert.equal(first.services[0]!.notes, undefined, 'nothing read back yet: nothing to judge');
+    const derived = first.actions.find((x) => x.verb === 'create' && x.ref.kind === 'Service' && x.cluster === 'b')!;
+    const live = structuredClone((derived as { object: import('../../vocab/objects.ts').Service }).object);
+    Object.assign(live.spec, { clusterIP: '10.96.0.9', clusterIPs: ['10.96.0.9'], ipFamilies: ['IPv4'] });
+    const b: McsRead = { cluster: 'b', exports: [], services: [], slices: [], written: { ...written(), derived: [live] } };
+    const second = planMcsFleet(cfg, [a, b], new Set(), '2026-01-01T00:00:00Z');
+    assert.equal(live.spec.ipFamilyPolicy, 'PreferDualStack');
+    assert.deepEqual(second.services[0]!.notes?.map((n) => n.cluster), ['b']);
+    assert.match(second.services[0]!.notes![0]!.message, /IPv6 endpoints are not reachable/);
+  });
+});

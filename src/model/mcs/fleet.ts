@@ -9,6 +9,8 @@ import type { ServiceExport, ServiceImport } from '../../vocab/mcs.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { constituentOf, mergeConstituents, type Constituent, type McsConflict } from './merge.ts';
 import { planMcs, type ImportView, type McsProblem } from './plan.ts';
+import { renderDerivedService } from './render.ts';
+import { routingNotes, type RoutingNote } from '../routing.ts';
 
 /** What was read of one cluster for the MCS API. */
 export interface McsRead {
@@ -39,6 +41,8 @@ export interface McsServiceState {
   /** Clusters written to that hold its ServiceImport now. */
   importedIn: string[];
   problems: McsProblem[];
+  /** Where routing through the derived Service cannot do what the exports ask (routing.ts), by cluster. */
+  notes?: ({ cluster: string } & RoutingNote)[];
 }
 
 export interface McsFleetPlan {
@@ -100,6 +104,12 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
       importedIn: views.filter((v) => v.serviceImport).map((v) => v.cluster),
       problems: plan.problems,
     });
+    if (merge.merged) {
+      const wanted = renderDerivedService(config, merge.merged);
+      const sources = merge.merged.constituents.map((c) => ({ cluster: c.cluster, slices: c.slices }));
+      const notes = views.flatMap((v) => (v.derived ? routingNotes({ wanted, live: v.derived, sources }).map((n) => ({ cluster: v.cluster, ...n })) : []));
+      if (notes.length > 0) out.services.at(-1)!.notes = notes;
+    }
   }
   return out;
 }

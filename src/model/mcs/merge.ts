@@ -5,6 +5,7 @@
 // every difference is a conflict reported on every constituent export. Pure.
 import { canonicalJson, cmp, cmpTuple } from '../canonical.ts';
 import { guardSlices, podRanges, type Rejection } from '../endpoint-guard.ts';
+import { wantsDualStack } from '../routing.ts';
 import type { EndpointSlice, Service, ServicePort } from '../../vocab/objects.ts';
 import type { McsPort, ServiceExport, ServiceImportType } from '../../vocab/mcs.ts';
 
@@ -78,7 +79,11 @@ export interface MergedService {
   sessionAffinityConfig?: unknown;
   internalTrafficPolicy?: string;
   trafficDistribution?: string;
-  /** Whether the oldest export's Service asks for both IP families where a cluster has them. */
+  /**
+   * Whether the derived Service needs both IP families where a cluster has them: some exported
+   * Service asks for dual stack or has an IPv6 family (routing.ts), whose endpoints an
+   * IPv4-only ClusterIP would not reach. Not a conflict field: every export's endpoints count.
+   */
   dualStack: boolean;
   exportedLabels: Record<string, string>;
   exportedAnnotations: Record<string, string>;
@@ -155,7 +160,7 @@ export function mergeConstituents(namespace: string, name: string, all: readonly
     type: typeOf(svc),
     ports: ports.merged,
     sessionAffinity: svc.spec.sessionAffinity ?? 'None',
-    dualStack: svc.spec.ipFamilyPolicy === 'PreferDualStack' || svc.spec.ipFamilyPolicy === 'RequireDualStack',
+    dualStack: valid.some((c) => wantsDualStack(c.service!)),
     exportedLabels: { ...(oldest.serviceExport.spec?.exportedLabels ?? {}) },
     exportedAnnotations: { ...(oldest.serviceExport.spec?.exportedAnnotations ?? {}) },
     constituents: valid,

@@ -107,8 +107,6 @@ function planView(config: Config, input: McsPlanInput, view: ImportView, out: Mc
         derivedLive = undefined;
       } else if (derivedServiceProjection(derivedLive) !== derivedServiceProjection(want)) {
         const update = overlayService(derivedLive, want);
-        update.spec.internalTrafficPolicy = want.spec.internalTrafficPolicy;
-        update.spec.trafficDistribution = want.spec.trafficDistribution;
         out.actions.push(updateAction(cluster, key, 'Service', update, 'import changed'));
       }
     }

@@ -40,8 +40,9 @@ export function renderDerivedService(config: Config, merged: MergedService): Ser
   if (merged.sessionAffinityConfig !== undefined && merged.sessionAffinity === 'ClientIP') spec.sessionAffinityConfig = structuredClone(merged.sessionAffinityConfig);
   if (merged.internalTrafficPolicy !== undefined) spec.internalTrafficPolicy = merged.internalTrafficPolicy;
   if (merged.trafficDistribution !== undefined) spec.trafficDistribution = merged.trafficDistribution;
-  // A single-stack cluster gives one family and a dual-stack one both: PreferDualStack fits either.
-  if (merged.dualStack) spec.ipFamilyPolicy = 'PreferDualStack';
+  // A single-stack cluster gives one family and a dual-stack one both: PreferDualStack fits either
+  // (routing.ts). A headless selectorless Service gets every family without asking.
+  if (merged.dualStack && merged.type !== 'Headless') spec.ipFamilyPolicy = 'PreferDualStack';
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -123,5 +124,6 @@ export function renderImportSlices(config: Config, merged: MergedService, existi
     maxEndpointsPerSlice: opts.maxEndpointsPerSlice,
     mcsServiceName: merged.name,
     extraLabels: { [MCS_IMPORT]: merged.name },
+    trafficDistribution: merged.trafficDistribution,
   });
 }
