@@ -17,8 +17,9 @@
 // Pure. The hints change only when the chosen tier (or the importer's zones, or which zones of
 // the tier have a ready endpoint) changes, so unrelated endpoint changes cost no hint writes.
 
-/** The API's limit on a hint's zones (discovery.k8s.io/v1 EndpointHints.forZones). */
-export const MAX_ZONE_HINTS = 8;
+import { MAX_ZONE_HINTS } from '../routing.ts';
+
+export { MAX_ZONE_HINTS };
 /** A zone no Node is in: the hint of every endpoint outside the chosen tier. A valid label value, as zone names are. */
 export const OTHER_TIER = 'mcsync-other-tier';
 
