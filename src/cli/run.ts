@@ -14,6 +14,7 @@ import { checkLocalCluster } from '../engine/local-cluster.ts';
 import { LeaderElector, leaseIdentity } from '../kube/lease.ts';
 import { startHttpServer } from '../server/http.ts';
 import { ControllerMetrics } from '../server/metrics.ts';
+import type { StatusPageView } from '../server/page-script.ts';
 
 export interface RunOptions {
   file: string;
@@ -65,7 +66,7 @@ export async function runController(o: RunOptions): Promise<number> {
       // Each watch and how far it has seen, and the work queued and running.
       progress: controller.progress(),
     }),
-    ...(o.statusPage ? { fleet: () => ({ instance: config.instance, identity, leader: leading, ...fleetOf(controller) }) } : {}),
+    ...(o.statusPage ? { fleet: (): StatusPageView => ({ instance: config.instance, identity, leader: leading, ...fleetOf(controller) }) } : {}),
   });
   log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster, statusPage: o.statusPage ?? false }, 'mcsync run started');
 

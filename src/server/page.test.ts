@@ -4,8 +4,10 @@
 // at all, so a script that tried to parse would fail) and a scripted `fleet`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runInNewContext } from 'node:vm';
+import { stripTypeScriptTypes } from 'node:module';
+import { runInNewContext, Script } from 'node:vm';
 import { STATUS_PAGE_HTML } from './page.ts';
+import type { StatusPageView } from './page-script.ts';
 
 test('the page never parses data as HTML: no innerHTML, outerHTML, insertAdjacentHTML, document.write or eval', () => {
   for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function']) {
@@ -21,13 +23,26 @@ test('the page loads nothing from elsewhere: no src or href but a data: URL, no 
   assert.equal(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(STATUS_PAGE_HTML), false, 'no absolute URL but the SVG namespace');
 });
 
+// The script is page-script.ts's function as text: types must be gone from it, as they are when
+// tsc builds it and when Node strips them. A leftover like `f<T>(x)` would even parse, as
+// comparisons, so the check is that stripping types again finds nothing to strip.
+test('the served script is plain JavaScript: it parses as a classic script and has no TypeScript left in it', () => {
+  const scripts = [...STATUS_PAGE_HTML.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+  assert.equal(scripts.length, 1);
+  const script = scripts[0]!;
+  assert.doesNotThrow(() => new Script(script, { filename: 'status-page.js' }));
+  assert.equal(stripTypeScriptTypes(script), script);
+  assert.match(script, /^'use strict';\n\(function statusPage\(\)/);
+});
+
 /** Just what the page's script calls on elements. */
 class FakeNode {
   readonly tag: string;
   readonly attrs = new Map<string, string>();
   children: (FakeNode | string)[] = [];
   readonly dataset: Record<string, string> = {};
-  readonly classList = { add() {}, remove() {} };
+  readonly classes = new Set<string>();
+  readonly classList = { add: (c: string) => this.classes.add(c), remove: (c: string) => this.classes.delete(c) };
   hidden = false;
   textContent = '';
   constructor(tag: string) { this.tag = tag; }
@@ -40,6 +55,13 @@ class FakeNode {
 
 /** Runs the page's script once against `view` and returns the elements it drew into, by id. */
 async function drawn(view: unknown): Promise<Map<string, FakeNode>> {
+  const { byId, document } = await ran(async () => ({ ok: true, json: async () => view }));
+  assert.equal(document.body.dataset.loads, '1', 'the view was drawn');
+  return byId;
+}
+
+/** Runs the page's script until its first read of `fleet`, answered by `fetch`, has been handled. */
+async function ran(fetch: () => Promise<unknown>) {
   const script = /<script>([\s\S]*)<\/script>/.exec(STATUS_PAGE_HTML)![1]!;
   const byId = new Map<string, FakeNode>();
   const ids = [...STATUS_PAGE_HTML.matchAll(/\bid="([^"]+)"([^>]*)>/g)];
@@ -48,18 +70,19 @@ async function drawn(view: unknown): Promise<Map<string, FakeNode>> {
     n.hidden = /\bhidden\b/.test(rest!);
     byId.set(id!, n);
   }
+  const main = new FakeNode('main');
   const document = {
     body: new FakeNode('body'),
     getElementById: (id: string) => byId.get(id),
-    querySelector: () => new FakeNode('main'),
+    querySelector: () => main,
     createElement: (tag: string) => new FakeNode(tag),
     createElementNS: (_ns: string, tag: string) => new FakeNode(tag),
   };
-  const fetch = async () => ({ ok: true, json: async () => view });
-  runInNewContext(script, { document, fetch, setTimeout: () => 0, Node: FakeNode });
+  let retries = 0;
+  runInNewContext(script, { document, fetch, setTimeout: () => ++retries, Node: FakeNode });
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(document.body.dataset.loads, '1', 'the view was drawn');
-  return byId;
+  assert.equal(retries, 1, 'the next read is scheduled');
+  return { byId, document, main };
 }
 
 const BASE = { generatedAt: '2025-01-01T00:00:00.000Z', clusters: [{ name: 'east', source: true, destination: true, connected: true, synced: true, stale: false }], exports: [] };
@@ -96,4 +119,58 @@ test('the Imports table heads its columns as the page documents them, below Expo
   const at = (text: string) => STATUS_PAGE_HTML.indexOf(text);
   assert.ok(at('<h2>Exports</h2>') < at('<h2>Imports</h2>') && at('<h2>Imports</h2>') < at('<h2>Clusters</h2>'));
   assert.match(STATUS_PAGE_HTML, /<h2>Imports<\/h2>\s*<table><thead><tr><th>Service<\/th><th>Exported by<\/th><th>Imported in<\/th><th>Type \/ IP<\/th><th>State<\/th><\/tr><\/thead>/);
+});
+
+test('exports are drawn as arrows between the clusters and a row each: destinations, endpoints, staleness, last propagation', async () => {
+  const at = (s: number) => new Date(Date.parse(BASE.generatedAt) - s * 1000).toISOString();
+  const view: StatusPageView = {
+    generatedAt: BASE.generatedAt,
+    instance: 'one', identity: 'pod-0', leader: true,
+    clusters: [
+      { name: 'east', source: true, destination: true, connected: true, synced: true, stale: false },
+      { name: 'west', source: true, destination: true, connected: false, synced: true, stale: true, unhealthySince: at(90), lastSeen: at(95), lastError: 'connection refused' },
+    ],
+    exports: [{
+      key: 'shop/web', namespace: 'shop', name: 'web', endpoints: { ready: 1, total: 2 },
+      sources: [{ cluster: 'east', connected: true, stale: false, staleAfterSeconds: 30 }, { cluster: 'west', connected: false, stale: true, unhealthySince: at(90), staleAfterSeconds: 30 }],
+      destinations: [{ cluster: 'east', state: 'stale', detail: 'west unreachable' }, { cluster: 'west', state: 'failing', detail: 'refused' }],
+      edges: [
+        { source: 'east', destination: 'west', state: 'failing', detail: 'refused' },
+        { source: 'west', destination: 'east', state: 'stale', detail: 'west unreachable', latencySeconds: 0.25, latencyAt: at(4) },
+      ],
+    }],
+    imports: [],
+  };
+  const page = await drawn(view);
+
+  const [, edges, nodes] = page.get('fleet')!.elements;
+  assert.deepEqual(edges!.elements.map((g) => [g.attrs.get('data-source'), g.attrs.get('data-destination'), g.attrs.get('data-state'), g.attrs.get('class')]),
+    [['east', 'west', 'failing', 'edge failing'], ['west', 'east', 'stale', 'edge stale']]);
+  assert.equal(edges!.elements[0]!.elements[0]!.text, 'east \u2192 west\nshop/web: failing (refused)', 'the arrow\'s tooltip');
+  assert.deepEqual(nodes!.elements.map((g) => [g.attrs.get('data-cluster'), g.attrs.get('data-state')]), [['east', 'up'], ['west', 'stale']]);
+
+  const [row] = page.get('exports')!.elements;
+  assert.equal(row!.attrs.get('data-key'), 'shop/web');
+  assert.deepEqual(row!.elements.map((td) => td.text), [
+    'shop/web', 'east, west', 'east \u00b7 stalewest \u00b7 failing', '1 / 2', 'east: freshwest: stale for 90s', 'west \u2192 east: 250 ms 4s ago',
+  ]);
+  assert.equal(page.get('no-exports')!.hidden, true);
+  assert.deepEqual(page.get('clusters')!.elements.map((r) => r.elements.map((td) => td.text)), [
+    ['east', 'source, destination', 'connected', '\u2014', ''],
+    ['west', 'source, destination', 'stale', '95s ago', 'connection refused'],
+  ]);
+  assert.match(page.get('meta')!.textContent, /^instance one · pod-0 · leader · 2 clusters · 1 exports · as of /);
+});
+
+test('a failed read says so, dims the last view and tries again', async () => {
+  for (const [fetch, reason] of [
+    [async () => ({ ok: false, status: 503 }), 'HTTP 503'],
+    [async () => { throw new Error('connection refused'); }, 'connection refused'],
+  ] as const) {
+    const { byId, document, main } = await ran(fetch);
+    assert.equal(byId.get('error')!.hidden, false);
+    assert.equal(byId.get('error')!.textContent, `Cannot read the controller (${reason}); showing the last view, retrying.`);
+    assert.deepEqual([...main.classes], ['dim']);
+    assert.equal(document.body.dataset.loads, undefined, 'nothing drawn');
+  }
 });

@@ -10,28 +10,14 @@ import { cmp } from '../../model/canonical.ts';
 import { isOwned } from '../../vocab/labels.ts';
 import { serviceKey, splitServiceKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { ServiceImportType } from '../../vocab/mcs.ts';
-import type { EdgeState } from './fleet-view.ts';
+import type { EdgeState, FleetImport } from '../../model/fleet-view.ts';
 import type { ClusterHealth } from './health.ts';
 import type { McsState } from './mcs-reconciler.ts';
 import { allMcsKeys, mcsServiceKey, type McsTopology } from './mcs-topology.ts';
 import type { DestinationOutcome } from './reconciler.ts';
 import type { DestinationCaches } from './topology.ts';
 
-export interface FleetImport {
-  key: ServiceKey;
-  namespace: string;
-  name: string;
-  /** Clusters whose ServiceExport is a constituent of the merged service, as the last reconcile found. */
-  exporters: string[];
-  /** Clusters where this instance's ServiceImport exists, sorted. */
-  importedIn: string[];
-  /** From those ServiceImports; absent until one exists. */
-  type?: ServiceImportType;
-  /** Each importing cluster's clusterset IPs (its derived Service's), where already known. */
-  ips: { cluster: string; ips: string[] }[];
-  state: EdgeState;
-  detail?: string;
-}
+export type { FleetImport } from '../../model/fleet-view.ts';
 
 /** What the MCS reconciler remembers of its last runs. */
 export interface McsRecord {

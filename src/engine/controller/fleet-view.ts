@@ -15,7 +15,8 @@ import { sourcesOf } from '../../model/replica-service.ts';
 import { selectExports } from '../../model/select.ts';
 import { endpointCounts } from '../../model/status.ts';
 import type { Export, SourceSnapshot } from '../../model/types.ts';
-import { fleetImports, type FleetImport, type McsRecord } from './fleet-imports.ts';
+import { EDGE_STATES, type EdgeState, type FleetCluster, type FleetEdge, type FleetExport, type FleetSource, type FleetView } from '../../model/fleet-view.ts';
+import { fleetImports, type McsRecord } from './fleet-imports.ts';
 import type { ClusterHealth } from './health.ts';
 import { imports } from './imports.ts';
 import type { Manager } from './manager.ts';
@@ -24,62 +25,9 @@ import type { McsTopology } from './mcs-topology.ts';
 import type { DestinationOutcome, LastPropagation } from './reconciler.ts';
 import { allKeys, type DestinationCaches, type SourceCaches } from './topology.ts';
 
-/**
- * Worst first: an edge takes the first that applies. `pending` is a destination no reconcile
- * has reached yet (just started, or a standby that does not write).
- */
-export const EDGE_STATES = ['failing', 'conflict', 'stale', 'pending', 'in-sync'] as const;
-export type EdgeState = (typeof EDGE_STATES)[number];
-
-export type { FleetImport } from './fleet-imports.ts';
-
-export interface FleetCluster extends Omit<ClusterHealth, 'cluster'> {
-  name: string;
-  /** Has export rules: its Services are watched. */
-  source: boolean;
-  /** This instance writes replicas into it. */
-  destination: boolean;
-}
-
-export interface FleetSource {
-  cluster: string;
-  connected: boolean;
-  stale: boolean;
-  /** When its watches began failing, if they are. */
-  unhealthySince?: string;
-  staleAfterSeconds: number;
-}
-
-export interface FleetEdge {
-  source: string;
-  destination: string;
-  state: EdgeState;
-  detail?: string;
-  /** The last propagation of this key from this source to this destination. */
-  latencySeconds?: number;
-  latencyAt?: string;
-}
-
-export interface FleetExport {
-  key: ServiceKey;
-  namespace: string;
-  name: string;
-  sources: FleetSource[];
-  endpoints: { ready: number; total: number };
-  /** Per destination, the worst of its edges. */
-  destinations: { cluster: string; state: EdgeState; detail?: string }[];
-  edges: FleetEdge[];
-}
-
-export interface FleetView {
-  generatedAt: string;
-  /** In config order. */
-  clusters: FleetCluster[];
-  /** By key. */
-  exports: FleetExport[];
-  /** Multi-cluster services (ServiceExport/ServiceImport), by key; empty unless `mcs` is on. */
-  imports: FleetImport[];
-}
+// The view's shapes are in model/, where the status page's script is checked against them too.
+export { EDGE_STATES } from '../../model/fleet-view.ts';
+export type { EdgeState, FleetCluster, FleetEdge, FleetExport, FleetImport, FleetSource, FleetView } from '../../model/fleet-view.ts';
 
 /** What the reconciler remembers of its last run of each key in each destination. */
 export interface ReconcileRecord {

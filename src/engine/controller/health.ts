@@ -4,15 +4,11 @@
 import type { ClusterConfig } from '../../config/types.ts';
 import { isStale } from '../../model/stale.ts';
 import type { ReflectorStatus } from '../../kube/reflector.ts';
+import type { HealthState } from '../../model/fleet-view.ts';
 
-export interface ClusterHealth {
+/** Its fields are the status page's too (model/fleet-view.ts); here with the cluster's name. */
+export interface ClusterHealth extends HealthState {
   cluster: string;
-  connected: boolean;
-  synced: boolean;
-  stale: boolean;
-  unhealthySince?: string;
-  lastSeen?: string;
-  lastError?: string;
 }
 
 /** A source whose staleness just flipped. */

@@ -1,0 +1,88 @@
+// The fleet as the status page draws it: the data shapes of the controller's `/fleet` view. They
+// live here, below both engine and server, because the engine builds them
+// (engine/controller/fleet-view.ts, fleet-imports.ts) and the page's script (server/page-script.ts)
+// is type-checked against them, and the layering rule keeps engine and server apart.
+import type { ServiceKey } from '../vocab/keys.ts';
+import type { ServiceImportType } from '../vocab/mcs.ts';
+
+/**
+ * Worst first: an edge takes the first that applies. `pending` is a destination no reconcile
+ * has reached yet (just started, or a standby that does not write).
+ */
+export const EDGE_STATES = ['failing', 'conflict', 'stale', 'pending', 'in-sync'] as const;
+export type EdgeState = (typeof EDGE_STATES)[number];
+
+/** How a cluster's watches are doing: the engine's ClusterHealth is this plus the cluster's name. */
+export interface HealthState {
+  connected: boolean;
+  synced: boolean;
+  stale: boolean;
+  unhealthySince?: string;
+  lastSeen?: string;
+  lastError?: string;
+}
+
+export interface FleetCluster extends HealthState {
+  name: string;
+  /** Has export rules: its Services are watched. */
+  source: boolean;
+  /** This instance writes replicas into it. */
+  destination: boolean;
+}
+
+export interface FleetSource {
+  cluster: string;
+  connected: boolean;
+  stale: boolean;
+  /** When its watches began failing, if they are. */
+  unhealthySince?: string;
+  staleAfterSeconds: number;
+}
+
+export interface FleetEdge {
+  source: string;
+  destination: string;
+  state: EdgeState;
+  detail?: string;
+  /** The last propagation of this key from this source to this destination. */
+  latencySeconds?: number;
+  latencyAt?: string;
+}
+
+export interface FleetExport {
+  key: ServiceKey;
+  namespace: string;
+  name: string;
+  sources: FleetSource[];
+  endpoints: { ready: number; total: number };
+  /** Per destination, the worst of its edges. */
+  destinations: { cluster: string; state: EdgeState; detail?: string }[];
+  edges: FleetEdge[];
+}
+
+/** A multi-cluster service (config `mcs: true`): who exports it and where this instance imports it. */
+export interface FleetImport {
+  key: ServiceKey;
+  namespace: string;
+  name: string;
+  /** Clusters whose ServiceExport is a constituent of the merged service, as the last reconcile found. */
+  exporters: string[];
+  /** Clusters where this instance's ServiceImport exists, sorted. */
+  importedIn: string[];
+  /** From those ServiceImports; absent until one exists. */
+  type?: ServiceImportType;
+  /** Each importing cluster's clusterset IPs (its derived Service's), where already known. */
+  ips: { cluster: string; ips: string[] }[];
+  state: EdgeState;
+  detail?: string;
+}
+
+export interface FleetView {
+  generatedAt: string;
+  /** In config order. */
+  clusters: FleetCluster[];
+  /** By key. */
+  exports: FleetExport[];
+  /** Multi-cluster services (ServiceExport/ServiceImport), by key; empty unless `mcs` is on. */
+  imports: FleetImport[];
+}
