@@ -2,6 +2,9 @@
 import { nodeTooOld } from './node-version.ts';
 import { invocation } from './invocation.ts';
 import { slimClientNode } from '../kube/slim-client-node.ts';
+import { endOnClosedOutput } from './closed-output.ts';
+
+endOnClosedOutput(process.stdout, process.stderr);
 
 const tooOld = nodeTooOld(process.versions.node);
 if (tooOld) {
