@@ -9,6 +9,11 @@
  */
 export const EXIT = { ok: 0, partial: 1, config: 2, usage: 64, closedOutput: 141 } as const;
 
+/** A command line mcsync cannot act on (a value out of range, a missing --config): exit 64, the message on stderr. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;

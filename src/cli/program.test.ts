@@ -36,14 +36,14 @@ test('help names the program as it was invoked: `kubectl mcsync` as kubectl\'s p
   assert.match(status(), /^Usage: mcsync status \[options\]/);
 });
 
-test('export / unexport: a target that is not NAMESPACE/NAME is exit 2 with the reason, before any config is read', async () => {
+test('export / unexport: a target that is not NAMESPACE/NAME is a usage error (exit 64) with the reason, before any config is read', async () => {
   for (const verb of ['export', 'unexport']) {
     let err = '';
     let code: number | undefined;
     const io = { out: () => {}, err: (s: string) => (err += s), setExitCode: (c: number) => (code = c) };
     // The config does not exist: reaching it would be a different error.
     await buildProgram(io).parseAsync(['node', 'mcsync', verb, 'Shop/Hello World', '--cluster', 'a', '--config', '/nonexistent/mcsync.yaml']);
-    assert.equal(code, 2, verb);
+    assert.equal(code, 64, verb);
     assert.match(err, /"Shop\/Hello World" is not NAMESPACE\/NAME of a Service/, verb);
   }
 });

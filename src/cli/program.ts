@@ -16,7 +16,11 @@ export function buildProgram(io: Io = processIo, name = 'mcsync'): Command {
   const program = new Command(name)
     .description('Make Services of one Kubernetes cluster usable from every other cluster of a flat, NAT-less network')
     .version(VERSION, '-v, --version', 'print the mcsync version')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors (unknown command or option, a value not among the choices) are thrown rather
+    // than ending the process with commander's exit 1, which is a partial failure's code:
+    // main.ts turns them into EXIT.usage. Set before the commands are added, which inherit it.
+    .exitOverride();
   // Registration order is the order `mcsync --help` lists them in.
   syncCommand(program, io);
   planCommand(program, io);

@@ -25,7 +25,7 @@ export async function withClusters<T>(
   const file = opts.config ?? opts.clusterSvcCfgFile;
   if (!file) {
     io.err('error: --config FILE is required');
-    io.setExitCode(EXIT.config);
+    io.setExitCode(EXIT.usage);
     return undefined;
   }
   const log = createLogger(opts.debug ? 'debug' : opts.logLevel);

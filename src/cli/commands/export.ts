@@ -16,7 +16,7 @@ function parseTarget(target: string, io: Io): { namespace: string; name: string 
   const { namespace, name } = target.includes('/') ? splitServiceKey(target) : { namespace: 'default', name: target };
   if (!isDnsLabel(namespace) || !isDnsLabel(name)) {
     io.err(`error: ${JSON.stringify(target)} is not NAMESPACE/NAME of a Service`);
-    io.setExitCode(EXIT.config);
+    io.setExitCode(EXIT.usage);
     return undefined;
   }
   return { namespace, name };

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import { FIELD_MANAGER } from '../../kube/write.ts';
-import { EXIT, type Io } from '../io.ts';
+import { EXIT, UsageError, type Io } from '../io.ts';
 import { createLogger, LOG_LEVELS } from '../log.ts';
 import { parseListen, runController } from '../run.ts';
 
@@ -40,12 +40,16 @@ export function runCommand(program: Command, io: Io): void {
       const file = opts.config ?? opts.clusterSvcCfgFile;
       if (!file) {
         io.err('error: --config FILE is required');
-        io.setExitCode(EXIT.config);
+        io.setExitCode(EXIT.usage);
         return;
       }
       const timeout = Number(opts.shutdownTimeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--shutdown-timeout must be a positive number of seconds, not "${opts.shutdownTimeout}"`);
-      parseListen(opts.listen);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--shutdown-timeout must be a positive number of seconds, not "${opts.shutdownTimeout}"`);
+      try {
+        parseListen(opts.listen);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const log = createLogger(opts.debug ? 'debug' : opts.logLevel);
       try {
         const code = await runController({
