@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from './io.ts';
 
@@ -34,4 +37,30 @@ test('help and --version are not usage errors: exit 0', () => {
 test('a config that does not exist is still a config error (exit 2), not a usage error', () => {
   const r = mcsync('plan', '--config', '/nonexistent/mcsync.yaml');
   assert.equal(r.status, EXIT.config, r.stderr);
+});
+
+test('--log-format: json lines or short pretty lines on stderr; without it, json when stderr is not a terminal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcsync-log-format-'));
+  try {
+    // A cluster nobody listens for (a refusing loopback port): status logs that it is unavailable, at info.
+    writeFileSync(join(dir, 'kubeconfig'), [
+      'apiVersion: v1', 'kind: Config',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+      'current-context: x',
+    ].join('\n'));
+    const config = join(dir, 'mcsync.yaml');
+    writeFileSync(config, 'clusters:\n- name: a\n  kubeconfig: kubeconfig\n');
+    const status = (...more: string[]) => mcsync('status', '--config', config, '--log-level', 'info', ...more);
+    const pretty = status('--log-format', 'pretty');
+    assert.equal(pretty.status, EXIT.partial, pretty.stderr);
+    assert.equal(pretty.stderr, `info: ${config}:3: clusters[0].kubeconfig: cluster a cannot be reached at https://127.0.0.1:1: connection to https://127.0.0.1:1 refused: nothing listens there\n`);
+    for (const r of [status('--log-format', 'json'), status()]) {
+      const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(lines.map((l) => [l['level'], l['field'], l['line']]), [[30, 'clusters[0].kubeconfig', 3]]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

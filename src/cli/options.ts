@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import type { Config } from '../config/types.ts';
 import { EXIT, type Io } from './io.ts';
-import { LOG_LEVELS } from './log.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './log.ts';
 import type { Format } from './output.ts';
 
 export interface CommonOpts {
@@ -11,6 +11,8 @@ export interface CommonOpts {
   clusterSvcCfgFile?: string;
   debug?: boolean;
   logLevel: string;
+  /** Unset: pretty when stderr is a terminal, json otherwise. */
+  logFormat?: LogFormat;
   output: string;
 }
 
@@ -22,6 +24,7 @@ export function withCommon(cmd: Command, formats: Format[]): Command {
     .addOption(new Option('--clusterSvcCfgFile <file>', 'the original automation\'s name for --config').hideHelp())
     .option('--debug', 'debug logging (same as --log-level debug)')
     .addOption(new Option('--log-level <level>', 'logs go to stderr').choices(LOG_LEVELS).default('warn'))
+    .addOption(new Option('--log-format <format>', 'pretty: one short line each; json: pino JSON lines (default: pretty on a terminal, json otherwise)').choices(LOG_FORMATS))
     .addOption(new Option('-o, --output <format>', formats.includes('wide') ? 'output format (wide: the table with more columns)' : 'output format').choices(formats).default('table'));
 }
 

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { closeAll, connectAll, connectAvailable, type ConnectFailure, type Connected } from '../engine/clusters.ts';
 import { EXIT, type Io } from './io.ts';
-import { createLogger } from './log.ts';
+import { createLogger, defaultLogFormat } from './log.ts';
 import type { CommonOpts } from './options.ts';
 
 export interface Session {
@@ -28,7 +28,7 @@ export async function withClusters<T>(
     io.setExitCode(EXIT.usage);
     return undefined;
   }
-  const log = createLogger(opts.debug ? 'debug' : opts.logLevel);
+  const log = createLogger(opts.debug ? 'debug' : opts.logLevel, opts.logFormat ?? defaultLogFormat());
   let clusters: Map<string, Connected> | undefined;
   try {
     const config = loadConfig(file);
@@ -37,7 +37,8 @@ export async function withClusters<T>(
       const fleet = await connectAvailable(config);
       clusters = fleet.connected;
       unavailable = fleet.unavailable;
-      for (const { issue: i } of unavailable) log.warn({ file: i.file, line: i.line, field: i.field }, i.message);
+      // At info: the commands that carry on without a cluster report it in their output.
+      for (const { issue: i } of unavailable) log.info({ file: i.file, line: i.line, field: i.field }, i.message);
     } else {
       clusters = await connectAll(config);
     }
