@@ -1,7 +1,8 @@
 // Exit codes of the CLI process itself (main.ts decides them), so each case spawns it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,3 +65,41 @@ test('--log-format: json lines or short pretty lines on stderr; without it, json
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an unknown --cluster or --local-cluster is a config error (exit 2) before any cluster is contacted', async () => {
+  // A listener on loopback stands where the cluster's apiserver would be: it only counts connections.
+  const server = createServer((s) => s.destroy());
+  let connections = 0;
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const dir = mkdtempSync(join(tmpdir(), 'mcsync-unknown-cluster-'));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    writeFileSync(join(dir, 'kubeconfig'), [
+      'apiVersion: v1', 'kind: Config',
+      `clusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}"}}]`,
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+      'current-context: x',
+    ].join('\n'));
+    const config = join(dir, 'mcsync.yaml');
+    writeFileSync(config, 'clusters:\n- name: a\n  kubeconfig: kubeconfig\n- name: b\n  kubeconfig: kubeconfig\n');
+    for (const args of [['status', '--cluster', 'z'], ['plan', '--cluster', 'z'], ['prune', '--cluster', 'z'], ['doctor', '--cluster', 'z'], ['doctor', '--local-cluster', 'z'], ['export', 'shop/cart', '--cluster', 'z']]) {
+      const r = await mcsyncAsync(...args, '--config', config);
+      assert.equal(r.code, EXIT.config, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^error: ${args[args.length - 2]} z is not in ${config} \\(its clusters: a, b\\)$`, 'm'), args.join(' '));
+    }
+    // Every run above has ended, so any connection it made has been counted by now.
+    assert.equal(connections, 0);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function mcsyncAsync(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}

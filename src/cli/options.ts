@@ -1,8 +1,6 @@
 // The options every one-shot command shares (config file, logging, output format), and the
 // --cluster filter of the commands whose output can be limited to one cluster.
 import { Option, type Command } from 'commander';
-import type { Config } from '../config/types.ts';
-import { EXIT, type Io } from './io.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './log.ts';
 import type { Format } from './output.ts';
 
@@ -30,15 +28,4 @@ export function withCommon(cmd: Command, formats: Format[]): Command {
 
 export function withClusterFilter(cmd: Command, what: string): Command {
   return cmd.option('--cluster <name>', what);
-}
-
-/**
- * Whether --cluster, when given, names a configured cluster; when it does not, says so and
- * sets the config exit code, before anything is written.
- */
-export function clusterKnown(name: string | undefined, config: Config, io: Io): boolean {
-  if (!name || config.clusters.some((c) => c.name === name)) return true;
-  io.err(`error: --cluster ${name} is not in ${config.file}`);
-  io.setExitCode(EXIT.config);
-  return false;
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { computePlan, type PlanReport } from '../../engine/plan.ts';
 import { EXIT, type Io } from '../io.ts';
-import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { isData, parseFormat, render, TABLE_FORMATS } from '../output.ts';
 import { actionsTable, conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
@@ -24,7 +24,6 @@ export function planCommand(program: Command, io: Io): void {
     .action(async (opts: CommonOpts & { cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters }) => {
-        if (!clusterKnown(opts.cluster, config, io)) return;
         const report = inCluster(await computePlan(config, clusters), opts.cluster);
         if (isData(format)) {
           io.out(render(planJson(report), format));
@@ -33,6 +32,6 @@ export function planCommand(program: Command, io: Io): void {
           for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
-      });
+      }, { names: { '--cluster': opts.cluster } });
     });
 }

@@ -8,7 +8,7 @@ import type { SpannedPolicy } from '../../model/policy/types.ts';
 import type { StatusRow } from '../../model/status.ts';
 import { serviceKey } from '../../vocab/keys.ts';
 import { EXIT, type Io } from '../io.ts';
-import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { dim, green, isData, parseFormat, red, render, table, TABLE_FORMATS, yellow } from '../output.ts';
 import { failureLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
@@ -141,7 +141,6 @@ export function statusCommand(program: Command, io: Io): void {
     .action(async (opts: CommonOpts & { controller?: string; cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
-        if (!clusterKnown(opts.cluster, config, io)) return;
         const report = await status(config, clusters, unavailable);
         const { services, conflicts } = inCluster(report.services, report.conflicts, opts.cluster);
         const policies = report.policies?.filter((p) => !opts.cluster || p.cluster === opts.cluster).map((p) => ({ ...p, ...policyState(p) }));
@@ -162,6 +161,6 @@ export function statusCommand(program: Command, io: Io): void {
           for (const l of failureLines(report.failures)) io.out(l);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
-      }, { allowUnreachable: true });
+      }, { allowUnreachable: true, names: { '--cluster': opts.cluster } });
     });
 }
