@@ -26,6 +26,14 @@ export function withCommon(cmd: Command, formats: Format[]): Command {
     .addOption(new Option('-o, --output <format>', formats.includes('wide') ? 'output format (wide: the table with more columns)' : 'output format').choices(formats).default('table'));
 }
 
+/**
+ * sync and plan refuse to start while any cluster cannot be reached (exit 2, nothing written);
+ * with this flag they go ahead with the reachable clusters, and the unreachable ones are
+ * unavailable to the planner exactly as in the controller: nothing they sourced is updated or
+ * deleted anywhere, and nothing is written to them. Exit 1 then, naming them.
+ */
+export const SKIP_UNAVAILABLE = 'go ahead with the clusters that can be reached (exit 1): whatever an unreachable cluster sourced is kept as it is everywhere, and nothing is written to it';
+
 export function withClusterFilter(cmd: Command, what: string): Command {
   return cmd.option('--cluster <name>', what);
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { computePlan, type PlanReport } from '../../engine/plan.ts';
 import { EXIT, type Io } from '../io.ts';
-import { withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { SKIP_UNAVAILABLE, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { isData, parseFormat, render, TABLE_FORMATS } from '../output.ts';
 import { actionsTable, conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
@@ -21,10 +21,11 @@ export function planCommand(program: Command, io: Io): void {
   const cmd = withCommon(program.command('plan'), TABLE_FORMATS)
     .description('show what sync would create, update and delete in each cluster, changing nothing');
   withClusterFilter(cmd, 'only the writes into this cluster (every cluster is still read: its sources are elsewhere)')
-    .action(async (opts: CommonOpts & { cluster?: string }) => {
+    .option('--skip-unavailable', SKIP_UNAVAILABLE)
+    .action(async (opts: CommonOpts & { cluster?: string; skipUnavailable?: boolean }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
-      await withClusters(opts, io, async ({ config, clusters }) => {
-        const report = inCluster(await computePlan(config, clusters), opts.cluster);
+      await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
+        const report = inCluster(await computePlan(config, clusters, unavailable), opts.cluster);
         if (isData(format)) {
           io.out(render(planJson(report), format));
         } else {
@@ -32,6 +33,6 @@ export function planCommand(program: Command, io: Io): void {
           for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
-      }, { names: { '--cluster': opts.cluster } });
+      }, { names: { '--cluster': opts.cluster }, allowUnreachable: opts.skipUnavailable ?? false });
     });
 }
