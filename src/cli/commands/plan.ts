@@ -5,6 +5,7 @@ import { EXIT, type Io } from '../io.ts';
 import { SKIP_UNAVAILABLE, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { isData, parseFormat, render, TABLE_FORMATS } from '../output.ts';
 import { actionsTable, conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
+import { guardLines, refusedSummary } from '../render/rejections.ts';
 import { withClusters } from '../with-clusters.ts';
 
 /**
@@ -30,7 +31,9 @@ export function planCommand(program: Command, io: Io): void {
           io.out(render(planJson(report), format));
         } else {
           io.out(report.plan.actions.length === 0 ? 'nothing to do: every replica is in sync' : actionsTable(report.plan.actions, format === 'wide'));
-          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
+          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...guardLines(report), ...failureLines(report.failures)]) io.out(l);
+          const refused = refusedSummary(report.rejected);
+          if (refused) io.out(`${refused}: not replicated`);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
       }, { names: { '--cluster': opts.cluster }, allowUnreachable: opts.skipUnavailable ?? false });

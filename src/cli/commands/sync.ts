@@ -7,6 +7,7 @@ import { SKIP_UNAVAILABLE, withCommon, type CommonOpts } from '../options.ts';
 import { DATA_FORMATS, isData, parseFormat, progress, render } from '../output.ts';
 import { conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
 import { countWrites, pickColumns, writesTable, type WriteColumn } from '../render/writes.ts';
+import { guardLines, refusedSummary } from '../render/rejections.ts';
 import { withClusters } from '../with-clusters.ts';
 
 const COLUMNS: WriteColumn[] = ['created', 'updated', 'deleted', 'skipped', 'failed'];
@@ -39,8 +40,9 @@ export function syncCommand(program: Command, io: Io): void {
           io.out(render({ ...planJson(report), results: pickColumns(counts, COLUMNS) }, format));
         } else {
           io.out(writesTable(counts, COLUMNS));
-          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
-          io.out(`${report.exports.length} export(s), ${report.results.filter((r) => r.outcome === 'done').length} write(s)`);
+          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...guardLines(report), ...failureLines(report.failures)]) io.out(l);
+          const refused = refusedSummary(report.rejected);
+          io.out(`${report.exports.length} export(s), ${report.results.filter((r) => r.outcome === 'done').length} write(s)${refused ? `, ${refused}` : ''}`);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
       }, { allowUnreachable: opts.skipUnavailable ?? false });
