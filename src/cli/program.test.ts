@@ -1,15 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { buildProgram } from './program.ts';
-
-test('mcsync --version prints the package version', async () => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  let out = '';
-  const program = buildProgram().exitOverride().configureOutput({ writeOut: (s) => (out += s) });
-  await assert.rejects(program.parseAsync(['node', 'mcsync', '--version']), { code: 'commander.version' });
-  assert.equal(out.trim(), pkg.version);
-});
 
 /** Parses argv with every command's exits and output captured; resolves to the usage error's text, or '' when there was none. */
 async function usageError(program: ReturnType<typeof buildProgram>, argv: string[]): Promise<string> {

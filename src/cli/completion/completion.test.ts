@@ -12,7 +12,8 @@ const offered = (args: string[]) => candidates(spec, args).words.map((w) => w.va
 
 /** Each case: the words after `mcsync` (the last is being completed), and what is offered. */
 const CASES: [string[], string[]][] = [
-  [[''], ['sync', 'plan', 'status', 'prune', 'doctor', 'run', 'export', 'unexport', 'completion', 'help']],
+  [[''], ['sync', 'plan', 'status', 'prune', 'doctor', 'run', 'export', 'unexport', 'version', 'completion', 'help']],
+  [['version', '-o', ''], ['table', 'json', 'yaml']],
   [['p'], ['plan', 'prune']],
   [['--'], ['--version', '--help']],
   [['status', '-o', ''], ['table', 'wide', 'json', 'yaml']],
