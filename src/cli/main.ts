@@ -2,6 +2,11 @@
 import { nodeTooOld } from './node-version.ts';
 import { invocation } from './invocation.ts';
 import { slimClientNode } from '../kube/slim-client-node.ts';
+import { CommanderError } from 'commander';
+import { endOnClosedOutput } from './closed-output.ts';
+import { EXIT, UsageError } from './io.ts';
+
+endOnClosedOutput(process.stdout, process.stderr);
 
 const tooOld = nodeTooOld(process.versions.node);
 if (tooOld) {
@@ -23,8 +28,13 @@ try {
     await buildProgram(undefined, how.name).parseAsync(process.argv);
   }
 } catch (err) {
-  process.stderr.write(`error: ${(err as Error).message}\n`);
-  process.exitCode = 1;
+  if (err instanceof CommanderError) {
+    // Commander has printed the problem and the help already; help and --version end with 0.
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = err instanceof UsageError ? EXIT.usage : EXIT.partial;
+  }
 }
 // A controller that has stopped may still hold idle keep-alive sockets or timers of libraries;
 // its exit code is decided, so do not wait for them.

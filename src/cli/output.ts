@@ -1,6 +1,7 @@
 // Human output the way kubectl users expect it: aligned columns, upper-case headers, colour only
 // on a terminal; machines get JSON or YAML of the same data.
 import { stringify } from 'yaml';
+import { UsageError } from './io.ts';
 
 /** `table` is the default; `wide` is the table with more columns, as `kubectl get -o wide`. */
 export type Format = 'table' | 'wide' | 'json' | 'yaml';
@@ -11,7 +12,7 @@ export const DATA_FORMATS: Format[] = ['table', 'json', 'yaml'];
 export const TABLE_FORMATS: Format[] = ['table', 'wide', 'json', 'yaml'];
 
 export function parseFormat(v: string, allowed: Format[] = DATA_FORMATS): Format {
-  if (!(allowed as string[]).includes(v)) throw new Error(`--output must be one of ${allowed.join(', ')}, not "${v}"`);
+  if (!(allowed as string[]).includes(v)) throw new UsageError(`--output must be one of ${allowed.join(', ')}, not "${v}"`);
   return v as Format;
 }
 

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { closeAll, connectAll, connectAvailable, type ConnectFailure, type Connected } from '../engine/clusters.ts';
 import { EXIT, type Io } from './io.ts';
-import { createLogger } from './log.ts';
+import { createLogger, defaultLogFormat } from './log.ts';
 import type { CommonOpts } from './options.ts';
 
 export interface Session {
@@ -16,30 +16,48 @@ export interface Session {
   unavailable: ConnectFailure[];
 }
 
+export interface SessionNeeds {
+  /** Carry on without the clusters that cannot be reached (they are in Session.unavailable). */
+  allowUnreachable?: boolean;
+  /** Connect only this cluster: the command reads and writes nothing else, so no other cluster's state may stop it. */
+  only?: string;
+  /** Cluster names given on the command line, by flag (`--cluster`): each must be in the config, checked before any connection. */
+  names?: Record<string, string | undefined>;
+}
+
 export async function withClusters<T>(
   opts: CommonOpts,
   io: Io,
   fn: (s: Session) => Promise<T>,
-  how: { allowUnreachable?: boolean } = {},
+  how: SessionNeeds = {},
 ): Promise<T | undefined> {
   const file = opts.config ?? opts.clusterSvcCfgFile;
   if (!file) {
     io.err('error: --config FILE is required');
-    io.setExitCode(EXIT.config);
+    io.setExitCode(EXIT.usage);
     return undefined;
   }
-  const log = createLogger(opts.debug ? 'debug' : opts.logLevel);
+  const log = createLogger(opts.debug ? 'debug' : opts.logLevel, opts.logFormat ?? defaultLogFormat());
   let clusters: Map<string, Connected> | undefined;
   try {
     const config = loadConfig(file);
+    for (const [flag, name] of Object.entries(how.names ?? {})) {
+      if (name !== undefined && !config.clusters.some((c) => c.name === name)) {
+        io.err(`error: ${flag} ${name} is not in ${config.file} (its clusters: ${config.clusters.map((c) => c.name).join(', ')})`);
+        io.setExitCode(EXIT.config);
+        return undefined;
+      }
+    }
+    const reached = how.only === undefined ? config : { ...config, clusters: config.clusters.filter((c) => c.name === how.only) };
     let unavailable: ConnectFailure[] = [];
     if (how.allowUnreachable) {
-      const fleet = await connectAvailable(config);
+      const fleet = await connectAvailable(reached);
       clusters = fleet.connected;
       unavailable = fleet.unavailable;
-      for (const { issue: i } of unavailable) log.warn({ file: i.file, line: i.line, field: i.field }, i.message);
+      // At info: the commands that carry on without a cluster report it in their output.
+      for (const { issue: i } of unavailable) log.info({ file: i.file, line: i.line, field: i.field }, i.message);
     } else {
-      clusters = await connectAll(config);
+      clusters = await connectAll(reached);
     }
     for (const c of clusters.values()) log.debug({ cluster: c.config.name, server: c.client.server, version: c.version }, 'connected');
     return await fn({ config, clusters, log, unavailable });

@@ -49,6 +49,12 @@ export function checkKubeconfigs(raw: unknown, configDir: string, add: Add): voi
   const cache = new Map<string, KubeconfigInfo>();
   for (const [c, i] of records(raw['clusters'])) {
     const written = c['kubeconfig'];
+    if (written === undefined && typeof c['context'] === 'string') {
+      // Without kubeconfig: the in-cluster ServiceAccount is used, and it has no contexts: the
+      // context would be ignored without a word, and the wrong cluster used.
+      add(['clusters', i, 'context'], `context "${c['context']}" needs a kubeconfig: to pick it from; add kubeconfig: PATH, or remove context: to use the in-cluster ServiceAccount`);
+      continue;
+    }
     if (typeof written !== 'string' || written === '') continue;
     const path = resolveKubeconfigPath(written, configDir);
     let info = cache.get(path);

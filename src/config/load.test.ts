@@ -543,6 +543,11 @@ test('a context that is not in the kubeconfig is reported at the context line', 
   assert.match(errorText(() => loadConfig(file)), /:4: clusters\[0\]\.context: context "ctx-z" is not in kubeconfig kube\.yaml \(.*\)$/);
 });
 
+test('a context without a kubeconfig is reported at the context line: the in-cluster ServiceAccount has no contexts', () => {
+  const file = writeTemp('context-alone/mcsync.yaml', lines('clusters:', '- name: a', '  context: ctx-a'));
+  assert.match(errorText(() => loadConfig(file)), /:3: clusters\[0\]\.context: context "ctx-a" needs a kubeconfig: to pick it from; add kubeconfig: PATH, or remove context: to use the in-cluster ServiceAccount$/);
+});
+
 test('no context and a kubeconfig without current-context', () => {
   writeTemp('no-current/kube.yaml', KUBECONFIG.replace('current-context: ctx-a\n', ''));
   const file = writeTemp('no-current/mcsync.yaml', lines('clusters:', '- name: a', '  kubeconfig: kube.yaml'));

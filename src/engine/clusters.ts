@@ -36,9 +36,17 @@ export interface ConnectOptions {
 }
 
 /** The one way mcsync builds a client from a cluster's config. */
-export function clientFor(c: ClusterConfig, opts: ClientOptions = {}): KubeClient {
-  return c.inCluster ? KubeClient.inCluster(c.name, opts) : KubeClient.fromFile(c.name, c.kubeconfig, c.context, opts);
+export function clientFor(c: ClusterConfig, opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
+  if (!c.inCluster) return KubeClient.fromFile(c.name, c.kubeconfig, c.context, opts);
+  // Kubernetes sets these in every pod; without them client-node builds "https://undefined:undefined".
+  if (!env['KUBERNETES_SERVICE_HOST'] || !env['KUBERNETES_SERVICE_PORT']) {
+    throw new Error('this is not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set): give the cluster a kubeconfig: PATH');
+  }
+  return KubeClient.inCluster(c.name, opts);
 }
+
+/** Failures that happen before any request is sent: the apiserver was not contacted at all. */
+const beforeContact = (kind: Failure['kind']) => kind === 'auth-plugin' || kind === 'credential-file';
 
 /** For commands that write: every cluster connects, or nothing happens (ConfigError). */
 export async function connectAll(config: Config, opts: ConnectOptions = {}): Promise<Map<string, Connected>> {
@@ -78,7 +86,10 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
       client.close();
       const f = classifyFailure(err);
       const message = f.kind === 'forbidden' ? 'the credentials are valid but may not read /version (403 Forbidden)' : f.message;
-      failures.set(c.name, { ...f, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: `cluster ${c.name} cannot be reached at ${client.server}: ${message}` } });
+      const said = beforeContact(f.kind)
+        ? `cluster ${c.name}: no request was sent to ${client.server}: ${message}`
+        : `cluster ${c.name} cannot be reached at ${client.server}: ${message}`;
+      failures.set(c.name, { ...f, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: said } });
     }
   }));
   const unavailable = config.clusters.flatMap((c) => failures.get(c.name) ?? []);

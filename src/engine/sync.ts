@@ -4,7 +4,7 @@
 import type { Config } from '../config/types.ts';
 import type { Action } from '../model/types.ts';
 import { applyActions, type WriteResult } from '../kube/write.ts';
-import type { Connected } from './clusters.ts';
+import type { ConnectFailure, Connected } from './clusters.ts';
 import { computeMcsPlan, computePlan, type PlanReport } from './plan.ts';
 import { postProblemEvents, type EventResult } from './events.ts';
 import { postRejectionEvents, type RejectionEventResult } from './rejection-events.ts';
@@ -20,9 +20,18 @@ export interface SyncReport extends PlanReport {
 export async function sync(
   config: Config,
   clusters: Map<string, Connected>,
-  opts: { onResult?: (r: WriteResult) => void; onPlan?: (p: PlanReport) => void } = {},
+  opts: {
+    onResult?: (r: WriteResult) => void;
+    onPlan?: (p: PlanReport) => void;
+    /**
+     * Configured clusters left out of `clusters` because they could not be connected (sync
+     * --skip-unavailable), and why: the planner treats them as unavailable, so nothing they
+     * sourced is updated or deleted anywhere.
+     */
+    unreachable?: readonly ConnectFailure[];
+  } = {},
 ): Promise<SyncReport> {
-  const report = await computePlan(config, clusters);
+  const report = await computePlan(config, clusters, opts.unreachable);
   opts.onPlan?.(report);
   const results: WriteResult[] = [];
   const apply = async (actions: Action[]): Promise<boolean> => {

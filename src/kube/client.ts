@@ -23,7 +23,8 @@ export class KubeApiError extends Error {
 /** The cluster could not be talked to at all; `kind` says why in words a person can act on. */
 export class KubeConnectionError extends Error {
   override name = 'KubeConnectionError';
-  readonly kind: 'dns' | 'refused' | 'timeout' | 'tls' | 'auth-plugin' | 'network';
+  /** auth-plugin and credential-file fail before anything is sent: the apiserver was not contacted. */
+  readonly kind: 'dns' | 'refused' | 'timeout' | 'tls' | 'auth-plugin' | 'credential-file' | 'network';
   constructor(kind: KubeConnectionError['kind'], message: string) {
     super(message);
     this.kind = kind;
@@ -107,6 +108,35 @@ function sameTls(a: TlsMaterial, b: TlsMaterial | undefined): boolean {
   return (['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const).every((k) => same(a[k], b[k]));
 }
 
+/**
+ * Why the kubeconfig's credentials could not be turned into request options. A file it names
+ * (certificate-authority, client-certificate, client-key) that cannot be read is named with its
+ * field, since the exec plugin has nothing to do with it; anything else is the exec plugin or
+ * token file. Paths are not secrets; the files' contents never reach a message.
+ */
+function credentialsError(name: string, kc: KubeConfig, err: unknown): KubeConnectionError {
+  const e = err as NodeJS.ErrnoException;
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  const files: [string | undefined, string][] = [[cluster?.caFile, 'certificate-authority'], [user?.certFile, 'client-certificate'], [user?.keyFile, 'client-key']];
+  const field = typeof e.path === 'string' ? files.find(([f]) => f !== undefined && f === e.path)?.[1] : undefined;
+  if (field) return new KubeConnectionError('credential-file', `${field} file ${e.path} named in the kubeconfig cannot be read (${e.code ?? 'unreadable'})`);
+  // Exec plugins and token files fail here; their messages never carry the credential.
+  return new KubeConnectionError('auth-plugin', `cannot get credentials for ${name}: ${(e?.message ?? String(err)).split('\n')[0]}`);
+}
+
+/** The server address of a kubeconfig's current cluster as a URL, or an error that names it (unless it could hold a password). */
+function serverUrl(name: string, server: string): URL {
+  try {
+    const url = new URL(server);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url;
+  } catch {
+    // said below
+  }
+  const shown = server.includes('@') ? 'its server address' : `server "${server}"`;
+  throw new Error(`kubeconfig for ${name}: ${shown} of the current context's cluster is not an https:// URL (write server: https://HOST:PORT)`);
+}
+
 export class KubeClient {
   readonly name: string;
   readonly server: string;
@@ -131,7 +161,7 @@ export class KubeClient {
     this.name = name;
     this.kc = kc;
     this.server = cluster.server.replace(/\/+$/, '');
-    this.base = new URL(this.server);
+    this.base = serverUrl(name, this.server);
     this.opts = opts;
   }
 
@@ -185,8 +215,7 @@ export class KubeClient {
     try {
       await this.kc.applyToHTTPSOptions(o);
     } catch (err) {
-      // Exec plugins and token files fail here; their messages never carry the credential.
-      throw new KubeConnectionError('auth-plugin', `cannot get credentials for ${this.name}: ${(err as Error).message.split('\n')[0]}`);
+      throw credentialsError(this.name, this.kc, err);
     }
     const tls: TlsMaterial = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
     if (this.agent && !sameTls(tls, this.agentTls)) {

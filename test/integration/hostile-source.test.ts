@@ -20,6 +20,9 @@ let cfg: string;
 let goodIp: string;
 /** What the forged slice claims, by what it really is. */
 let forged: Record<string, string>;
+/** What the first `mcsync plan -o json` and `mcsync sync` printed. */
+let firstPlan: string;
+let firstSync: string;
 
 before(async () => {
   set = await startClusterSet({ names: ['a', 'b'] });
@@ -48,7 +51,25 @@ before(async () => {
     `- name: a`, `  kubeconfig: ${set.get('a').kubeconfigPath}`, '  services:', `  - namespace: ${NS}`,
     `- name: b`, `  kubeconfig: ${set.get('b').kubeconfigPath}`,
   ].join('\n') + '\n');
-  ok(await runMcsync(['sync', '--config', cfg]));
+  firstPlan = ok(await runMcsync(['plan', '--config', cfg, '-o', 'json'])).stdout;
+  firstSync = ok(await runMcsync(['sync', '--config', cfg])).stdout;
+});
+
+/** The indented line naming one refused address and its reason, under the line of its source Service. */
+const addressLine = (ip: string) => new RegExp(`^  ${ip.replace(/\./g, '\\.')}\\s+outside-pod-cidrs$`, 'm');
+
+test('sync names each refused address under its source cluster and Service, with the reason, and counts them in its summary', () => {
+  assert.match(firstSync, new RegExp(`^rejected: a ${NS}/web: 3 outside-pod-cidrs \\(.*\\) \\(not replicated\\)$`, 'm'));
+  for (const [what, ip] of Object.entries(forged)) assert.match(firstSync, addressLine(ip), what);
+  assert.doesNotMatch(firstSync, addressLine(goodIp));
+  assert.match(firstSync, /^1 export\(s\), \d+ write\(s\), 3 endpoint\(s\) refused by the guard$/m);
+});
+
+test('plan -o json lists every refused address with source, Service and reason, and their count', () => {
+  const p = JSON.parse(firstPlan) as { rejected: { cluster: string; namespace: string; name: string; reason: string; what: string }[]; refused: number };
+  assert.equal(p.refused, 3);
+  assert.deepEqual(p.rejected.map((r) => [r.cluster, r.namespace, r.name, r.reason, r.what]).sort(),
+    Object.values(forged).map((ip) => ['a', NS, 'web', 'outside-pod-cidrs', ip]).sort());
 });
 
 after(() => set?.down());
@@ -70,6 +91,11 @@ test('the source Service carries a Warning Event naming every address dropped an
 test('status shows the rejection, and a second sync changes nothing and posts no second Event', async () => {
   const r = ok(await runMcsync(['status', '--config', cfg]));
   assert.match(r.stdout, new RegExp(`rejected: a ${NS}/web: 3 outside-pod-cidrs \\(.*192\\.168\\.49\\.2`));
+  for (const [what, ip] of Object.entries(forged)) assert.match(r.stdout, addressLine(ip), what);
+  assert.match(r.stdout, /^3 endpoint\(s\) refused by the guard$/m);
+  const plan = ok(await runMcsync(['plan', '--config', cfg]));
+  for (const [what, ip] of Object.entries(forged)) assert.match(plan.stdout, addressLine(ip), what);
+  assert.match(plan.stdout, /^3 endpoint\(s\) refused by the guard: not replicated$/m);
   ok(await runMcsync(['sync', '--config', cfg]));
   const events = (await A.core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.reason === 'McsyncRejectedEndpoints');
   assert.equal(events.length, 1);

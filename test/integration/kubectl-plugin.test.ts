@@ -76,7 +76,7 @@ test('as a plugin, help and usage errors name the command `kubectl mcsync`', asy
   const help = ok(await viaKubectl(['mcsync', 'status', '--help']));
   assert.match(help.stdout, /^Usage: kubectl mcsync status \[options\]/);
   const bad = await viaKubectl(['mcsync', 'status', '--config', cfg, '-o', 'xml']);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 64, 'a usage error has its own code, and kubectl passes it through');
   assert.match(bad.stderr, /argument 'xml' is invalid\. Allowed choices are table, wide, json, yaml/);
   assert.match(bad.stderr, /^Usage: kubectl mcsync status \[options\]/m);
 });

@@ -419,6 +419,37 @@ describe('a stopped source is unavailable, not deleted, in every command', () =>
 
       assert.equal(await writeCount(set.get('c'), RESOURCES) - writesBefore, 0, 'no command wrote to c');
       assert.deepEqual({ x: addressMap(await slicesOf(C, ns, 'x', REPLICA_SLICES)), y: addressMap(await slicesOf(C, ns, 'y', REPLICA_SLICES)) }, converged, 'b\'s endpoints are still in c');
+
+      // Commands that touch one cluster need only that one. (Another instance owns nothing in c,
+      // so its prune deletes nothing; the MCS API is not installed, so there is no ServiceExport.)
+      const other = config(['instance: avail-other', 'clusters:', ...cluster('a'), ...cluster('b'), ...cluster('c')]);
+      const prune = await runMcsync(['prune', '--config', other, '--cluster', 'c']);
+      assert.equal(prune.code, 0, prune.stdout + prune.stderr);
+      const unexport = await runMcsync(['unexport', `${ns}/x`, '--cluster', 'a', '--config', cfg]);
+      assert.equal(unexport.code, 0, unexport.stdout + unexport.stderr);
+      assert.match(unexport.stdout, new RegExp(`^${ns}/x in a was not exported$`, 'm'));
+
+      // --skip-unavailable: a's new pod of x and its new Service z reach c; b's part of x and
+      // its y, which b alone exports, stay in c exactly as b last had them.
+      const x2 = (await podsA.create({ namespace: ns, name: 'x-a2', labels: { app: 'x' } })).status!.podIP!;
+      await podsA.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'z' }, spec: { selector: { app: 'z' }, ports: [{ port: 80 }] } } });
+      await podsA.create({ namespace: ns, name: 'z-a', labels: { app: 'z' } });
+      await sourceSettled(A, ns, 'x', 2);
+      const zIps = await sourceSettled(A, ns, 'z', 1);
+
+      const planned = await runMcsync(['plan', '--config', cfg, '--skip-unavailable', '-o', 'json']);
+      assert.equal(planned.code, 1, planned.stderr);
+      const p = JSON.parse(planned.stdout) as { actions: { cluster: string; verb: string; kind: string; name: string }[]; failures: { cluster: string; stage: string }[] };
+      assert.deepEqual(p.failures.map((f) => [f.cluster, f.stage]), [['b', 'connect']]);
+      assert.ok(p.actions.length > 0 && p.actions.every((a) => a.cluster === 'c' && a.verb !== 'delete'), JSON.stringify(p.actions));
+      assert.ok(p.actions.some((a) => a.kind === 'Service' && a.name === `${ns}/z`), JSON.stringify(p.actions));
+
+      const synced = await runMcsync(['sync', '--config', cfg, '--skip-unavailable']);
+      assert.equal(synced.code, 1, synced.stdout + synced.stderr);
+      assert.match(synced.stdout, /^failed: cluster b \(connect\): .*cluster b cannot be reached/m);
+      assert.deepEqual(addressMap(await slicesOf(C, ns, 'x', REPLICA_SLICES)), { ...converged.x, [x2]: true }, 'x: a\'s pods now, b\'s as they were');
+      assert.deepEqual(addressMap(await slicesOf(C, ns, 'y', REPLICA_SLICES)), converged.y, 'y, which only b exports, is kept');
+      assert.deepEqual(addressMap(await slicesOf(C, ns, 'z', REPLICA_SLICES)), zIps);
     } finally {
       await b.restart();
     }

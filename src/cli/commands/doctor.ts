@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { doctor, FLEET, summarize, type CheckResult, type DoctorReport } from '../../engine/doctor/index.ts';
 import { EXIT, type Io } from '../io.ts';
-import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { dim, green, isData, parseFormat, red, render, table, TABLE_FORMATS, yellow } from '../output.ts';
 import { withClusters } from '../with-clusters.ts';
 
@@ -31,7 +31,6 @@ export function doctorCommand(program: Command, io: Io): void {
     .action(async (opts: CommonOpts & { localCluster?: string; cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
-        if (!clusterKnown(opts.cluster, config, io)) return;
         const report = inCluster(await doctor(config, clusters, unavailable, { localCluster: opts.localCluster }), opts.cluster);
         if (isData(format)) {
           io.out(render(report, format));
@@ -41,6 +40,6 @@ export function doctorCommand(program: Command, io: Io): void {
           io.out(`${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.info} info`);
         }
         io.setExitCode(report.summary.fail > 0 ? EXIT.partial : EXIT.ok);
-      }, { allowUnreachable: true });
+      }, { allowUnreachable: true, names: { '--cluster': opts.cluster, '--local-cluster': opts.localCluster } });
     });
 }

@@ -6,7 +6,7 @@ import { deleteServiceExport, writeServiceExport } from '../../engine/exports.ts
 import { splitServiceKey } from '../../vocab/keys.ts';
 import { isDnsLabel } from '../../vocab/names.ts';
 import { EXIT, type Io } from '../io.ts';
-import { clusterKnown, withCommon, type CommonOpts } from '../options.ts';
+import { withCommon, type CommonOpts } from '../options.ts';
 import { DATA_FORMATS, isData, parseFormat, render, yellow } from '../output.ts';
 import { withClusters } from '../with-clusters.ts';
 
@@ -16,7 +16,7 @@ function parseTarget(target: string, io: Io): { namespace: string; name: string 
   const { namespace, name } = target.includes('/') ? splitServiceKey(target) : { namespace: 'default', name: target };
   if (!isDnsLabel(namespace) || !isDnsLabel(name)) {
     io.err(`error: ${JSON.stringify(target)} is not NAMESPACE/NAME of a Service`);
-    io.setExitCode(EXIT.config);
+    io.setExitCode(EXIT.usage);
     return undefined;
   }
   return { namespace, name };
@@ -33,7 +33,6 @@ function exportSubcommand(program: Command, io: Io, verb: 'export' | 'unexport')
       const where = parseTarget(target, io);
       if (!where) return;
       await withClusters(opts, io, async ({ config, clusters }) => {
-        if (!clusterKnown(opts.cluster, config, io)) return;
         const client = clusters.get(opts.cluster)!.client;
         const r = verb === 'export' ? await writeServiceExport(client, where.namespace, where.name) : await deleteServiceExport(client, where.namespace, where.name);
         const id = `${where.namespace}/${where.name} in ${opts.cluster}`;
@@ -44,7 +43,7 @@ function exportSubcommand(program: Command, io: Io, verb: 'export' | 'unexport')
         else io.out(`${id} was not exported`);
         if (!config.mcs && !isData(format)) io.err(yellow(`note: ${config.file} does not say mcs: true, so no mcsync instance with it imports ServiceExports`));
         io.setExitCode(EXIT.ok);
-      });
+      }, { names: { '--cluster': opts.cluster }, only: opts.cluster });
     });
 }
 

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { prune, pruneFailed } from '../../engine/prune.ts';
 import { EXIT, type Io } from '../io.ts';
-import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { DATA_FORMATS, isData, parseFormat, red, render } from '../output.ts';
 import { countWrites, pickColumns, writesTable, type WriteColumn } from '../render/writes.ts';
 import { withClusters } from '../with-clusters.ts';
@@ -17,7 +17,6 @@ export function pruneCommand(program: Command, io: Io): void {
     .action(async (opts: CommonOpts & { cluster?: string }) => {
       const format = parseFormat(opts.output, DATA_FORMATS);
       await withClusters(opts, io, async ({ config, clusters }) => {
-        if (!clusterKnown(opts.cluster, config, io)) return;
         const report = await prune(config, clusters, opts.cluster || undefined);
         const counts = countWrites(report.results, report.clusters);
         const failures = report.failures.map((f) => `${f.cluster}: ${f.error}`);
@@ -27,6 +26,6 @@ export function pruneCommand(program: Command, io: Io): void {
           for (const f of failures) io.out(red(`failed: ${f}`));
         }
         io.setExitCode(pruneFailed(report) ? EXIT.partial : EXIT.ok);
-      });
+      }, { names: { '--cluster': opts.cluster }, only: opts.cluster || undefined });
     });
 }

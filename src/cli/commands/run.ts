@@ -2,8 +2,8 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import { FIELD_MANAGER } from '../../kube/write.ts';
-import { EXIT, type Io } from '../io.ts';
-import { createLogger, LOG_LEVELS } from '../log.ts';
+import { EXIT, UsageError, type Io } from '../io.ts';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../log.ts';
 import { parseListen, runController } from '../run.ts';
 
 interface RunOpts {
@@ -19,6 +19,7 @@ interface RunOpts {
   statusPage?: boolean;
   debug?: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 export function runCommand(program: Command, io: Io): void {
@@ -36,17 +37,23 @@ export function runCommand(program: Command, io: Io): void {
     .option('--no-watch-config', 'reload only on SIGHUP, not when the config file changes')
     .option('--debug', 'debug logging (same as --log-level debug)')
     .addOption(new Option('--log-level <level>', 'logs go to stderr').choices(LOG_LEVELS).default('info'))
+    // JSON whatever stderr is: a controller's logs are read by a collector more often than by a person.
+    .addOption(new Option('--log-format <format>', 'json: pino JSON lines; pretty: one short line each').choices(LOG_FORMATS).default('json'))
     .action(async (opts: RunOpts) => {
       const file = opts.config ?? opts.clusterSvcCfgFile;
       if (!file) {
         io.err('error: --config FILE is required');
-        io.setExitCode(EXIT.config);
+        io.setExitCode(EXIT.usage);
         return;
       }
       const timeout = Number(opts.shutdownTimeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--shutdown-timeout must be a positive number of seconds, not "${opts.shutdownTimeout}"`);
-      parseListen(opts.listen);
-      const log = createLogger(opts.debug ? 'debug' : opts.logLevel);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--shutdown-timeout must be a positive number of seconds, not "${opts.shutdownTimeout}"`);
+      try {
+        parseListen(opts.listen);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const log = createLogger(opts.debug ? 'debug' : opts.logLevel, opts.logFormat);
       try {
         const code = await runController({
           file, log, localCluster: opts.localCluster, leaderElect: opts.leaderElect ?? false, identity: opts.identity,

@@ -8,27 +8,12 @@ import type { SpannedPolicy } from '../../model/policy/types.ts';
 import type { StatusRow } from '../../model/status.ts';
 import { serviceKey } from '../../vocab/keys.ts';
 import { EXIT, type Io } from '../io.ts';
-import { clusterKnown, withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
+import { withClusterFilter, withCommon, type CommonOpts } from '../options.ts';
 import { dim, green, isData, parseFormat, red, render, table, TABLE_FORMATS, yellow } from '../output.ts';
 import { failureLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
-import { describeRejections } from '../../engine/rejection-events.ts';
-import type { StatusReport } from '../../engine/status.ts';
+import { guardLines, refusedCount, refusedSummary } from '../render/rejections.ts';
 import type { McsServiceState } from '../../model/mcs/fleet.ts';
-
-/** One line per source Service with rejected endpoints, and one per source whose guard is off. */
-export function guardLines(report: Pick<StatusReport, 'rejected' | 'unguarded'>, cluster: string | undefined): string[] {
-  const out: string[] = [];
-  const rejected = report.rejected.filter((r) => !cluster || r.cluster === cluster);
-  for (const list of Map.groupBy(rejected, (r) => `${r.cluster}|${r.namespace}/${r.name}`).values()) {
-    const r = list[0]!;
-    out.push(yellow(`rejected: ${r.cluster} ${r.namespace}/${r.name}: ${describeRejections(list)} (not replicated)`));
-  }
-  for (const u of report.unguarded.filter((x) => !cluster || x.cluster === cluster)) {
-    out.push(yellow(`guard off: ${u.cluster}: no pod CIDRs known, ${u.unchecked} address(es) replicated without a range check (set podCIDRs for it)`));
-  }
-  return out;
-}
 
 function stateCell(state: string): string {
   if (state === 'in-sync') return green(state);
@@ -141,7 +126,6 @@ export function statusCommand(program: Command, io: Io): void {
     .action(async (opts: CommonOpts & { controller?: string; cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
       await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
-        if (!clusterKnown(opts.cluster, config, io)) return;
         const report = await status(config, clusters, unavailable);
         const { services, conflicts } = inCluster(report.services, report.conflicts, opts.cluster);
         const policies = report.policies?.filter((p) => !opts.cluster || p.cluster === opts.cluster).map((p) => ({ ...p, ...policyState(p) }));
@@ -151,7 +135,7 @@ export function statusCommand(program: Command, io: Io): void {
           ?.filter((m) => !opts.cluster || m.exporters.includes(opts.cluster) || m.importedIn.includes(opts.cluster) || m.invalid.some((i) => i.cluster === opts.cluster))
           .map((m) => ({ ...m, ...importState(m, written) }));
         if (isData(format)) {
-          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}) }, format));
+          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, refused: refusedCount(report.rejected), unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}) }, format));
         } else {
           const wide = format === 'wide';
           io.out(services.length ? statusTable(services, conflicts, wide) : 'no exported services');
@@ -160,8 +144,10 @@ export function statusCommand(program: Command, io: Io): void {
           if (controller) io.out(`\n${controllerTable(controller, wide)}`);
           for (const l of guardLines(report, opts.cluster)) io.out(l);
           for (const l of failureLines(report.failures)) io.out(l);
+          const refused = refusedSummary(report.rejected.filter((r) => !opts.cluster || r.cluster === opts.cluster));
+          if (refused) io.out(refused);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
-      }, { allowUnreachable: true });
+      }, { allowUnreachable: true, names: { '--cluster': opts.cluster } });
     });
 }

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { actionTarget } from '../../model/actions.ts';
 import { sync } from '../../engine/sync.ts';
 import { EXIT, type Io } from '../io.ts';
-import { withCommon, type CommonOpts } from '../options.ts';
+import { SKIP_UNAVAILABLE, withCommon, type CommonOpts } from '../options.ts';
 import { DATA_FORMATS, isData, parseFormat, progress, render } from '../output.ts';
 import { conflictLines, failureLines, planJson, policyProblemLines } from '../render/plan.ts';
 import { countWrites, pickColumns, writesTable, type WriteColumn } from '../render/writes.ts';
+import { guardLines, refusedSummary } from '../render/rejections.ts';
 import { withClusters } from '../with-clusters.ts';
 
 const COLUMNS: WriteColumn[] = ['created', 'updated', 'deleted', 'skipped', 'failed'];
@@ -15,11 +16,13 @@ export function syncCommand(program: Command, io: Io): void {
   // No --cluster: a sync applies the fleet's whole plan; `plan --cluster` shows one cluster's part.
   withCommon(program.command('sync'), DATA_FORMATS)
     .description('replicate every exported Service into its destination clusters once, and collect replicas whose source is gone')
-    .action(async (opts: CommonOpts) => {
+    .option('--skip-unavailable', SKIP_UNAVAILABLE)
+    .action(async (opts: CommonOpts & { skipUnavailable?: boolean }) => {
       const format = parseFormat(opts.output, DATA_FORMATS);
-      await withClusters(opts, io, async ({ config, clusters, log }) => {
+      await withClusters(opts, io, async ({ config, clusters, log, unavailable }) => {
         let bar: ReturnType<typeof progress> | undefined;
         const report = await sync(config, clusters, {
+          unreachable: unavailable,
           onPlan: (p) => {
             log.info({ actions: p.plan.actions.length, exports: p.exports.length }, 'plan computed');
             bar = progress(p.plan.actions.length, 'syncing');
@@ -37,10 +40,11 @@ export function syncCommand(program: Command, io: Io): void {
           io.out(render({ ...planJson(report), results: pickColumns(counts, COLUMNS) }, format));
         } else {
           io.out(writesTable(counts, COLUMNS));
-          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...failureLines(report.failures)]) io.out(l);
-          io.out(`${report.exports.length} export(s), ${report.results.filter((r) => r.outcome === 'done').length} write(s)`);
+          for (const l of [...conflictLines(report), ...policyProblemLines(report), ...guardLines(report), ...failureLines(report.failures)]) io.out(l);
+          const refused = refusedSummary(report.rejected);
+          io.out(`${report.exports.length} export(s), ${report.results.filter((r) => r.outcome === 'done').length} write(s)${refused ? `, ${refused}` : ''}`);
         }
         io.setExitCode(report.failures.length > 0 ? EXIT.partial : EXIT.ok);
-      });
+      }, { allowUnreachable: opts.skipUnavailable ?? false });
     });
 }

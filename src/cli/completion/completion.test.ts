@@ -12,7 +12,8 @@ const offered = (args: string[]) => candidates(spec, args).words.map((w) => w.va
 
 /** Each case: the words after `mcsync` (the last is being completed), and what is offered. */
 const CASES: [string[], string[]][] = [
-  [[''], ['sync', 'plan', 'status', 'prune', 'doctor', 'run', 'export', 'unexport', 'completion', 'help']],
+  [[''], ['sync', 'plan', 'status', 'prune', 'doctor', 'run', 'export', 'unexport', 'version', 'completion', 'help']],
+  [['version', '-o', ''], ['table', 'json', 'yaml']],
   [['p'], ['plan', 'prune']],
   [['--'], ['--version', '--help']],
   [['status', '-o', ''], ['table', 'wide', 'json', 'yaml']],
@@ -20,8 +21,9 @@ const CASES: [string[], string[]][] = [
   [['status', '--output=w'], ['--output=wide']],
   [['sync', '-o', ''], ['table', 'json', 'yaml']],
   [['doctor', '--log-level', 'w'], ['warn']],
+  [['status', '--log-format', ''], ['pretty', 'json']],
   [['plan', '--c'], ['--config', '--cluster']],
-  [['prune', '--config', 'x.yaml', '-'], ['-c', '--config', '--debug', '--log-level', '-o', '--output', '--cluster', '-h', '--help']],
+  [['prune', '--config', 'x.yaml', '-'], ['-c', '--config', '--debug', '--log-level', '--log-format', '-o', '--output', '--cluster', '-h', '--help']],
   [['status', '--cluster', ''], []],
   [['completion', ''], ['bash', 'zsh']],
   [['completion', 'bash', ''], []],

@@ -3,6 +3,7 @@ import { actionTarget } from '../../model/actions.ts';
 import type { Action } from '../../model/types.ts';
 import type { ClusterFailure, PlanReport } from '../../engine/plan.ts';
 import { red, table, yellow } from '../output.ts';
+import { refusedCount } from './rejections.ts';
 
 export function planJson(report: PlanReport) {
   return {
@@ -10,6 +11,10 @@ export function planJson(report: PlanReport) {
     conflicts: report.plan.conflicts,
     excluded: report.excluded,
     failures: report.failures,
+    /** Every address (or port, or slice) the endpoint guard refused, with its source and reason. */
+    rejected: report.rejected,
+    refused: refusedCount(report.rejected),
+    unguarded: report.unguarded,
     ...(report.policies ? { policyProblems: report.policies.problems } : {}),
   };
 }

@@ -9,6 +9,7 @@ const ADVICE: Record<string, string> = {
   timeout: 'check the network path and firewalls between here and the apiserver',
   tls: 'check certificate-authority(-data) in the kubeconfig and that the server name matches the apiserver\'s certificate',
   'auth-plugin': 'run the kubeconfig\'s exec plugin by hand (e.g. `aws eks get-token`) and fix its PATH or credentials',
+  'credential-file': 'fix the path in the kubeconfig (a relative path is relative to the kubeconfig\'s directory) or the file\'s permissions; the apiserver was not contacted',
   network: 'check the network path to the apiserver',
   unauthorized: 'the token or client certificate is expired or wrong: refresh the kubeconfig',
   forbidden: 'the credential is valid but may not read /version: grant the system:public-info-viewer ClusterRole',
