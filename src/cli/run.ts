@@ -157,8 +157,11 @@ export async function runController(o: RunOptions): Promise<number> {
     process.once('SIGTERM', () => onTerm('SIGTERM'));
     process.once('SIGINT', () => onTerm('SIGINT'));
     if (o.watchConfig) {
+      // stat follows symlinks, so a ConfigMap volume's update (the kubelet swaps its `..data`
+      // symlink to a new directory) shows as another file: another inode, whose mtime may
+      // equal the old one's, so the mtime alone would miss it.
       watchFile(o.file, { interval: 1000 }, (cur, prev) => {
-        if (cur.mtimeMs !== prev.mtimeMs) reload('config file changed');
+        if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.dev !== prev.dev || cur.size !== prev.size) reload('config file changed');
       });
     }
     void controller.start().catch((err: unknown) => {

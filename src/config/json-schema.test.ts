@@ -11,7 +11,7 @@ test('schema/mcsync.schema.json is what `npm run schema` generates now', () => {
 
 test('the JSON schema lists every top-level property and rejects unknown ones', () => {
   const schema = configJsonSchema() as { properties: Record<string, unknown>; required: string[]; additionalProperties: unknown };
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['clusters', 'concurrency', 'conflictPolicy', 'controller', 'copyAnnotations', 'copyLabels', 'createNamespaces', 'instance', 'leaderElection', 'mcs', 'networkPolicies']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['apiVersion', 'clusters', 'concurrency', 'conflictPolicy', 'controller', 'copyAnnotations', 'copyLabels', 'createNamespaces', 'instance', 'leaderElection', 'mcs', 'networkPolicies']);
   assert.deepEqual(schema.required, ['clusters']);
   assert.equal(schema.additionalProperties, false);
 });

@@ -96,6 +96,9 @@ const copyFilter = z.strictObject({
 
 export const configSchema = z
   .strictObject({
+    // The format's version (docs/upgrading.md): optional, and v1 is the only one, so every
+    // config written so far is a v1 config. A later format will need a new value here.
+    apiVersion: z.literal('mcsync.io/v1').optional().describe('Version of this config format; `mcsync.io/v1`, the only one, when absent. A config with another value is refused.'),
     instance: dnsLabel.optional().describe(`Name of this mcsync installation, written on everything it owns, so two installations never collect each other's replicas. ${defaultIs(DEFAULTS.instance)}.`),
     createNamespaces: z.boolean().optional().describe(`Create a missing destination namespace (labelled as created by mcsync). ${defaultIs(DEFAULTS.createNamespaces)}, as the original did.`),
     conflictPolicy: conflictPolicy.optional().describe(`${conflictPolicyText} ${defaultIs(DEFAULTS.conflictPolicy)}; a service entry may set its own.`),

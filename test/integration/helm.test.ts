@@ -25,10 +25,13 @@ before(async () => {
 });
 after(() => set?.down());
 
-function render(values: unknown): { code: number | null; objects: KubernetesObject[]; stderr: string } {
+/** There is no public image: every render names one unless a test is about its absence. */
+const IMAGE = { repository: 'registry.example/mcsync' };
+
+function render(values: Record<string, unknown>, ...set: string[]): { code: number | null; objects: KubernetesObject[]; stderr: string } {
   const file = `${scratchDir('mcsync-helm-')}/values.yaml`;
-  writeFileSync(file, stringify(values));
-  const r = spawnSync(helm, ['template', 'mcsync', chart, '--namespace', NS, '-f', file], { encoding: 'utf8' });
+  writeFileSync(file, stringify({ image: IMAGE, ...values }));
+  const r = spawnSync(helm, ['template', 'mcsync', chart, '--namespace', NS, '-f', file, ...set.flatMap((s) => ['--set', s])], { encoding: 'utf8' });
   const objects = r.status === 0 ? parseAllDocuments(r.stdout).map((d) => d.toJS() as KubernetesObject).filter(Boolean) : [];
   return { code: r.status, objects, stderr: r.stderr };
 }
@@ -85,7 +88,45 @@ test('pull: the release writes only to its own cluster, through its ServiceAccou
 });
 
 test('bad values are refused at render time with what to fix', () => {
-  assert.match(render({ config: { clusters: [] } }).stderr, /config\.clusters is empty/);
+  // values.schema.json (the config's own schema for `config`) names the bad value's path.
+  const refused = (r: { code: number | null; stderr: string }, re: RegExp) => {
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, re);
+  };
+  refused(render({ config: { clusters } }, 'replica=3'), /additional properties 'replica' not allowed/);
+  refused(render({ config: { clusters } }, 'mode=pul'), /at '\/mode': value must be one of 'push', 'pull'/);
+  refused(render({ config: { clusters } }, 'config.clusters[0].nam=x'), /at '\/config\/clusters\/0': additional properties 'nam' not allowed/);
+  refused(render({ config: { clusters } }, 'config.conflictPolicy=merg'), /at '\/config\/conflictPolicy': value must be one of 'skip', 'merge'/);
+  refused(render({ config: { clusters: [] } }), /at '\/config\/clusters': minItems: got 0, want 1/);
+  refused(render({ config: { clusters }, image: { repository: '' } }), /image\.repository is required: there is no public mcsync image/);
   assert.match(render({ mode: 'pull', config: { clusters } }).stderr, /mode: pull needs localCluster/);
   assert.match(render({ replicas: 3, leaderElection: { enabled: false }, config: { clusters } }).stderr, /replicas > 1 needs leaderElection\.enabled/);
+});
+
+/** The release notes `helm install` prints, rendered against the apiserver (a dry run: nothing is installed). */
+function notes(values: Record<string, unknown>): string {
+  const file = `${scratchDir('mcsync-helm-')}/values.yaml`;
+  writeFileSync(file, stringify({ image: IMAGE, ...values }));
+  const r = spawnSync(helm, ['install', 'rel', chart, '--namespace', NS, '-f', file, '--dry-run=server', '--kubeconfig', set.get('h').kubeconfigPath], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.slice(r.stdout.indexOf('NOTES:'));
+}
+
+test('NOTES name the Lease mcsync really writes, where it is, and never chain a command after port-forward', () => {
+  const cases: { values: Record<string, unknown>; cluster: string }[] = [
+    { values: { config: { clusters } }, cluster: 'onPremCluster1' },
+    { values: { config: { clusters, instance: 'east', leaderElection: { cluster: 'eksCluster1', name: 'my-lease' } } }, cluster: 'eksCluster1' },
+    { values: { mode: 'pull', localCluster: 'eksCluster1', statusPage: { enabled: true }, config: { clusters: [clusters[0], { name: 'eksCluster1', services: [{ namespace: 'client' }] }], instance: 'west' } }, cluster: 'eksCluster1' },
+  ];
+  for (const { values, cluster } of cases) {
+    const text = notes(values);
+    const cm = render(values).objects.find((o) => o.kind === 'ConfigMap') as KubernetesObject & { data: Record<string, string> };
+    const config = parseConfigText(cm.data['config.yaml']!, 'chart ConfigMap', { checkKubeconfigs: false });
+    // The Lease as mcsync will name it: the command must find it.
+    assert.ok(text.includes(`kubectl -n ${config.leaderElection.namespace} get lease ${config.leaderElection.name} `), text);
+    assert.ok(text.includes(`in cluster ${cluster}`), text);
+    assert.ok(!/port-forward[^\n]*(&&|;)/.test(text), 'port-forward blocks: nothing after it on its line would run');
+    assert.ok(text.includes('curl -s localhost:9090/status'));
+    assert.equal(text.includes('status page'), (values.statusPage as { enabled?: boolean } | undefined)?.enabled === true);
+  }
 });

@@ -17,3 +17,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "mcsync.kubeconfigSecret" -}}
 {{- if .Values.kubeconfigs.existingSecret -}}{{ .Values.kubeconfigs.existingSecret }}{{- else -}}{{ include "mcsync.fullname" . }}-kubeconfigs{{- end -}}
 {{- end -}}
+
+{{- define "mcsync.serviceAccountName" -}}
+{{- default (include "mcsync.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- /* The Lease as mcsync names it (src/config/build.ts: leaderElection.name, else mcsync-<instance>). */ -}}
+{{- define "mcsync.leaseName" -}}
+{{- $le := default dict .Values.config.leaderElection -}}
+{{- default (printf "mcsync-%s" (default "default" .Values.config.instance)) $le.name -}}
+{{- end -}}
