@@ -31,11 +31,9 @@ describe('harness: two real clusters', () => {
   let pods: Pods;
   let discoveryA: DiscoveryV1Api;
   const ips: Record<string, string> = {};
-  let startedAt = 0;
 
   before(async () => {
     set = await startClusterSet({ names: ['a', 'b'] });
-    startedAt = performance.now();
     pods = new Pods(set.get('a'));
     discoveryA = kubeConfigFor(set.get('a')).makeApiClient(DiscoveryV1Api);
     await pods.ensureNamespace('stars');
@@ -99,9 +97,15 @@ describe('harness: two real clusters', () => {
         return JSON.stringify((slice.endpoints ?? []).flatMap((e) => e.addresses)) === JSON.stringify([c.advertiseAddress]);
       }, { what: `${c.name}: default/kubernetes EndpointSlice holding ${c.advertiseAddress}` });
     }
-    // The reconciler writes every 10 s: past 15 s, a refusal would have been counted.
-    const left = 15_000 - (performance.now() - startedAt);
-    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    // Each round of the reconciler (every 10 s) reads default/kubernetes and writes it if it
+    // differs: once two more rounds than when the address was seen have read it, a refusal
+    // would have been counted.
+    const reads = async (c: (typeof set.running)[number]) => (await requestCounts(c))
+      .filter((r) => r.resource === 'endpoints' && r.verb === 'GET').reduce((sum, r) => sum + r.value, 0);
+    await Promise.all(set.running.map(async (c) => {
+      const seen = await reads(c);
+      await waitFor(async () => (await reads(c)) >= seen + 2, { what: `${c.name}: two more rounds of the endpoint reconciler` });
+    }));
     for (const c of set.running) {
       const refused = (await requestCounts(c)).filter((r) => ['endpoints', 'endpointslices'].includes(r.resource) && r.code === '422');
       assert.deepEqual(refused, [], `${c.name}: no 422 for endpoints`);
