@@ -74,8 +74,8 @@ try {
       cHung: { endToEnd: stats(hung.latenciesMs.b ?? []), mcsync: stats(hung.mcsyncLatenciesMs.b ?? []), missed: hung.missed },
     },
   };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(join('bench/results', `isolation-${RATE}.json`), JSON.stringify(result, null, 2) + '\n');
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'results', `isolation-${RATE}.json`), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));
   const row = (name: string, s: ReturnType<typeof stats>) => `${name.padEnd(28)} ${String(s.n).padStart(5)} ${String(s.p50).padStart(6)} ${String(s.p90).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.max).padStart(6)}`;
   console.log(`\n${'a -> b propagation (ms)'.padEnd(28)}     n    p50    p90    p99    max`);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Service } from '@kubernetes/client-node';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
+import { prerequisite } from '../../harness/src/util/prerequisite.ts';
 import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import { isKubeProxyMasquerade, sourceNatRules } from '../../harness/src/dataplane/nat.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
@@ -16,7 +17,7 @@ import { addressMap, apis, getService, slicesOf, REPLICA_SLICES, type Apis } fro
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
 
-const skip = dataPlaneUnsupported();
+const skip = prerequisite('the data plane', dataPlaneUnsupported());
 const NS = 'stars';
 const BACKEND = `backend.${NS}.svc.cluster.local`;
 const DB = `db.${NS}.svc.cluster.local`;

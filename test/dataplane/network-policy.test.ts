@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
+import { prerequisite } from '../../harness/src/util/prerequisite.ts';
 import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import { loggedCount, verdictLines } from '../../harness/src/dataplane/network-policies.ts';
 import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../../harness/src/workload/examples/stars.ts';
@@ -22,7 +23,7 @@ import { waitFor } from '../../harness/src/util/wait.ts';
 import { COMPANION_OF, REMOTE_CLUSTERS } from '../../src/vocab/labels.ts';
 import { addressMap, apis, slicesOf } from '../support/kube.ts';
 
-const skip = dataPlaneUnsupported();
+const skip = prerequisite('the data plane', dataPlaneUnsupported());
 // A dropped SYN never gets an answer: two seconds covers the first retransmit and keeps each
 // refused attempt short.
 process.env.PROBE_TIMEOUT_MS = '2000';

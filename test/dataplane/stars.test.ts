@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
+import { prerequisite } from '../../harness/src/util/prerequisite.ts';
 import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import { iptablesMasqueradedPackets } from '../../harness/src/dataplane/nat.ts';
 import { EKS_SERVICES, ON_PREM_SERVICES, deployExample, starsConfigYaml } from '../../harness/src/workload/examples/stars.ts';
@@ -13,7 +14,7 @@ import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
 import { addressMap, apis, slicesOf } from '../support/kube.ts';
 
-const skip = dataPlaneUnsupported();
+const skip = prerequisite('the data plane', dataPlaneUnsupported());
 let dp: DataPlane;
 const pods = new Map<string, RealPod>();
 

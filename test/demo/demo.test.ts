@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { runToEnd } from '../../harness/src/util/process.ts';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
+import { prerequisite } from '../../harness/src/util/prerequisite.ts';
 
 const demo = new URL('../../demo/demo.ts', import.meta.url).pathname;
 
@@ -21,7 +22,7 @@ test('npm run demo: replicas both ways, doctor green, run follows a rescheduled 
   assert.match(out, /backend endpoints in eks1 after: .*\(no second sync needed\)/);
 });
 
-test('npm run demo -- --dataplane: calls by name cross the flat network untranslated, then it all goes', { skip: dataPlaneUnsupported() }, async () => {
+test('npm run demo -- --dataplane: calls by name cross the flat network untranslated, then it all goes', { skip: prerequisite('the data plane', dataPlaneUnsupported()) }, async () => {
   const { code, out } = await runDemo(['--dataplane']);
   assert.equal(code, 0, out);
   assert.match(out, /eks1\/client-0 \(10\.101\.\d+\.\d+\) resolves frontend\.stars: 10\.201\.\d+\.\d+ \(from eks1's CoreDNS\)/);

@@ -3,7 +3,7 @@
 // pod runs it — read-only root with no tmpfs, uid 1000, no capabilities — against real
 // clusters on the host's loopback: `sync` makes a replica, `run` answers its probes and metrics
 // and stops cleanly on SIGTERM.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chownSync, copyFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { waitFor } from '../../harness/src/util/wait.ts';
 import { yamlString } from '../../harness/src/util/yaml-text.ts';
 import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { buildImage, type BuildResult } from '../../deploy/image/build.ts';
-import { runImage, startImage, stopContainer, type Mount } from '../../deploy/image/run.ts';
+import { containerRuntimeUnusable, runImage, startImage, stopContainer, type Mount } from '../../deploy/image/run.ts';
+import { prerequisite } from '../../harness/src/util/prerequisite.ts';
 import { CMD, GID, IMAGE_NAME, UID, USER, VERSION, entrypoint } from '../../deploy/image/spec.ts';
 import { podman } from '../../deploy/image/tools.ts';
 import { apis, replicasAre, serviceWithPod, type Apis } from '../support/kube.ts';
@@ -24,8 +25,11 @@ let built: BuildResult;
 let set: ClusterSet;
 let B: Apis;
 let podsA: Pods;
-/** Why podman cannot start a container on this machine, word for word; undefined when it can. */
-let cannotRun: string | undefined;
+/**
+ * Why podman cannot start a container on this machine, probed without the image (false when it
+ * can): a broken image fails the tests below, never skips them.
+ */
+const noContainers = prerequisite('podman able to start a container', containerRuntimeUnusable());
 const mounts: Mount[] = [];
 
 /** A config naming the clusters by their paths inside the container. */
@@ -35,15 +39,8 @@ function containerConfig(instance: string, ns: string): string {
     ...cluster('a', ['  services:', `  - namespace: ${ns}`]), ...cluster('b', [])].join('\n') + '\n');
 }
 
-function skipUnlessRunnable(t: TestContext): boolean {
-  if (cannotRun) t.skip(`podman cannot start a container on this machine: ${cannotRun}`);
-  return cannotRun === undefined;
-}
-
 before(async () => {
   built = buildImage(() => {});
-  const probe = runImage(['--version']);
-  if (probe.code !== 0) cannotRun = probe.stderr.trim() || `exit ${probe.code}`;
   set = await startClusterSet({ names: ['a', 'b'] });
   B = apis(set.get('b'));
   podsA = new Pods(set.get('a'));
@@ -69,15 +66,13 @@ describe('the image as built', () => {
     assert.equal(config!.Config.Labels['org.opencontainers.image.version'], VERSION);
   });
 
-  test('starts read-only as a non-root user and prints its version', (t) => {
-    if (!skipUnlessRunnable(t)) return;
+  test('starts read-only as a non-root user and prints its version', { skip: noContainers }, () => {
     const r = runImage(['--version']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^mcsync ${VERSION.replace(/\./g, '\\.')} \\(commit [0-9a-f]{12}`), 'the version, and the commit the build recorded');
   });
 
-  test('holds no shell', (t) => {
-    if (!skipUnlessRunnable(t)) return;
+  test('holds no shell', { skip: noContainers }, () => {
     for (const sh of ['/bin/sh', '/usr/bin/sh', '/bin/bash']) {
       const r = runImage(['-c', 'true'], { entrypoint: sh });
       assert.equal(r.code, 127, `${sh}: ${r.stderr}`);
@@ -87,8 +82,7 @@ describe('the image as built', () => {
 });
 
 describe('against real clusters', () => {
-  test('`sync` replicates a Service from a to b', async (t) => {
-    if (!skipUnlessRunnable(t)) return;
+  test('`sync` replicates a Service from a to b', { skip: noContainers }, async () => {
     const ns = 'image-sync';
     const ip = await serviceWithPod(podsA, ns, 'web');
     const r = runImage(['sync', '--config', '/etc/mcsync/config.yaml'], { mounts: [...mounts, { host: containerConfig('image-sync', ns), container: '/etc/mcsync/config.yaml' }] });
@@ -96,13 +90,11 @@ describe('against real clusters', () => {
     await replicasAre(B, ns, 'web', { [ip]: true }, 'web replicated to b by the container');
   });
 
-  test('`run` keeps a replica, answers /healthz, /readyz and /metrics, and exits 0 on SIGTERM', async (t) => {
-    if (!skipUnlessRunnable(t)) return;
+  test('`run` keeps a replica, answers /healthz, /readyz and /metrics, and exits 0 on SIGTERM', { skip: noContainers }, async () => {
     const ns = 'image-run';
     const ip = await serviceWithPod(podsA, ns, 'api', 8080);
     const [port] = await freePorts(1);
     const name = `mcsync-image-test-${process.pid}`;
-    const started = performance.now();
     const ctl = startImage(name, ['run', '--config', '/etc/mcsync/config.yaml', '--listen', `127.0.0.1:${port}`],
       [...mounts, { host: containerConfig('image-run', ns), container: '/etc/mcsync/config.yaml' }]);
     const get = async (path: string) => {
@@ -114,7 +106,6 @@ describe('against real clusters', () => {
         if (ctl.child.exitCode !== null) throw new Error(`the container exited ${ctl.child.exitCode}:\n${ctl.output()}`);
         return (await get('/readyz').catch(() => ({ status: 0 }))).status === 200;
       }, { what: 'the container ready', timeoutMs: 60_000 });
-      t.diagnostic(`podman run to /readyz 200: ${Math.round(performance.now() - started)} ms`);
       assert.equal((await get('/healthz')).status, 200);
       await waitFor(async () => /mcsync_cluster_connected\{cluster="a"\} 1/.test((await get('/metrics')).text), { what: 'a connected in /metrics' });
       await replicasAre(B, ns, 'api', { [ip]: true }, 'api replicated to b by the running container');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { kubeconfigText } from '../controlplane/kubeconfig.ts';
 import { locate } from '../controlplane/components.ts';
 import { scratchDir } from '../util/tempdir.ts';
+import { prerequisite } from '../util/prerequisite.ts';
 import { conformanceSourceDir, sourceHash } from './build.ts';
 import { conformanceArgs, mergedKubeconfigText } from './run.ts';
 import { renderTable } from './table.ts';
@@ -36,7 +37,7 @@ test('the merged kubeconfig has one context per cluster, named after it, with it
 });
 
 const kubectl = locate('kubectl');
-test('kubectl reads the merged kubeconfig, a cluster named y staying a string', { skip: kubectl ? false : 'no kubectl at the pinned version' }, () => {
+test('kubectl reads the merged kubeconfig, a cluster named y staying a string', { skip: prerequisite('kubectl', kubectl ? undefined : 'none at the pinned version (npm run clusters -- build makes one)') }, () => {
   const dir = scratchDir();
   const path = join(dir, 'merged.kubeconfig');
   writeFileSync(path, mergedKubeconfigText(kubeconfigs(dir, ['a', 'y'])));
@@ -55,12 +56,13 @@ test('the suite is told the contexts in order, the first being the exporting clu
 });
 
 let sources: string | undefined;
+let noSources: string | undefined;
 try {
   sources = conformanceSourceDir();
-} catch {
-  sources = undefined;
+} catch (err) {
+  noSources = (err as Error).message;
 }
-test('any change to the suite\'s sources changes the hash that keys the cached binary', { skip: sources ? false : 'the conformance sources are not beside this checkout' }, () => {
+test('any change to the suite\'s sources changes the hash that keys the cached binary', { skip: prerequisite('the MCS conformance sources', noSources) }, () => {
   const copy = scratchDir();
   cpSync(sources!, copy, { recursive: true });
   const before = sourceHash(copy);

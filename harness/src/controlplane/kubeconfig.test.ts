@@ -13,9 +13,10 @@ import { locate } from './components.ts';
 import { isClusterName } from './clusterset.ts';
 import { kubeconfigText, type KubeconfigUser } from './kubeconfig.ts';
 import { scratchDir } from '../util/tempdir.ts';
+import { prerequisite } from '../util/prerequisite.ts';
 
 const kubectl = locate('kubectl');
-const skip = kubectl ? false : 'no kubectl at the pinned version (npm run clusters -- build makes one)';
+const skip = prerequisite('kubectl', kubectl ? undefined : 'none at the pinned version (npm run clusters -- build makes one)');
 
 /** Strings YAML 1.1 or 1.2 reads as booleans, nulls, numbers or dates when left plain. */
 const YAML_SPECIALS = [

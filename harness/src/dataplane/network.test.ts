@@ -6,10 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { run } from './command.ts';
 import { dataPlaneUnsupported } from './command.ts';
+import { prerequisite } from '../util/prerequisite.ts';
 import { FlatNetwork, sweepStale } from './network.ts';
 import { isAlive } from '../util/process.ts';
 
-const skip = dataPlaneUnsupported();
+const skip = prerequisite('the data plane', dataPlaneUnsupported());
 
 function leftovers(pid: number): string[] {
   const left = run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`mcsync-${pid}-`));

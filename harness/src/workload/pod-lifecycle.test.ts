@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { clusterCidrs } from '../controlplane/cluster.ts';
 import { KWOK_VERSION } from '../controlplane/components.ts';
+import { prerequisite } from '../util/prerequisite.ts';
 import { KWOK_NODE_ANNOTATION, KWOK_STAGES_PATH, kwokAddresses, kwokArgs, kwokNode, schedulerArgs } from './pod-lifecycle.ts';
 
 test('kwok hands out pod IPs from the upper half of the cluster pod CIDR, and its Node sits at the top of that half', () => {
@@ -55,7 +56,7 @@ function cachedKwok(): { dir: string } | { missing: string } {
 }
 
 const kwok = cachedKwok();
-test(`the stages are kwok ${KWOK_VERSION}'s own files, unmodified`, { skip: 'missing' in kwok ? kwok.missing : false }, () => {
+test(`the stages are kwok ${KWOK_VERSION}'s own files, unmodified`, { skip: prerequisite(`kwok ${KWOK_VERSION}'s module`, 'missing' in kwok ? kwok.missing : undefined) }, () => {
   const dir = (kwok as { dir: string }).dir;
   const files = ['node/fast/node-initialize.yaml', 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml', 'pod/fast/pod-ready.yaml', 'pod/fast/pod-delete.yaml'];
   const ours = readFileSync(KWOK_STAGES_PATH, 'utf8').split(/^---\n/m).slice(1);

@@ -6,6 +6,8 @@ import { candidates } from './candidates.ts';
 import { cobraCompletions } from './cobra.ts';
 import { bashScript, zshScript } from './scripts.ts';
 import { completionSpec } from './spec.ts';
+// Test-only: the shared rule for a missing prerequisite (skip locally, fail under CI).
+import { prerequisite } from '../../../harness/src/util/prerequisite.ts';
 
 const spec = completionSpec(buildProgram());
 const offered = (args: string[]) => candidates(spec, args).words.map((w) => w.value);
@@ -67,10 +69,8 @@ test('`mcsync completion zsh` is the same function under zsh\'s bashcompinit', (
   const fn = bashScript(spec).slice(bashScript(spec).indexOf('_mcsync_flags() {'));
   assert.ok(zsh.includes(fn), 'the zsh script carries the function the bash tests exercise');
   assert.match(zsh, /autoload -U \+X bashcompinit && bashcompinit/);
-  if (spawnSync('zsh', ['--version']).error) {
-    t.skip('zsh is not installed here, so `zsh -n` cannot check the script\'s syntax');
-    return;
-  }
+  const noZsh = prerequisite('zsh', spawnSync('zsh', ['--version']).error && 'not installed, so `zsh -n` cannot check the script\'s syntax (scripts/setup.sh installs it)');
+  if (noZsh) return t.skip(noZsh);
   const r = spawnSync('zsh', ['-n'], { input: zsh, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 });
