@@ -369,7 +369,7 @@ describe('bad input changes nothing', () => {
 });
 
 describe('a stopped source is unavailable, not deleted, in every command', () => {
-  test('plan and sync refuse and write nothing; status and doctor tell which replicas are kept', async () => {
+  test('plan and sync refuse and write nothing; status and doctor tell which replicas are kept; one-cluster commands and --skip-unavailable go on without it', async () => {
     const ns = 'avail';
     await podsA.ensureNamespace(ns);
     await podsB.ensureNamespace(ns);
