@@ -39,8 +39,11 @@ class ConfigMapVolume {
   #generation = 0;
   #current = '';
 
+  /** A whole second, so a copied mtime is exactly equal (a Date carries only milliseconds). */
+  static readonly MTIME = new Date('2026-12-06T10:00:00Z');
+
   constructor(text: string) {
-    this.#current = this.#writeGeneration(text);
+    this.#current = this.#writeGeneration(text, ConfigMapVolume.MTIME);
     symlinkSync(this.#current, join(this.dir, '..data'));
     symlinkSync('..data/mcsync.yaml', this.file);
   }
@@ -56,7 +59,7 @@ class ConfigMapVolume {
   /** The kubelet's update: new directory, `..data_tmp` renamed over `..data`, old directory removed. */
   swap(text: string, { keepMtime = false } = {}): void {
     const old = this.#current;
-    const mtime = keepMtime ? statSync(this.file).mtime : undefined;
+    const mtime = keepMtime ? ConfigMapVolume.MTIME : undefined;
     this.#current = this.#writeGeneration(text, mtime);
     symlinkSync(this.#current, join(this.dir, '..data_tmp'));
     renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
