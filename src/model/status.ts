@@ -84,10 +84,12 @@ export function computeStatus(input: StatusInput): StatusRow[] {
       }
       if (todo.length === 0) {
         const other = conflicts.get(`${cluster}|${key}`)?.[0];
-        // In sync, the live Service holds what mcsync wants of it: it stands for the render.
+        // In sync, the live replica holds what mcsync wants of it: it stands for the render. A
+        // user's Service that replicas merge into is not judged: its own endpoints may be local.
         const svc = live.get(`${cluster}|${key}`);
+        const replica = svc !== undefined && sourcesOf(svc).length > 0;
         const here = exs.filter((e) => e.sourceCluster !== cluster && e.destinations.includes(cluster));
-        const notes = svc ? routingNotes({ wanted: svc, live: svc, sources: here.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })) }).map((n) => n.message) : [];
+        const notes = replica ? routingNotes({ wanted: svc, live: svc, sources: here.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })) }).map((n) => n.message) : [];
         const detail = [...(other ? [other.message] : []), ...notes].join('; ');
         return { cluster, state: 'in-sync', ...(detail ? { detail } : {}), ...(notes.length > 0 ? { notes } : {}) };
       }

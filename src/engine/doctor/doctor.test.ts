@@ -255,4 +255,6 @@ test('routing: IPv6 endpoints behind a replica given IPv4 only warn, an internal
   assert.equal(local.result, 'info');
   assert.match(local.message, /kube-proxy here drops/);
   assert.equal(judge([source('web', {}, [slice('shop', 'web', 'web-4', [ep('10.1.0.1')])])], [replica('web', {})]).result, 'pass');
+  const users = svc('shop', 'web', { spec: { internalTrafficPolicy: 'Local' } });
+  assert.equal(judge([source('web', { internalTrafficPolicy: 'Local' }, [v6])], [users]).result, 'pass', 'a user\'s Service replicas merge into is not judged: its own endpoints may be local');
 });

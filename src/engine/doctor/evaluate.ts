@@ -64,7 +64,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
     if (written.has(f.cluster)) checks.push(namespaceCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
     if (readAsDestination(f.cluster, mode)) {
       checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
-      checks.push(routingCheck(f.cluster, plan, readErrors.get(f.cluster)));
+      checks.push(routingCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
     }
   }
   checks.push(...podOverlapChecks(views, facts));

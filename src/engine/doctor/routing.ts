@@ -1,6 +1,8 @@
 // Verdict on a cluster as a destination: whether kube-proxy there can route through the replicas
 // (and derived Services) as their sources ask. The notes themselves are model/routing.ts.
+import type { Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
+import { isOwned } from '../../vocab/labels.ts';
 import { routingNotes, type RoutingNote } from '../../model/routing.ts';
 import { serviceKeyOf } from '../../vocab/keys.ts';
 import type { PlanReport } from '../plan.ts';
@@ -10,7 +12,7 @@ import { check, some } from './verdict.ts';
 /** Notes that mean traffic does not go where the source asked; Local is the user's own choice, told as information. */
 const WARNING: ReadonlySet<RoutingNote['kind']> = new Set(['family-missing', 'zoneless-endpoints']);
 
-export function routingCheck(cluster: string, plan: PlanReport, readError?: string): Check {
+export function routingCheck(config: Config, cluster: string, plan: PlanReport, readError?: string): Check {
   if (readError) return check('routing', cluster, 'warn', `cannot read the cluster (${readError}): fix that first`);
   const found: { service: string; note: RoutingNote }[] = [];
   const here = plan.destinations.find((d) => d.cluster === cluster);
@@ -18,8 +20,9 @@ export function routingCheck(cluster: string, plan: PlanReport, readError?: stri
   const byKey = Map.groupBy(plan.exports.filter((e) => e.sourceCluster !== cluster && e.destinations.includes(cluster)), (e) => serviceKeyOf(e.service));
   for (const [key, exs] of byKey) {
     const svc = live.get(key);
-    // Not there yet: the next sync creates it, and then there is something to judge.
-    if (!svc) continue;
+    // Not there yet: the next sync creates it, and then there is something to judge. A user's
+    // Service that replicas merge into is not judged: its own endpoints may be on local nodes.
+    if (!svc || !isOwned(svc.metadata, config.instance)) continue;
     for (const note of routingNotes({ wanted: svc, live: svc, sources: exs.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })) })) found.push({ service: key, note });
   }
   for (const m of plan.mcs ?? []) {
