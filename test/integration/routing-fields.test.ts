@@ -7,11 +7,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubernetesObjectApi, type KubernetesObject, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
-import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
-import { kubeConfigFor, Pods } from '../../harness/src/pods.ts';
-import { writeCount } from '../../harness/src/metrics.ts';
-import { waitFor } from '../../harness/src/wait.ts';
-import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
+import { kubeConfigFor, Pods } from '../../harness/src/workload/pods.ts';
+import { writeCount } from '../../harness/src/observe/metrics.ts';
+import { waitFor } from '../../harness/src/util/wait.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { addressMap, apis, getService, slicesOf, type Apis } from '../support/kube.ts';
 import { ok } from '../support/mcsync.ts';
 
