@@ -38,7 +38,7 @@ export function entrypoint(): string[] {
   return [NODE_IN_IMAGE, ...runtimeFlags(`${REPO_ROOT}src/cli/main.ts`), CLI_IN_IMAGE];
 }
 
-export const CMD = ['run', '--config', '/etc/mcsync/config.yaml', '--listen', `0.0.0.0:${PORT}`];
+export const CMD = ['run', '--config', '/etc/mcsync/config/config.yaml', '--listen', `0.0.0.0:${PORT}`];
 
 export const ENV: Record<string, string> = {
   PATH: '/usr/local/bin:/usr/bin',
