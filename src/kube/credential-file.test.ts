@@ -67,6 +67,19 @@ test('after a 401 the file is read at once, even when its mtime did not move', (
   assert.equal(file.reread(), undefined, 'the same text again is no change');
 });
 
+test('after a 401 a rotated token-file is read again, though the kubeconfig itself did not change', () => {
+  const path = scratch();
+  const tokenPath = join(path, '..', 'token');
+  writeFileSync(tokenPath, 'old');
+  write(path, kubeconfig('https://127.0.0.1:1', 'unused').replace('    token: unused', `    token-file: ${tokenPath}`), 1_000_000);
+  const { file, kc } = KubeconfigFile.open(path, undefined, () => 0);
+  assert.equal(tokenOf(kc), 'old');
+  assert.equal(file.reread(), undefined, 'the same token is no change');
+  writeFileSync(tokenPath, 'new');
+  assert.equal(tokenOf(file.reread()), 'new');
+  assert.equal(file.reread(), undefined, 'once taken in, the same token is no change');
+});
+
 test('a half-written file keeps the credentials that work, and is taken once it is whole', () => {
   const path = scratch();
   write(path, kubeconfig('https://127.0.0.1:1', 'old'), 1_000_000);

@@ -15,14 +15,21 @@ export class KubeconfigFile {
   readonly context: string | undefined;
   /** The text the current credentials came from: a re-read that finds the same text changes nothing. */
   #text: string;
+  /**
+   * The token the current credentials hold. A `token-file:` is read when the kubeconfig is
+   * parsed, so a rotated token file changes nothing in the kubeconfig's own text: after a 401 the
+   * kubeconfig is parsed again and the token compared.
+   */
+  #token: string | undefined;
   #mtimeMs: number;
   #checkedAt: number;
   readonly #now: () => number;
 
-  private constructor(path: string, context: string | undefined, text: string, mtimeMs: number, now: () => number) {
+  private constructor(path: string, context: string | undefined, text: string, token: string | undefined, mtimeMs: number, now: () => number) {
     this.path = path;
     this.context = context;
     this.#text = text;
+    this.#token = token;
     this.#mtimeMs = mtimeMs;
     this.#now = now;
     this.#checkedAt = now();
@@ -33,7 +40,7 @@ export class KubeconfigFile {
     const mtimeMs = statSync(path).mtimeMs;
     const text = readFileSync(path, 'utf8');
     const kc = parse(path, text, context, false);
-    return { file: new KubeconfigFile(path, context, text, mtimeMs, now), kc };
+    return { file: new KubeconfigFile(path, context, text, kc.getCurrentUser()?.token, mtimeMs, now), kc };
   }
 
   /** New credentials when the file's mtime moved since the last look (at most once a second). */
@@ -50,17 +57,18 @@ export class KubeconfigFile {
   reread(): KubeConfig | undefined {
     this.#checkedAt = this.#now();
     const mtimeMs = mtimeOf(this.path);
-    return mtimeMs === undefined ? undefined : this.#reload(mtimeMs);
+    return mtimeMs === undefined ? undefined : this.#reload(mtimeMs, true);
   }
 
-  #reload(mtimeMs: number): KubeConfig | undefined {
+  #reload(mtimeMs: number, tokenFileToo = false): KubeConfig | undefined {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
     } catch {
       return undefined;
     }
-    if (text === this.#text) {
+    const sameText = text === this.#text;
+    if (sameText && !(tokenFileToo && /token-file\s*:/.test(text))) {
       this.#mtimeMs = mtimeMs;
       return undefined;
     }
@@ -71,8 +79,11 @@ export class KubeconfigFile {
       // Half written, or broken: keep the credentials that work and look again next time.
       return undefined;
     }
-    this.#text = text;
+    const token = kc.getCurrentUser()?.token;
     this.#mtimeMs = mtimeMs;
+    if (sameText && token === this.#token) return undefined;
+    this.#text = text;
+    this.#token = token;
     return kc;
   }
 }
