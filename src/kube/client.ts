@@ -67,8 +67,12 @@ export interface ListerWatcher {
   /** The cluster's name, for messages. */
   readonly name: string;
   list<T>(path: string, query?: Record<string, string | undefined>): Promise<ListResult<T>>;
-  /** `openTimeoutMs`: how long the apiserver may take to answer the watch before it counts as failed. */
-  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs?: number): Promise<void>;
+  /**
+   * `openTimeoutMs`: how long the apiserver may take to answer the watch before it counts as
+   * failed; `onOpen`: called once the apiserver has answered with a stream (an idle collection
+   * may then send nothing at all until the stream ends).
+   */
+  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs?: number, onOpen?: () => void): Promise<void>;
 }
 
 export type RequestObserver = (verb: string, path: string, status: number) => void;
@@ -253,7 +257,7 @@ export class KubeClient {
    * timeoutSeconds), `signal` aborts it (resolves), or the connection fails (rejects). An HTTP
    * error status rejects with KubeApiError; a 410 inside the stream arrives as an ERROR event.
    */
-  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs = WATCH_OPEN_TIMEOUT_MS): Promise<void> {
+  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs = WATCH_OPEN_TIMEOUT_MS, onOpen?: () => void): Promise<void> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
     const base = await this.requestOptions();
@@ -280,6 +284,7 @@ export class KubeClient {
           });
           return;
         }
+        onOpen?.();
         let buffered = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

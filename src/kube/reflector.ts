@@ -218,7 +218,13 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
           outcome = 'relist';
           ctl.abort();
         }
-      }, ctl.signal, Math.min(WATCH_OPEN_TIMEOUT_MS, inactivity / 2));
+      }, ctl.signal, Math.min(WATCH_OPEN_TIMEOUT_MS, inactivity / 2), () => {
+        // The apiserver answered: the cluster is reachable again even if this collection is
+        // idle. Waiting for an event instead kept a cluster "unreachable" after one failed
+        // request until something in every failed collection changed: with a watch timeout
+        // under 3 s the server sends no bookmarks at all, and otherwise one a minute.
+        this.healthy();
+      });
     } finally {
       clearTimeout(timer);
       if (resyncTimer) clearTimeout(resyncTimer);
