@@ -34,7 +34,8 @@ export class WorkQueue {
 
   // FIFO of keys waiting to start; the Map keeps insertion order and the first enqueue time.
   readonly #queued = new Map<string, number>();
-  readonly #inFlight = new Set<string>();
+  // Keys being run, with when their run started: how a liveness check sees a stuck worker.
+  readonly #inFlight = new Map<string, number>();
   // Keys added while in flight, with the time of the first such add.
   readonly #dirty = new Map<string, number>();
   // One timer per key: a later addAfter never postpones an earlier one, so repeated
@@ -66,6 +67,13 @@ export class WorkQueue {
 
   get inFlight(): number {
     return this.#inFlight.size;
+  }
+
+  /** The key that has been running longest, and for how long; undefined when nothing runs. */
+  oldestInFlight(): { key: string; forMs: number } | undefined {
+    // Runs start in insertion order, so the first entry is the oldest.
+    for (const [key, started] of this.#inFlight) return { key, forMs: this.#now() - started };
+    return undefined;
   }
 
   /** Consecutive failed runs of this key since its last success. */
@@ -153,8 +161,8 @@ export class WorkQueue {
 
   async #run(key: string, queuedAt: number): Promise<void> {
     const worker = this.#worker!;
-    this.#inFlight.add(key);
     const started = this.#now();
+    this.#inFlight.set(key, started);
     let ok = true;
     try {
       await worker(key);

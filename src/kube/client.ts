@@ -62,6 +62,8 @@ export interface ApiClient {
 /** What a reflector needs of a cluster, as client-go's ListerWatcher: a paged list and a watch. */
 /** How long a watch request may wait for the apiserver's answer (its headers) before it counts as failed. */
 export const WATCH_OPEN_TIMEOUT_MS = 10_000;
+/** How long one request (each page of a list among them) may go unanswered unless its caller says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ListerWatcher {
   /** The cluster's name, for messages. */
@@ -221,7 +223,7 @@ export class KubeClient {
     let status = 0;
     try {
       const { statusCode, text, retryAfter } = await new Promise<{ statusCode: number; text: string; retryAfter?: string }>((resolve, reject) => {
-        const req = send(url, { method, headers, agent: base.agent, auth: base.auth, timeout: ro.timeoutMs ?? 30_000 }, (res) => {
+        const req = send(url, { method, headers, agent: base.agent, auth: base.auth, timeout: ro.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] as string | undefined }));

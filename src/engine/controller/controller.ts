@@ -24,6 +24,7 @@ import { DestinationQueues } from './destination-queues.ts';
 import { fleetView, type FleetView } from './fleet-view.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
+import type { LivenessSignals } from '../liveness.ts';
 import { PendingPropagations } from './propagation.ts';
 import { isPolicyKey } from './policy-keys.ts';
 import { PolicyReconciler, type PolicyCluster } from './policy-reconciler.ts';
@@ -393,6 +394,14 @@ export class Controller {
 
   health(): ClusterHealth[] {
     return this.healthTracker.health();
+  }
+
+  /** What a liveness check reads of this controller's loops, as plain data (engine/liveness.ts judges it). */
+  liveness(): Pick<LivenessSignals, 'reflectors' | 'workers'> {
+    return {
+      reflectors: this.reflectors.map(({ cluster, r }) => ({ cluster, ...r.liveness() })),
+      workers: this.queues.oldestInFlight(),
+    };
   }
 
   /** Each spanned policy and its companions, and the problems that keep others from being spanned. */

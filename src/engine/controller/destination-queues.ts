@@ -35,6 +35,16 @@ export class DestinationQueues {
     return n;
   }
 
+  /** Per queue (a destination, or "(spanning)" for the keys that span every cluster), the item running longest: what a liveness check reads. */
+  oldestInFlight(): { queue: string; key: string; forMs: number }[] {
+    const out: { queue: string; key: string; forMs: number }[] = [];
+    for (const [queue, q] of [...this.#queues, ['(spanning)', this.#spanning] as const]) {
+      const o = q.oldestInFlight();
+      if (o) out.push({ queue, ...o });
+    }
+    return out;
+  }
+
   /** Service keys concern every destination; a policy key only its own cluster; an MCS key the spanning queue. */
   add(keys: readonly string[]): void {
     for (const k of keys) {
