@@ -12,6 +12,8 @@ import type { KubeClient } from '../kube/client.ts';
 import { leaseCluster } from '../engine/requirements.ts';
 import { checkLocalCluster } from '../engine/local-cluster.ts';
 import { LeaderElector, leaseIdentity } from '../kube/lease.ts';
+import { durationMs } from '../config/duration.ts';
+import { DEFAULT_WORKER_STUCK_MS, judgeLiveness, livenessBounds } from '../engine/liveness.ts';
 import { startHttpServer } from '../server/http.ts';
 import { ControllerMetrics } from '../server/metrics.ts';
 import type { StatusPageView } from '../server/page-script.ts';
@@ -38,9 +40,19 @@ export function parseListen(v: string): { host: string; port: number } {
   return { host: (m[1] || '0.0.0.0').replace(/^\[(.*)\]$/, '$1'), port };
 }
 
+/** How long one work item may run before /healthz fails: MCSYNC_WORKER_STUCK_AFTER, a duration, default 10m. */
+export function workerStuckAfterMs(env: NodeJS.ProcessEnv): number {
+  const v = env.MCSYNC_WORKER_STUCK_AFTER;
+  if (v === undefined || v === '') return DEFAULT_WORKER_STUCK_MS;
+  const ms = /^\d/.test(v) ? (() => { try { return durationMs(v); } catch { return 0; } })() : 0;
+  if (ms > 0) return ms;
+  throw new Error(`MCSYNC_WORKER_STUCK_AFTER must be a duration such as "90s" or "10m", not "${v}"`);
+}
+
 /** Resolves with the process exit code once the controller has stopped. */
 export async function runController(o: RunOptions): Promise<number> {
   const { log } = o;
+  const workerStuckMs = workerStuckAfterMs(process.env);
   let config = loadConfig(o.file);
   checkLocalCluster(config, o.localCluster);
   let clusters: Map<string, Connected> = await connectAll(config);
@@ -54,10 +66,16 @@ export async function runController(o: RunOptions): Promise<number> {
     new Manager({ config: cfg, clusters: cl, log, metrics, localCluster: o.localCluster, fieldManager: o.fieldManager, isLeader: () => leading && !stopping });
   let controller = newController(config, clusters);
 
+  let elector: LeaderElector | undefined;
   const { host, port } = parseListen(o.listen);
   const server = await startHttpServer({
     host, port, metrics,
-    health: () => ({ ok: !stopping }),
+    // Red only for a loop that stopped (engine/liveness.ts), never for an unreachable cluster.
+    health: () => {
+      if (stopping) return { ok: false, detail: { problems: ['stopping'] } };
+      const verdict = judgeLiveness({ ...controller.liveness(), ...(elector ? { lease: elector.liveness() } : {}) }, Date.now(), livenessBounds(config, workerStuckMs));
+      return { ok: verdict.ok, detail: verdict };
+    },
     ready: () => ({ ok: !stopping && controller.synced, detail: { leader: leading, synced: controller.synced } }),
     status: () => ({
       identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health(),
@@ -70,7 +88,6 @@ export async function runController(o: RunOptions): Promise<number> {
   });
   log.info({ listen: `${host}:${server.port}`, identity, leaderElect: o.leaderElect, localCluster: o.localCluster, statusPage: o.statusPage ?? false }, 'mcsync run started');
 
-  let elector: LeaderElector | undefined;
   let electorClient: KubeClient | undefined;
   if (o.leaderElect) {
     const le = config.leaderElection;

@@ -227,3 +227,29 @@ test('start rejects a non-positive concurrency and a second start', () => {
   assert.throws(() => q.start(async () => {}, 1), /already started/);
   void q.shutdown();
 });
+
+test('oldestInFlight names the key running longest and for how long; nothing once the runs end', async () => {
+  let clock = 100;
+  const runs = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  const q = new WorkQueue({ now: () => clock });
+  assert.equal(q.oldestInFlight(), undefined);
+  q.start((key) => {
+    const d = deferred();
+    runs.set(key, d);
+    return d.promise;
+  }, 2);
+  q.add('first');
+  await turns();
+  clock = 130;
+  q.add('second');
+  await turns();
+  clock = 200;
+  assert.deepEqual(q.oldestInFlight(), { key: 'first', forMs: 100 });
+  runs.get('first')!.resolve();
+  await turns();
+  assert.deepEqual(q.oldestInFlight(), { key: 'second', forMs: 70 });
+  runs.get('second')!.resolve();
+  await turns();
+  assert.equal(q.oldestInFlight(), undefined);
+  await q.shutdown();
+});

@@ -35,9 +35,8 @@ export class WorkQueue<K extends string = string> {
 
   // FIFO of keys waiting to start; the Map keeps insertion order and the first enqueue time.
   readonly #queued = new Map<K, number>();
-  readonly #inFlight = new Set<K>();
-  // When each in-flight key started (ms, monotonic): how long the oldest has been running.
-  readonly #startedAt = new Map<K, number>();
+  // Keys being run, with when their run started: how a liveness check sees a stuck worker.
+  readonly #inFlight = new Map<K, number>();
   // Keys added while in flight, with the time of the first such add.
   readonly #dirty = new Map<K, number>();
   // One timer per key: a later addAfter never postpones an earlier one, so repeated
@@ -71,11 +70,11 @@ export class WorkQueue<K extends string = string> {
     return this.#inFlight.size;
   }
 
-  /** How long the longest-running item has been in a worker (ms); 0 when none is. */
-  oldestInFlightMs(): number {
-    let oldest = Infinity;
-    for (const t of this.#startedAt.values()) oldest = Math.min(oldest, t);
-    return Number.isFinite(oldest) ? this.#now() - oldest : 0;
+  /** The key that has been running longest, and for how long; undefined when nothing runs. */
+  oldestInFlight(): { key: K; forMs: number } | undefined {
+    // Runs start in insertion order, so the first entry is the oldest.
+    for (const [key, started] of this.#inFlight) return { key, forMs: this.#now() - started };
+    return undefined;
   }
 
   /** Consecutive failed runs of this key since its last success. */
@@ -163,9 +162,8 @@ export class WorkQueue<K extends string = string> {
 
   async #run(key: K, queuedAt: number): Promise<void> {
     const worker = this.#worker!;
-    this.#inFlight.add(key);
     const started = this.#now();
-    this.#startedAt.set(key, started);
+    this.#inFlight.set(key, started);
     let ok = true;
     try {
       await worker(key);
@@ -175,7 +173,6 @@ export class WorkQueue<K extends string = string> {
     }
     const runMs = this.#now() - started;
     this.#inFlight.delete(key);
-    this.#startedAt.delete(key);
 
     const dirtyAt = this.#dirty.get(key);
     this.#dirty.delete(key);

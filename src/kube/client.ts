@@ -63,13 +63,19 @@ export interface ApiClient {
 /** What a reflector needs of a cluster, as client-go's ListerWatcher: a paged list and a watch. */
 /** How long a watch request may wait for the apiserver's answer (its headers) before it counts as failed. */
 export const WATCH_OPEN_TIMEOUT_MS = 10_000;
+/** How long one request (each page of a list among them) may go unanswered unless its caller says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ListerWatcher {
   /** The cluster's name, for messages. */
   readonly name: string;
   list<T>(path: string, query?: Record<string, string | undefined>): Promise<ListResult<T>>;
-  /** `openTimeoutMs`: how long the apiserver may take to answer the watch before it counts as failed. */
-  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs?: number): Promise<void>;
+  /**
+   * `openTimeoutMs`: how long the apiserver may take to answer the watch before it counts as
+   * failed; `onOpen`: called once the apiserver has answered with a stream (an idle collection
+   * may then send nothing at all until the stream ends).
+   */
+  watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs?: number, onOpen?: () => void): Promise<void>;
 }
 
 export type RequestObserver = (verb: string, path: string, status: number) => void;
@@ -262,7 +268,7 @@ export class KubeClient {
     let status = 0;
     try {
       const { statusCode, text, retryAfter } = await new Promise<{ statusCode: number; text: string; retryAfter?: string }>((resolve, reject) => {
-        const req = send(url, { method, headers, agent: base.agent, auth: base.auth, timeout: ro.timeoutMs ?? 30_000 }, (res) => {
+        const req = send(url, { method, headers, agent: base.agent, auth: base.auth, timeout: ro.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] as string | undefined }));
@@ -298,7 +304,7 @@ export class KubeClient {
    * timeoutSeconds), `signal` aborts it (resolves), or the connection fails (rejects). An HTTP
    * error status rejects with KubeApiError; a 410 inside the stream arrives as an ERROR event.
    */
-  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs = WATCH_OPEN_TIMEOUT_MS): Promise<void> {
+  async watch(path: string, query: WatchQuery, onEvent: (e: WatchEvent) => void, signal: AbortSignal, openTimeoutMs = WATCH_OPEN_TIMEOUT_MS, onOpen?: () => void): Promise<void> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
     const base = await this.requestOptions();
@@ -325,6 +331,7 @@ export class KubeClient {
           });
           return;
         }
+        onOpen?.();
         let buffered = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

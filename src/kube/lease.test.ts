@@ -81,6 +81,30 @@ test('a renew that hangs ends leadership at the deadline; it leads again once th
   assert.equal(state.lease?.spec?.leaseTransitions, 0, 'the same holder throughout');
 });
 
+test('liveness shows a leader whose renew stopped past the lease duration, when the deadline timer has not ended its term', async () => {
+  const { state, client } = fakeApi();
+  let clock = 1_000;
+  // A renew deadline far beyond the test, so only the injected clock moves past it: the state a
+  // wedged loop would leave, which the liveness check must see.
+  const el = new LeaderElector({
+    client, namespace: 'ns', name: 'l', identity: 'me', now: () => clock,
+    leaseDurationMs: 600_000, renewDeadlineMs: 300_000, retryPeriodMs: 20,
+    onStartedLeading: () => {}, onStoppedLeading: () => {},
+  });
+  el.start();
+  await until(() => el.isLeader, 'leading');
+  assert.deepEqual(el.liveness(), { leading: true, lastRenewAt: 1_000, leaseDurationMs: 600_000 });
+  state.hang = true;
+  await until(() => state.held.length > 0, 'a hung renew');
+  clock = 1_000 + 600_001;
+  assert.deepEqual(el.liveness(), { leading: true, lastRenewAt: 1_000, leaseDurationMs: 600_000 });
+  state.hang = false;
+  for (const r of state.held.splice(0)) r();
+  await until(() => el.liveness().lastRenewAt > 1_000, 'a renew that succeeds');
+  await el.stop();
+  assert.equal(el.liveness().leading, false);
+});
+
 test('errors from the server and from callbacks never end the loop', async () => {
   const { state, client } = fakeApi();
   let fail = 3;

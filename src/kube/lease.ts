@@ -128,6 +128,14 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * Plain data for a liveness check: while leading, the last renew that succeeded should never
+   * be older than renewDeadline (the deadline timer ends the term then), let alone leaseDuration.
+   */
+  liveness(): { leading: boolean; lastRenewAt: number; leaseDurationMs: number } {
+    return { leading: this.leading, lastRenewAt: this.lastRenewAt, leaseDurationMs: this.leaseMs };
+  }
+
   /** Runs once: an elector that was stopped stays stopped. */
   start(): void {
     if (this.stopped) return;

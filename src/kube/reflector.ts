@@ -6,7 +6,7 @@
 // left behind.
 import { storeKey } from '../vocab/keys.ts';
 import { REFLECTOR_BACKOFF, backoffDelay } from './backoff.ts';
-import { KubeApiError, WATCH_OPEN_TIMEOUT_MS, type ListerWatcher, type WatchEvent } from './client.ts';
+import { KubeApiError, DEFAULT_REQUEST_TIMEOUT_MS, WATCH_OPEN_TIMEOUT_MS, type ListerWatcher, type WatchEvent } from './client.ts';
 import { WakeableSleep } from './sleep.ts';
 import { upsert, type Listed, type Store, type StoreEvent } from './store.ts';
 
@@ -68,6 +68,26 @@ export function inactivityLimitMs(watchTimeoutSeconds: number): number {
   return Math.min(watchTimeoutSeconds + Math.max(5, watchTimeoutSeconds / 2), 90) * 1000;
 }
 
+/**
+ * The longest a reflector whose loop runs can go without any sign of it (a list or watch
+ * started or answered, an event, an error reported, a backoff ended): every step it waits on is
+ * bounded — a list request by the client's 30 s, a watch's answer by its open timeout, an open
+ * stream by the server's watch timeout and the inactivity watchdog, a backoff by its ceiling —
+ * so twice the longest of them leaves room for a loaded machine. A healthy idle cluster re-opens
+ * its watches every watch timeout, and an unreachable one reports an error at every attempt:
+ * neither comes near it; only a loop that is stuck does.
+ */
+export function reflectorQuietLimitMs(watchTimeoutSeconds: number, backoffMaxMs: number = REFLECTOR_BACKOFF.maxMs): number {
+  return 2 * Math.max(inactivityLimitMs(watchTimeoutSeconds), DEFAULT_REQUEST_TIMEOUT_MS, backoffMaxMs);
+}
+
+/** What a liveness check reads of a reflector: when its loop last showed it was running. */
+export interface ReflectorLiveness {
+  readonly path: string;
+  /** ms since epoch. */
+  readonly lastProgressAt: number;
+}
+
 export class Reflector<T extends Listed> implements ReflectorStatus {
   /** The owner's store, as passed in. */
   readonly store: Store<T>;
@@ -83,11 +103,23 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   private syncedWaiters: (() => void)[] = [];
   private readonly pause = new WakeableSleep();
   private readonly now: () => number;
+  private lastProgressAt: number;
 
   constructor(opts: ReflectorOptions<T>) {
     this.o = opts;
     this.now = opts.now ?? Date.now;
+    this.lastProgressAt = this.now();
     this.store = opts.store;
+  }
+
+  /** Plain data for a liveness check (reflectorQuietLimitMs says how old lastProgressAt may be). */
+  liveness(): ReflectorLiveness {
+    return { path: this.o.path, lastProgressAt: this.lastProgressAt };
+  }
+
+  /** The loop is running: it started or finished a step, or reported a failure. */
+  private progressed(): void {
+    this.lastProgressAt = this.now();
   }
 
   get synced(): boolean {
@@ -107,6 +139,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   lastSeen?: number;
 
   private healthy(): void {
+    this.progressed();
     this.connected = true;
     this.unhealthySince = undefined;
     this.lastSeen = this.now();
@@ -134,6 +167,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   }
 
   private fail(err: Error): void {
+    this.progressed();
     this.unhealthySince ??= this.now();
     this.connected = false;
     this.stats.errors++;
@@ -143,6 +177,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
   }
 
   private async list(): Promise<void> {
+    this.progressed();
     const res = await this.o.listerWatcher.list<T>(this.o.path, { labelSelector: this.o.labelSelector });
     this.stats.lists++;
     const fresh = new Map(res.items.map((i) => { const o = this.store.admit(i); return [storeKey(o), o] as const; }));
@@ -207,6 +242,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
       ? setTimeout(() => { outcome = 'relist'; this.listReason = 'resync'; ctl.abort(); }, Math.max(0, this.nextResync - this.now()))
       : undefined;
     this.stats.watches++;
+    this.progressed();
     try {
       // The open timeout is shorter than the watchdog, or the watchdog would quietly re-open a
       // watch the apiserver never answers, forever, and the cluster would never be unavailable.
@@ -218,6 +254,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
       }, (e) => {
         clearTimeout(timer);
         timer = setTimeout(() => ctl.abort(), inactivity);
+        this.progressed();
         if (e.type !== 'ERROR') this.healthy();
         const r = this.apply(e);
         if (r) {
@@ -225,10 +262,17 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
           outcome = 'relist';
           ctl.abort();
         }
-      }, ctl.signal, Math.min(WATCH_OPEN_TIMEOUT_MS, inactivity / 2));
+      }, ctl.signal, Math.min(WATCH_OPEN_TIMEOUT_MS, inactivity / 2), () => {
+        // The apiserver answered: the cluster is reachable again even if this collection is
+        // idle. Waiting for an event instead kept a cluster "unreachable" after one failed
+        // request until something in every failed collection changed: with a watch timeout
+        // under 3 s the server sends no bookmarks at all, and otherwise one a minute.
+        this.healthy();
+      });
     } finally {
       clearTimeout(timer);
       if (resyncTimer) clearTimeout(resyncTimer);
+      this.progressed();
     }
     return outcome;
   }
@@ -246,7 +290,10 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
         if (next === 'relist') {
           needList = true;
           // A server that keeps answering with errors must not turn into a tight list/watch loop.
-          if (this.listReason === 'error') await this.pause.sleep(this.backoff(attempt++));
+          if (this.listReason === 'error') {
+            await this.pause.sleep(this.backoff(attempt++));
+            this.progressed();
+          }
           else attempt = 0;
         } else {
           attempt = 0;
@@ -261,6 +308,7 @@ export class Reflector<T extends Listed> implements ReflectorStatus {
         }
         this.fail(err as Error);
         await this.pause.sleep(this.backoff(attempt++));
+        this.progressed();
       }
     }
   }

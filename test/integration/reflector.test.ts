@@ -2,6 +2,7 @@
 // ending its streams and the apiserver itself going away and coming back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { Pods } from '../../harness/src/workload/pods.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
@@ -60,6 +61,28 @@ describe('reflector', () => {
     await waitFor(async () => reflector.stats.watches >= watchesBefore + 2, { what: 'two more watch streams (2 s server timeout)' });
     await pods.core.createNamespacedService({ namespace: 'watched', body: svc('after-timeouts', { watched: 'yes' }) });
     await waitFor(async () => reflector.store.has('watched/after-timeouts'), { what: 'an add after re-watching' });
+  });
+
+  // The cause of a flaky status-page run: one watch request unanswered in time on a loaded
+  // machine left a healthy cluster "unreachable" until something in the collection changed.
+  test('is connected again as soon as its frozen apiserver answers, even with nothing changing in the collection', async () => {
+    const apiserver = set.running[0]!.processes.find((p) => p.name.includes('apiserver'))!;
+    assert.equal(readFileSync(`/proc/${apiserver.pid}/comm`, 'utf8').trim(), 'kube-apiserver');
+    await waitFor(async () => reflector.connected, { what: 'connected before the freeze' });
+    const errorsBefore = reflector.stats.errors;
+    process.kill(apiserver.pid, 'SIGSTOP');
+    try {
+      // The open stream goes quiet (watchdog 7 s for a 2 s watchTimeout), the re-opened one is not answered (3.5 s).
+      await waitFor(async () => reflector.stats.errors > errorsBefore && !reflector.connected, { what: 'the reflector to report the frozen apiserver', timeoutMs: 30_000 });
+    } finally {
+      process.kill(apiserver.pid, 'SIGCONT');
+    }
+    const eventsBefore = events.length;
+    const listsBefore = reflector.stats.lists;
+    await waitFor(async () => reflector.connected, { what: 'connected again once the apiserver answers', timeoutMs: 30_000 });
+    assert.equal(events.length, eventsBefore, 'nothing changed in the collection: no event brought it back');
+    assert.equal(reflector.stats.lists, listsBefore, 'nor a relist: the answered watch did');
+    assert.equal(reflector.unhealthySince, undefined);
   });
 
   test('survives its apiserver going away and coming back, and catches up', async () => {

@@ -57,9 +57,14 @@ export class Lanes<K extends string> {
     return n;
   }
 
-  /** The longest any item of any lane has been running (ms). */
-  oldestInFlightMs(): number {
-    return Math.max(0, ...[...this.#queues.values()].map((q) => q.oldestInFlightMs()));
+  /** Per lane, the item running longest: what a liveness check reads. */
+  oldestInFlight(): { lane: string; key: K; forMs: number }[] {
+    const out: { lane: string; key: K; forMs: number }[] = [];
+    for (const [lane, q] of this.#queues) {
+      const o = q.oldestInFlight();
+      if (o) out.push({ lane, ...o });
+    }
+    return out;
   }
 
   /** Keys that concern every lane. */
@@ -122,10 +127,10 @@ export interface Capability {
   /** Starts its lanes' workers. */
   start(concurrency: number): void;
   stop(): Promise<void>;
-  /** Items waiting, items running, and the longest one running (for the liveness check). */
+  /** Items waiting, items running, and per lane the one running longest (for the liveness check). */
   readonly queued: number;
   readonly inFlight: number;
-  oldestInFlightMs(): number;
+  oldestInFlight(): { lane: string; key: string; forMs: number }[];
   /** Every key any cache holds onto its lanes: after becoming leader, and periodically. */
   resync(): void;
   /** A cluster's staleness flipped: queue what depends on its cached view. */
@@ -150,7 +155,7 @@ export interface CapabilityFactory<C extends Capability = Capability> {
  * reconcile, stop them, and say how much work they hold. A capability extends this and
  * implements the rest.
  */
-export abstract class LanedCapability<K extends string> implements Pick<Capability, 'start' | 'stop' | 'queued' | 'inFlight' | 'oldestInFlightMs'> {
+export abstract class LanedCapability<K extends string> implements Pick<Capability, 'start' | 'stop' | 'queued' | 'inFlight' | 'oldestInFlight'> {
   protected readonly lanes: Lanes<K>;
 
   constructor(lanes: Lanes<K>) {
@@ -176,7 +181,7 @@ export abstract class LanedCapability<K extends string> implements Pick<Capabili
     return this.lanes.inFlight;
   }
 
-  oldestInFlightMs(): number {
-    return this.lanes.oldestInFlightMs();
+  oldestInFlight(): { lane: string; key: string; forMs: number }[] {
+    return this.lanes.oldestInFlight();
   }
 }

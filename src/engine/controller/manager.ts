@@ -10,7 +10,7 @@ import type { ReflectorStatus } from '../../kube/reflector.ts';
 import { withRequestTimeout } from '../../kube/request-timeout.ts';
 import type { Connected } from '../clusters.ts';
 import { CAPABILITIES } from './capabilities.ts';
-import { Lanes, type Capability, type CapabilityContext, type CapabilityName } from './capability.ts';
+import { Lanes, SPANNING, type Capability, type CapabilityContext, type CapabilityName } from './capability.ts';
 import { ClusterHealthTracker, type ClusterHealth } from './health.ts';
 import { InformerRegistry, reflectorOf, type SharedInformer } from './informers.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
@@ -18,6 +18,7 @@ import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
 import { RejectionTally } from '../rejection-tally.ts';
+import type { LivenessSignals } from '../liveness.ts';
 
 export type { ClusterHealth } from './health.ts';
 
@@ -159,6 +160,14 @@ export class Manager {
       queued: this.queued,
       inFlight: this.capabilities.reduce((n, c) => n + c.inFlight, 0),
       resyncs: this.#resyncs,
+    };
+  }
+
+  /** What a liveness check reads of the controller's loops, as plain data (engine/liveness.ts judges it). */
+  liveness(): Pick<LivenessSignals, 'reflectors' | 'workers'> {
+    return {
+      reflectors: this.#informers.flatMap((inf) => (inf.reflector ? [{ cluster: inf.cluster, ...inf.reflector.liveness() }] : [])),
+      workers: this.capabilities.flatMap((c) => c.oldestInFlight().map((w) => ({ queue: `${w.lane === SPANNING ? 'spanning' : w.lane} (${c.name})`, key: w.key, forMs: w.forMs }))),
     };
   }
 
