@@ -89,6 +89,11 @@ export interface ClusterSpec {
   /** Also run kube-scheduler and kwok (one fake Node), and the controllers Deployments need. */
   pods?: boolean;
   /**
+   * With `pods`, whether kwok runs (default true). false: only the scheduler, for a cluster
+   * whose pods something else runs (the data plane's pod runtime, dataplane/kubelet/).
+   */
+  kwok?: boolean;
+  /**
    * The controller-manager's controllers instead of the usual set, for a cluster that is some
    * other tool's control plane (no EndpointSlice controller filling slices for its templates).
    */
@@ -187,6 +192,9 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--service-cluster-ip-range', serviceCidr,
     '--cert-dir', join(spec.dir, 'apiserver-certs'),
     '--profiling=false',
+    // What it presents to a node's kubelet endpoint for `pods/exec` (the data plane's exec server
+    // accepts what the cluster CA signed); admin, as the harness's other components act.
+    '--kubelet-client-certificate', pki.adminCert, '--kubelet-client-key', pki.adminKey,
     '--v', '1',
     ...(spec.apiserverFlags ?? []),
   ];
@@ -256,7 +264,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   const startPodLifecycle = async () => {
     if (!pods) return;
     if (!processes[SCHEDULER]?.running()) await startScheduler(pods);
-    if (!processes[KWOK]?.running()) await startKwok(pods);
+    if (spec.kwok !== false && !processes[KWOK]?.running()) await startKwok(pods);
   };
 
   const launch = async () => {
@@ -313,7 +321,7 @@ function podLifecycle(spec: ClusterSpec, pki: ClusterPki, server: string, bins: 
   const { scheduler: schedulerPort, kwok: kwokPort } = spec.ports;
   const schedulerBin = bins['kube-scheduler'], kwokBin = bins.kwok;
   if (schedulerPort === undefined || kwokPort === undefined) throw new HarnessError(`${spec.name}: a cluster that runs pods needs scheduler and kwok ports`);
-  if (!schedulerBin || !kwokBin) throw new HarnessError(`${spec.name}: a cluster that runs pods needs the kube-scheduler and kwok binaries`);
+  if (!schedulerBin || (!kwokBin && spec.kwok !== false)) throw new HarnessError(`${spec.name}: a cluster that runs pods needs the kube-scheduler and kwok binaries`);
   const pkiDir = join(spec.dir, 'pki');
   const schedulerKubeconfig = join(pkiDir, 'scheduler.kubeconfig');
   writeKubeconfig(schedulerKubeconfig, spec.name, server, pki.caCert, { name: 'system:kube-scheduler', certFile: pki.schedulerCert, keyFile: pki.schedulerKey });
@@ -323,7 +331,7 @@ function podLifecycle(spec: ClusterSpec, pki: ClusterPki, server: string, bins: 
   const kwokHome = join(spec.dir, 'kwok');
   mkdirSync(kwokHome, { recursive: true });
   return {
-    schedulerBin, schedulerPort, kwokBin, kwokPort, kwokHome,
+    schedulerBin, schedulerPort, kwokBin: kwokBin ?? '', kwokPort, kwokHome,
     schedulerArgs: schedulerArgs({ kubeconfig: schedulerKubeconfig, port: schedulerPort, certDir: join(spec.dir, 'scheduler-certs') }),
     kwokArgs: kwokArgs({ kubeconfig: kwokKubeconfig, stages: KWOK_STAGES_PATH, ...kwokAddresses(clusterCidrs(spec.index).podCidr), port: kwokPort }),
   };

@@ -38,6 +38,8 @@ export interface ClusterSetOptions {
    * Clusters from MCSYNC_TEST_KUBECONFIGS are taken as able to run pods already.
    */
   pods?: boolean;
+  /** With `pods`: false runs only the scheduler, no kwok (the data plane runs the pods itself). */
+  kwok?: boolean;
   /** Apply the Multi-Cluster Services CRDs (deploy/mcs/crds/) to every cluster and wait until they are Established. */
   mcsCrds?: boolean;
   onProgress?: (line: string) => void;
@@ -161,7 +163,8 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   mkdirSync(dir, { recursive: true });
   checkDir(dir);
   const wanted = opts.components ?? CONTROL_PLANE;
-  const bins = await ensureComponents(opts.pods ? [...wanted, ...POD_LIFECYCLE.filter((c) => !wanted.includes(c))] : wanted, { onProgress: opts.onProgress });
+  const podBins = POD_LIFECYCLE.filter((c) => !wanted.includes(c) && (opts.kwok !== false || c !== 'kwok'));
+  const bins = await ensureComponents(opts.pods ? [...wanted, ...podBins] : wanted, { onProgress: opts.onProgress });
 
   const n = opts.names.length;
   const perCluster = opts.pods ? 6 : 4;
@@ -215,7 +218,7 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
           etcdClient: p(0), etcdPeer: p(1), apiserver: p(2), controllerManager: p(3),
           ...(opts.pods ? { scheduler: p(4), kwok: p(5) } : {}),
         },
-        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, signal: firstFailure.signal,
+        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, kwok: opts.kwok, signal: firstFailure.signal,
         onProcessesChanged: () => {
           if (started && !tornDown) recordPids();
         },

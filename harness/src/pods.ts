@@ -35,6 +35,13 @@ function intToIpv4(n: number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Marks the pods this helper makes and keeps the status of itself, so the data plane's pod
+ * runtime (dataplane/kubelet/pod-runtime.ts), which runs every other pod bound to the same Node,
+ * leaves them alone.
+ */
+export const HARNESS_POD_ANNOTATION = 'harness.mcsync.io/status-by';
+
 export class Pods {
   readonly core: CoreV1Api;
   readonly nodeName: string;
@@ -83,7 +90,8 @@ export class Pods {
     }
   }
 
-  private async allocateIp(): Promise<string> {
+  /** The next free address of the cluster's pod CIDR (also for the data plane's pod runtime). */
+  async allocateIp(): Promise<string> {
     if (!this.used) {
       const pods = await this.core.listPodForAllNamespaces();
       this.used = new Set(pods.items.flatMap((p) => (p.status?.podIPs ?? []).map((x) => x.ip)));
@@ -98,13 +106,18 @@ export class Pods {
     throw new Error(`pod CIDR ${this.cluster.podCidr} of ${this.cluster.name} is exhausted`);
   }
 
+  /** Gives an address back once its pod is gone. */
+  release(ip: string): void {
+    this.used?.delete(ip);
+  }
+
   /** Creates a pod bound to the harness node and gives it a Running status with an IP. */
   async create(spec: PodSpec): Promise<V1Pod> {
     await this.ensureNode();
     const ip = spec.ip ?? (await this.allocateIp());
     this.used?.add(ip);
     const body: V1Pod = {
-      metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels ?? {} },
+      metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels ?? {}, annotations: { [HARNESS_POD_ANNOTATION]: 'pods.ts' } },
       spec: {
         nodeName: spec.nodeName ?? this.nodeName,
         automountServiceAccountToken: false,
