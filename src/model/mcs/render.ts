@@ -77,7 +77,9 @@ export function renderServiceImport(config: Config, merged: MergedService, deriv
     kind: 'ServiceImport',
     metadata: { name: merged.name, namespace: merged.namespace, labels, annotations },
     spec,
-    status: { clusters: [...clusters].sort(cmp).map((cluster) => ({ cluster })) },
+    // endpointSliceObjects: mcsync always carries an import's endpoints as EndpointSlices (the
+    // field the shipped CRDs have since mcs-api v0.5.2 says so to consumers).
+    status: { clusters: [...clusters].sort(cmp).map((cluster) => ({ cluster })), endpointSliceObjects: 'Present' },
   };
 }
 
