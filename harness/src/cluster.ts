@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { HarnessError, type Component } from './components.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { createClusterPki, type ClusterPki } from './pki.ts';
+import { clusterCidrs6 } from './dataplane/ipv6.ts';
 import { logTail, startProcess, type Supervised } from './process.ts';
 import {
   KWOK_STAGES_PATH, POD_CONTROLLERS, ensureKwokNode, kwokAddresses, kwokArgs, kwokNodeReady, schedulerArgs,
@@ -86,6 +87,8 @@ export interface ClusterSpec {
   bindAddress?: string;
   /** Extra apiserver flags, for tests that need e.g. a short etcd compaction interval. */
   apiserverFlags?: string[];
+  /** IPv4 + IPv6: a second service range (and a pod range, for whoever runs pods) of the other family. */
+  dualStack?: boolean;
   /** Also run kube-scheduler and kwok (one fake Node), and the controllers Deployments need. */
   pods?: boolean;
   /**
@@ -110,6 +113,9 @@ export interface ClusterInfo {
   server: string;
   podCidr: string;
   serviceCidr: string;
+  /** The IPv6 ranges of a dual-stack cluster (dataplane/ipv6.ts). */
+  podCidr6?: string;
+  serviceCidr6?: string;
   dir: string;
   caCertPath: string;
   /**
@@ -156,6 +162,7 @@ type PodBins = Partial<Record<'kube-scheduler' | 'kwok', string>>;
 
 export async function startCluster(spec: ClusterSpec, bins: Record<Component, string> & PodBins): Promise<RunningCluster> {
   const { podCidr, serviceCidr } = clusterCidrs(spec.index);
+  const v6 = spec.dualStack ? clusterCidrs6(spec.index) : undefined;
   const host = spec.bindAddress ?? '127.0.0.1';
   const advertise = isLoopback(host) ? loopbackAdvertiseAddress(spec.index) : host;
   const pkiDir = join(spec.dir, 'pki');
@@ -189,7 +196,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
     '--service-account-key-file', pki.serviceAccountPub,
     '--service-account-signing-key-file', pki.serviceAccountKey,
-    '--service-cluster-ip-range', serviceCidr,
+    '--service-cluster-ip-range', v6 ? `${serviceCidr},${v6.serviceCidr6}` : serviceCidr,
     '--cert-dir', join(spec.dir, 'apiserver-certs'),
     '--profiling=false',
     // What it presents to a node's kubelet endpoint for `pods/exec` (the data plane's exec server
@@ -288,7 +295,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   }
 
   return {
-    name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, dir: spec.dir,
+    name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, ...v6, dir: spec.dir,
     caCertPath: pki.caCert, etcdUrl, advertiseAddress: advertise, processes, pki, stop,
     restart: async () => {
       await stop();

@@ -40,6 +40,8 @@ export interface ClusterSetOptions {
   pods?: boolean;
   /** With `pods`: false runs only the scheduler, no kwok (the data plane runs the pods itself). */
   kwok?: boolean;
+  /** IPv4 + IPv6 service (and pod) ranges in every cluster. */
+  dualStack?: boolean;
   /** Apply the Multi-Cluster Services CRDs (deploy/mcs/crds/) to every cluster and wait until they are Established. */
   mcsCrds?: boolean;
   onProgress?: (line: string) => void;
@@ -218,7 +220,7 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
           etcdClient: p(0), etcdPeer: p(1), apiserver: p(2), controllerManager: p(3),
           ...(opts.pods ? { scheduler: p(4), kwok: p(5) } : {}),
         },
-        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, kwok: opts.kwok, signal: firstFailure.signal,
+        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, kwok: opts.kwok, dualStack: opts.dualStack, signal: firstFailure.signal,
         onProcessesChanged: () => {
           if (started && !tornDown) recordPids();
         },

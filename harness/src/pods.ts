@@ -3,6 +3,7 @@
 // real EndpointSlice controller then writes real EndpointSlices for them.
 import { CoreV1Api, KubeConfig, type V1ContainerPort, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterInfo } from './cluster.ts';
+import { nthAddress6 } from './dataplane/ipv6.ts';
 
 export function kubeConfigFor(cluster: Pick<ClusterInfo, 'kubeconfigPath'>): KubeConfig {
   const kc = new KubeConfig();
@@ -51,9 +52,10 @@ export class Pods {
   private used?: Set<string>;
   private nodeReady?: Promise<void>;
 
-  readonly cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr'>;
+  readonly cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>;
+  private next6 = 10;
 
-  constructor(cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr'>) {
+  constructor(cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>) {
     this.cluster = cluster;
     this.core = kubeConfigFor(cluster).makeApiClient(CoreV1Api);
     this.nodeName = `${cluster.name}-node-0`;
@@ -70,7 +72,7 @@ export class Pods {
       const node = await this.core.createNode({
         body: {
           metadata: { name: this.nodeName, labels: { 'kubernetes.io/hostname': this.nodeName, 'topology.kubernetes.io/zone': `${this.cluster.name}-zone-a` } },
-          spec: { podCIDR: this.cluster.podCidr, podCIDRs: [this.cluster.podCidr] },
+          spec: { podCIDR: this.cluster.podCidr, podCIDRs: [this.cluster.podCidr, ...(this.cluster.podCidr6 ? [this.cluster.podCidr6] : [])] },
         },
       });
       node.status = {
@@ -104,6 +106,12 @@ export class Pods {
       }
     }
     throw new Error(`pod CIDR ${this.cluster.podCidr} of ${this.cluster.name} is exhausted`);
+  }
+
+  /** The next IPv6 address of a dual-stack cluster's pod range. */
+  allocateIp6(): string {
+    if (!this.cluster.podCidr6) throw new Error(`${this.cluster.name} has no IPv6 pod range`);
+    return nthAddress6(this.cluster.podCidr6, this.next6++);
   }
 
   /** Gives an address back once its pod is gone. */

@@ -3,7 +3,10 @@
 // whose command runs as a process in a network namespace of its own with the pod's address and
 // environment; `kubectl exec` (WebSocket, and SPDY as client-go's SPDY executor uses it) runs a
 // command inside that namespace with its stdout, stderr and exit code; a container whose command
-// cannot run says why; deleting a pod ends its processes and removes its namespace.
+// cannot run says why; deleting a pod ends its processes and removes its namespace. The rig is
+// dual-stack: each pod has an IPv4 and an IPv6 address, and an IPv6 round trip (across the
+// router to the other cluster, and through kube-proxy to an IPv6 ClusterIP) keeps the caller's
+// own IPv6 address as the source.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +16,7 @@ import { dataPlaneUnsupported, run } from '../../harness/src/dataplane/command.t
 import { startDataPlane, type DataPlane } from '../../harness/src/dataplane/dataplane.ts';
 import { kubeConfigFor } from '../../harness/src/pods.ts';
 import { isAlive, logTail } from '../../harness/src/process.ts';
+import { compress6 } from '../../harness/src/dataplane/ipv6.ts';
 import { join } from 'node:path';
 import { waitFor } from '../../harness/src/wait.ts';
 
@@ -24,8 +28,8 @@ let core: CoreV1Api;
 let apps: AppsV1Api;
 let kubectl: string;
 
-function kubectlExec(pod: string, command: string[], env: Record<string, string> = {}) {
-  const out = spawnSync(kubectl, ['--kubeconfig', dp.cluster('a').kubeconfigPath, 'exec', '-n', NS, pod, '--', ...command], {
+function kubectlExec(pod: string, command: string[], env: Record<string, string> = {}, cluster = 'a') {
+  const out = spawnSync(kubectl, ['--kubeconfig', dp.cluster(cluster).kubeconfigPath, 'exec', '-n', NS, pod, '--', ...command], {
     encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000,
   });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
@@ -33,6 +37,21 @@ function kubectlExec(pod: string, command: string[], env: Record<string, string>
 
 async function helloPods(): Promise<V1Pod[]> {
   return (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=hello' })).items;
+}
+
+/** The peer address socat reports (`[0000:…:0001]` in full for IPv6) in canonical text. */
+function peerOf(reply: string): string {
+  const m = /^peer \[([0-9a-f:]+)\]$/.exec(reply.trim());
+  if (!m) throw new Error(`not a reply of the echo pod: ${JSON.stringify(reply)}`);
+  return compress6(m[1]!.split(':').map((h) => parseInt(h, 16)));
+}
+
+async function runningPod(cluster: string, name: string): Promise<V1Pod> {
+  const api = kubeConfigFor(dp.cluster(cluster)).makeApiClient(CoreV1Api);
+  return waitFor(async () => {
+    const p = await api.readNamespacedPod({ namespace: NS, name });
+    return ready(p) ? p : undefined;
+  }, { what: `pod ${name} Ready in ${cluster}` });
 }
 
 function ready(pod: V1Pod): boolean {
@@ -44,7 +63,7 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
 
   before(async () => {
     ({ kubectl } = await ensureComponents(['kubectl']));
-    dp = await startDataPlane({ names: ['a'], pods: true });
+    dp = await startDataPlane({ names: ['a', 'b'], pods: true, dualStack: true });
     const kc = kubeConfigFor(dp.cluster('a'));
     core = kc.makeApiClient(CoreV1Api);
     apps = kc.makeApiClient(AppsV1Api);
@@ -81,10 +100,13 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
     await dp?.down();
   });
 
-  test('the pod has an address of the cluster pod CIDR, held by a namespace of its own where its command runs', async () => {
+  test('the pod has an address of each family from the cluster pod ranges, held by a namespace of its own where its command runs', async () => {
     const ip = pod.status!.podIP!;
     assert.ok(ip.startsWith('10.100.'), ip);
-    assert.deepEqual(pod.status!.podIPs!.map((p) => p.ip), [ip]);
+    const ips = pod.status!.podIPs!.map((p) => p.ip);
+    assert.equal(ips[0], ip);
+    assert.ok(ips[1]?.startsWith('fd00:10:64::'), ips.join(','));
+    assert.equal(ips.length, 2);
     const netns = dp.runtime('a')!.netnsOf(NS, pod.metadata!.name!);
     assert.ok(netns, 'the runtime knows the pod');
     assert.match(run('ip', ['-n', netns.ns, '-o', 'addr', 'show', 'dev', 'eth0']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/32`));
@@ -109,7 +131,7 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
   test('kubectl exec over SPDY (as client-go\'s SPDY executor) works the same, with the container environment', () => {
     const spdy = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
     const r = kubectlExec(pod.metadata!.name!, ['sh', '-c', 'echo "$MY_POD_IPS $GREETING"; echo err >&2; exit 4'], spdy);
-    assert.equal(r.stdout, `${pod.status!.podIP} hello\n`);
+    assert.equal(r.stdout, `${pod.status!.podIPs!.map((p) => p.ip).join(',')} hello\n`);
     assert.match(r.stderr, /^err$/m);
     assert.equal(r.code, 4);
   });
@@ -118,7 +140,7 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
     const ip = pod.status!.podIP!;
     const r = kubectlExec(pod.metadata!.name!, ['sh', '-c', `echo hi | nc -w 2 ${ip} 8080`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), `pod ip ${ip}`);
+    assert.equal(r.stdout.trim(), `pod ip ${pod.status!.podIPs!.map((p) => p.ip).join(',')}`);
   });
 
   test('a container whose command cannot run here is reported waiting with the reason, and its pod is not Ready', async () => {
@@ -142,6 +164,54 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
     assert.notEqual(broken.status!.phase, 'Running');
   });
 
+  describe('IPv6, end to end', () => {
+    let echo: V1Pod;
+    let client: V1Pod;
+    let clusterIp6: string;
+
+    before(async () => {
+      const coreB = kubeConfigFor(dp.cluster('b')).makeApiClient(CoreV1Api);
+      await dp.namespace('b', NS);
+      // Replies with the address the connection came from, as the kernel saw it.
+      await core.createNamespacedPod({
+        namespace: NS,
+        body: {
+          metadata: { name: 'echo6', labels: { app: 'echo6' } },
+          spec: { containers: [{ name: 'echo', image: 'x', command: ['socat', 'TCP6-LISTEN:9000,ipv6only=0,fork,reuseaddr', 'SYSTEM:echo "peer $SOCAT_PEERADDR"'] }] },
+        },
+      });
+      const svc = await core.createNamespacedService({
+        namespace: NS,
+        body: { metadata: { name: 'echo6' }, spec: { ipFamilyPolicy: 'PreferDualStack', selector: { app: 'echo6' }, ports: [{ port: 9000 }] } },
+      });
+      clusterIp6 = svc.spec!.clusterIPs!.find((ip) => ip.includes(':'))!;
+      assert.ok(clusterIp6, `a dual-stack Service has an IPv6 ClusterIP: ${svc.spec!.clusterIPs!.join(',')}`);
+      await coreB.createNamespacedPod({
+        namespace: NS,
+        body: { metadata: { name: 'client' }, spec: { containers: [{ name: 'c', image: 'x', args: ['/bin/sh', '-c', 'while :; do sleep 5; done'] }] } },
+      });
+      echo = await runningPod('a', 'echo6');
+      client = await runningPod('b', 'client');
+    });
+
+    test('a pod in b reaches a pod in a over IPv6 across the router, and is seen by its own IPv6 address', () => {
+      const target = echo.status!.podIPs![1]!.ip;
+      const r = kubectlExec('client', ['sh', '-c', `echo hi | nc -6 -w 2 ${target} 9000`], {}, 'b');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(peerOf(r.stdout), client.status!.podIPs![1]!.ip);
+    });
+
+    test('a pod reaches an IPv6 ClusterIP through kube-proxy, and the backend sees the caller\'s own IPv6 address', async () => {
+      // The Service's endpoints reach kube-proxy through the EndpointSlice controller first.
+      const caller = pod.metadata!.name!;
+      const r = await waitFor(async () => {
+        const out = kubectlExec(caller, ['sh', '-c', `echo hi | nc -6 -w 2 ${clusterIp6} 9000`]);
+        return out.code === 0 && out.stdout.startsWith('peer') ? out : undefined;
+      }, { what: `a reply through [${clusterIp6}]:9000` });
+      assert.equal(peerOf(r.stdout), pod.status!.podIPs![1]!.ip);
+    });
+  });
+
   test('deleting the pod ends its processes and removes its namespace; the ReplicaSet\'s new pod runs', async () => {
     const name = pod.metadata!.name!;
     const netns = dp.runtime('a')!.netnsOf(NS, name)!;
@@ -156,6 +226,6 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
     assert.equal(dp.runtime('a')!.netnsOf(NS, name), undefined);
     const next = await waitFor(async () => (await helloPods()).find((p) => p.metadata?.name !== name && ready(p)), { what: 'the replacement pod Ready' });
     const r = kubectlExec(next.metadata!.name!, ['sh', '-c', 'echo $MY_POD_IPS']);
-    assert.equal(r.stdout.trim(), next.status!.podIP);
+    assert.equal(r.stdout.trim(), next.status!.podIPs!.map((p) => p.ip).join(','));
   });
 });

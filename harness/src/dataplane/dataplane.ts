@@ -47,6 +47,11 @@ export interface DataPlaneOptions {
    * as processes in namespaces of their own and `kubectl exec` works.
    */
   pods?: boolean;
+  /**
+   * IPv4 + IPv6: service and pod ranges of both families, IPv6 on the network's links, node and
+   * pods (the pod runtime's pods get an address of each family), kube-proxy in both.
+   */
+  dualStack?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -136,6 +141,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     set = await startClusterSet({
       names: opts.names, dir: opts.dir, bindAddress: network.hostAddress, mcsCrds: opts.mcs, onProgress: opts.onProgress,
       ...(opts.pods ? { pods: true, kwok: false } : {}),
+      ...(opts.dualStack ? { dualStack: true } : {}),
     });
     const clusterSet = set;
     const cluster = (name: string) => clusterSet.running.find((c) => c.name === name) ?? fail(name);
@@ -186,7 +192,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       const c = cluster(name);
       const api = podApi(name);
       await api.ensureNode();
-      network.addNode(name, index, c.podCidr);
+      network.addNode(name, index, c.podCidr, c.podCidr6);
       await api.core.createNamespacedService({
         namespace: 'kube-system',
         body: {
@@ -197,12 +203,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
           },
         },
       });
-      say(`${name}: starting kube-proxy (${opts.proxyMode ?? 'nftables'}) in ${network.node(name).ns}`);
-      infra.push(await startKubeProxy(c, network.node(name), api.nodeName, bins['kube-proxy'], opts.proxyMode ?? 'nftables'));
-      if (opts.networkPolicies) {
-        say(`${name}: starting kube-network-policies in ${network.node(name).ns}`);
-        infra.push(await startNetworkPolicies(c, network.node(name), api.nodeName, bins['kube-network-policies']));
-      }
+      // Before kube-proxy: the runtime gives the Node its addresses, which kube-proxy reads at start.
       if (execServer) {
         say(`${name}: starting the pod runtime and exec server of ${api.nodeName}`);
         const podsDir = join(c.dir, 'running-pods');
@@ -210,6 +211,12 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
         const runtime = new PodRuntime({ cluster: c, network, node: network.node(name), api, dnsIp: dnsServiceIp(c.serviceCidr), podsDir });
         runtimes.set(name, runtime);
         await runtime.start();
+      }
+      say(`${name}: starting kube-proxy (${opts.proxyMode ?? 'nftables'}) in ${network.node(name).ns}`);
+      infra.push(await startKubeProxy(c, network.node(name), api.nodeName, bins['kube-proxy'], opts.proxyMode ?? 'nftables'));
+      if (opts.networkPolicies) {
+        say(`${name}: starting kube-network-policies in ${network.node(name).ns}`);
+        infra.push(await startNetworkPolicies(c, network.node(name), api.nodeName, bins['kube-network-policies']));
       }
       say(`${name}: starting CoreDNS as kube-system/coredns`);
       await runPod(name, { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [53] },

@@ -52,7 +52,8 @@ interface Managed {
   uid: string;
   namespace: string;
   name: string;
-  ip: string;
+  /** Its addresses, IPv4 first (and IPv6 on a dual-stack node). */
+  ips: string[];
   netns: PodNetns;
   containers: RunningContainer[];
   stopping: boolean;
@@ -156,16 +157,18 @@ export class PodRuntime {
 
   private async run(pod: V1Pod): Promise<void> {
     const namespace = pod.metadata!.namespace!, name = pod.metadata!.name!;
-    const ip = pod.status?.podIP ?? (await this.o.api.allocateIp());
+    const ip = await this.o.api.allocateIp();
+    const ip6 = this.o.node.podCidr6 ? this.o.api.allocateIp6() : undefined;
     const netns = this.o.network.addPod(this.o.cluster.name, `${namespace}-${name}`, ip, {
       nameserver: this.o.dnsIp,
       search: [`${namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
-    });
-    const m: Managed = { uid: pod.metadata!.uid!, namespace, name, ip, netns, containers: [], stopping: false };
-    this.log(`${namespace}/${name}: ${ip} in ${netns.ns}`);
+    }, ip6);
+    const ips = ip6 ? [ip, ip6] : [ip];
+    const m: Managed = { uid: pod.metadata!.uid!, namespace, name, ips, netns, containers: [], stopping: false };
+    this.log(`${namespace}/${name}: ${ips.join(', ')} in ${netns.ns}`);
     this.managed.set(`${namespace}/${name}`, m);
     // The downward API sees the pod as it will be reported: with its address and its node's.
-    const seen: V1Pod = { ...pod, status: { ...pod.status, podIP: ip, podIPs: [{ ip }], hostIP: this.o.node.address, hostIPs: [{ ip: this.o.node.address }] } };
+    const seen: V1Pod = { ...pod, status: { ...pod.status, podIP: ip, podIPs: ips.map((x) => ({ ip: x })), hostIP: this.o.node.address, hostIPs: this.hostIps() } };
     const readKey: KeyReader = async (kind, ns, objName, key) => {
       if (kind === 'ConfigMap') return (await this.core.readNamespacedConfigMap({ namespace: ns, name: objName }).catch(() => undefined))?.data?.[key];
       const data = (await this.core.readNamespacedSecret({ namespace: ns, name: objName }).catch(() => undefined))?.data?.[key];
@@ -250,7 +253,7 @@ export class PodRuntime {
         return { type, status: s, lastTransitionTime: old?.status === s ? old.lastTransitionTime : now };
       };
       pod.status = {
-        phase, hostIP: this.o.node.address, hostIPs: [{ ip: this.o.node.address }], podIP: m.ip, podIPs: [{ ip: m.ip }],
+        phase, hostIP: this.o.node.address, hostIPs: this.hostIps(), podIP: m.ips[0], podIPs: m.ips.map((ip) => ({ ip })),
         startTime: pod.status?.startTime ?? now,
         conditions: [cond('PodScheduled', true), cond('Initialized', true), cond('ContainersReady', ready), cond('Ready', ready)],
         containerStatuses: statuses,
@@ -262,6 +265,10 @@ export class PodRuntime {
         if ((err as { code?: number }).code !== 409 || attempt > 10) throw err;
       }
     }
+  }
+
+  private hostIps(): { ip: string }[] {
+    return [this.o.node.address, ...(this.o.node.address6 ? [this.o.node.address6] : [])].map((ip) => ({ ip }));
   }
 
   private podFile(m: Managed): string {
@@ -276,7 +283,7 @@ export class PodRuntime {
     const grace = Math.min((graceSeconds ?? 30) * 1000, MAX_GRACE_MS);
     await Promise.allSettled(m.containers.map((c) => c.process?.stop(grace)));
     this.o.network.removePod(m.netns);
-    this.o.api.release(m.ip);
+    for (const ip of m.ips) this.o.api.release(ip);
     this.managed.delete(`${m.namespace}/${m.name}`);
   }
 
@@ -296,7 +303,7 @@ export class PodRuntime {
           ...updated.status,
           capacity, allocatable: capacity,
           // Only the address: the apiserver prefers a Hostname address for reaching the kubelet, and this name resolves nowhere.
-          addresses: [{ type: 'InternalIP', address: this.o.node.address }],
+          addresses: this.hostIps().map(({ ip }) => ({ type: 'InternalIP', address: ip })),
           daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
           nodeInfo: {
             architecture: process.arch === 'x64' ? 'amd64' : process.arch, operatingSystem: 'linux', kubeletVersion: 'mcsync-harness',
