@@ -3,7 +3,9 @@
 # and is cheap to repeat: each step is skipped when its result is already there.
 #   - Debian packages: openssl (cluster certificates), util-linux (setpriv, so components die
 #     with their parent), and for the data-plane tests iproute2 (network namespaces, veths,
-#     routes), nftables and iptables (kube-proxy programs them), conntrack; for the operator
+#     routes), nftables and iptables (kube-proxy programs them), conntrack, and the commands
+#     the MCS conformance suite's pods run on the data plane's pod runtime (socat, netcat-openbsd
+#     for nc, bind9-dnsutils for nslookup); for the operator
 #     tooling tests chromium (the status page), buildah, podman, crun, runc, umoci, skopeo,
 #     mmdebstrap (the image, built and run daemonless), zsh (the completion script)
 #   - Debian's prometheus package unpacked (not installed: that would start a server on :9090)
@@ -28,7 +30,8 @@ missing=()
 # the zsh completion script checked by zsh itself.
 for need in openssl:openssl setpriv:util-linux ip:iproute2 nft:nftables iptables:iptables \
     conntrack:conntrack chromium:chromium buildah:buildah podman:podman crun:crun runc:runc \
-    umoci:umoci skopeo:skopeo mmdebstrap:mmdebstrap zsh:zsh; do
+    umoci:umoci skopeo:skopeo mmdebstrap:mmdebstrap zsh:zsh \
+    socat:socat nc:netcat-openbsd nslookup:bind9-dnsutils; do
   have "${need%%:*}" || missing+=("${need#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

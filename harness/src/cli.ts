@@ -3,7 +3,9 @@
 import { Command } from 'commander';
 import { buildDir, ensureComponents, CONTROL_PLANE, DATA_PLANE, POD_LIFECYCLE } from './controlplane/components.ts';
 import { HarnessError } from './util/errors.ts';
-import { downDir, startClusterSet } from './controlplane/clusterset.ts';
+import { downDir, startClusterSet, type ClusterSet } from './controlplane/clusterset.ts';
+import { dataPlaneUnsupported } from './dataplane/command.ts';
+import { startDataPlane } from './dataplane/dataplane.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -18,15 +20,24 @@ async function main(argv: string[]): Promise<void> {
     .requiredOption('--dir <dir>', 'directory for the kubeconfigs (<name>.kubeconfig) and cluster state')
     .option('--pods', 'also run kube-scheduler and kwok (one fake Node per cluster), so Deployments get Running pods')
     .option('--mcs-crds', 'apply the Multi-Cluster Services CRDs (ServiceExport, ServiceImport) to every cluster')
+    .option('--data-plane', 'as root: a real data plane (flat network, kube-proxy, CoreDNS) whose pods run their commands as processes, with `kubectl exec` (docs/harness.md)')
     .option('--port-base <port>', 'use fixed ports from here upwards (4 per cluster, 6 with --pods) instead of free ones', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1024 || n > 65000) throw new HarnessError(`--port-base must be a port number from 1024 to 65000, not "${v}"`);
       return n;
     })
-    .action(async (o: { names: string; dir: string; portBase?: number; pods?: boolean; mcsCrds?: boolean }) => {
+    .action(async (o: { names: string; dir: string; portBase?: number; pods?: boolean; mcsCrds?: boolean; dataPlane?: boolean }) => {
       const names = o.names.split(',').map((s) => s.trim()).filter(Boolean);
       const started = Date.now();
-      const set = await startClusterSet({ names, dir: o.dir, portBase: o.portBase, pods: o.pods, mcsCrds: o.mcsCrds, onProgress: say });
+      let set: ClusterSet;
+      if (o.dataPlane) {
+        const why = dataPlaneUnsupported();
+        if (why) throw new HarnessError(`--data-plane: ${why}`);
+        if (o.portBase !== undefined) throw new HarnessError('--data-plane picks its own ports on its own network; leave out --port-base');
+        set = (await startDataPlane({ names, dir: o.dir, mcs: o.mcsCrds, pods: true, onProgress: say })).set;
+      } else {
+        set = await startClusterSet({ names, dir: o.dir, portBase: o.portBase, pods: o.pods, mcsCrds: o.mcsCrds, onProgress: say });
+      }
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       const lines = [`${names.length} cluster(s) up in ${secs}s:`];
       for (const c of set.running) {

@@ -2,7 +2,8 @@
 // interface is on, one per cluster index.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipv6ServiceCidr, loopbackAdvertiseAddress } from './cluster.ts';
+import { loopbackAdvertiseAddress } from './cluster.ts';
+import { clusterCidrs6 } from '../dataplane/ipv6.ts';
 
 test('the first documentation block no local interface is on, numbered by cluster index', () => {
   assert.equal(loopbackAdvertiseAddress(0, ['127.0.0.1/8', '10.250.0.1/30']), '203.0.113.10');
@@ -15,8 +16,7 @@ test('the first documentation block no local interface is on, numbered by cluste
 });
 
 test('a dual-stack cluster\'s IPv6 service CIDR: unique local, one per index, small enough for the apiserver', () => {
-  assert.equal(ipv6ServiceCidr(0), 'fd00:10:200::/112');
-  assert.equal(ipv6ServiceCidr(49), 'fd00:10:249::/112');
-  assert.equal(new Set(Array.from({ length: 50 }, (_, i) => ipv6ServiceCidr(i))).size, 50);
-  assert.throws(() => ipv6ServiceCidr(50), /0\.\.49/);
+  assert.equal(clusterCidrs6(0).serviceCidr6, 'fd00:20:c8::/112');
+  assert.equal(new Set(Array.from({ length: 50 }, (_, i) => clusterCidrs6(i).serviceCidr6)).size, 50);
+  assert.throws(() => clusterCidrs6(50), /0\.\.49/);
 });

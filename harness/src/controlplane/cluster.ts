@@ -11,6 +11,7 @@ import { type Component } from './components.ts';
 import { HarnessError } from '../util/errors.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { createClusterPki, type ClusterPki } from './pki.ts';
+import { clusterCidrs6 } from '../dataplane/ipv6.ts';
 import { logTail, startProcess, type Supervised } from '../util/process.ts';
 import {
   KWOK_STAGES_PATH, POD_CONTROLLERS, ensureKwokNode, kwokAddresses, kwokArgs, kwokNodeReady, schedulerArgs,
@@ -20,15 +21,6 @@ import {
 export function clusterCidrs(index: number): { podCidr: string; serviceCidr: string } {
   if (index < 0 || index > 49) throw new HarnessError(`the harness numbers clusters 0..49, not ${index}`);
   return { podCidr: `10.${100 + index}.0.0/16`, serviceCidr: `10.${200 + index}.0.0/16` };
-}
-
-/**
- * The IPv6 service CIDR a dual-stack cluster adds to its IPv4 one: unique local (fd00::/8), one
- * per index; /112 stays within the apiserver's limit on an IPv6 service range's size.
- */
-export function ipv6ServiceCidr(index: number): string {
-  if (index < 0 || index > 49) throw new HarnessError(`the harness numbers clusters 0..49, not ${index}`);
-  return `fd00:10:${200 + index}::/112`;
 }
 
 /**
@@ -96,15 +88,20 @@ export interface ClusterSpec {
   bindAddress?: string;
   /** Extra apiserver flags, for tests that need e.g. a short etcd compaction interval. */
   apiserverFlags?: string[];
+  /** IPv4 + IPv6: a second service range (and a pod range, for whoever runs pods) of the other family. */
+  dualStack?: boolean;
   /** Also run kube-scheduler and kwok (one fake Node), and the controllers Deployments need. */
   pods?: boolean;
+  /**
+   * With `pods`, whether kwok runs (default true). false: only the scheduler, for a cluster
+   * whose pods something else runs (the data plane's pod runtime, dataplane/kubelet/).
+   */
+  kwok?: boolean;
   /**
    * The controller-manager's controllers instead of the usual set, for a cluster that is some
    * other tool's control plane (no EndpointSlice controller filling slices for its templates).
    */
   controllers?: string[];
-  /** Services get both families: the IPv4 service CIDR and ipv6ServiceCidr(index), IPv4 first. */
-  dualStack?: boolean;
   /** Called whenever a component (re)starts, so whoever records process ids can refresh them. */
   onProcessesChanged?: () => void;
   /** Aborted when the start is no longer wanted (another cluster of the set failed): stop waiting, stop, reject. */
@@ -117,6 +114,9 @@ export interface ClusterInfo {
   server: string;
   podCidr: string;
   serviceCidr: string;
+  /** The IPv6 ranges of a dual-stack cluster (dataplane/ipv6.ts). */
+  podCidr6?: string;
+  serviceCidr6?: string;
   dir: string;
   caCertPath: string;
   /**
@@ -163,6 +163,7 @@ type PodBins = Partial<Record<'kube-scheduler' | 'kwok', string>>;
 
 export async function startCluster(spec: ClusterSpec, bins: Record<Component, string> & PodBins): Promise<RunningCluster> {
   const { podCidr, serviceCidr } = clusterCidrs(spec.index);
+  const v6 = spec.dualStack ? clusterCidrs6(spec.index) : undefined;
   const host = spec.bindAddress ?? '127.0.0.1';
   const advertise = isLoopback(host) ? loopbackAdvertiseAddress(spec.index) : host;
   const pkiDir = join(spec.dir, 'pki');
@@ -196,9 +197,12 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
     '--service-account-key-file', pki.serviceAccountPub,
     '--service-account-signing-key-file', pki.serviceAccountKey,
-    '--service-cluster-ip-range', spec.dualStack ? `${serviceCidr},${ipv6ServiceCidr(spec.index)}` : serviceCidr,
+    '--service-cluster-ip-range', v6 ? `${serviceCidr},${v6.serviceCidr6}` : serviceCidr,
     '--cert-dir', join(spec.dir, 'apiserver-certs'),
     '--profiling=false',
+    // What it presents to a node's kubelet endpoint for `pods/exec` (the data plane's exec server
+    // accepts what the cluster CA signed); admin, as the harness's other components act.
+    '--kubelet-client-certificate', pki.adminCert, '--kubelet-client-key', pki.adminKey,
     '--v', '1',
     ...(spec.apiserverFlags ?? []),
   ];
@@ -268,7 +272,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   const startPodLifecycle = async () => {
     if (!pods) return;
     if (!processes[SCHEDULER]?.running()) await startScheduler(pods);
-    if (!processes[KWOK]?.running()) await startKwok(pods);
+    if (spec.kwok !== false && !processes[KWOK]?.running()) await startKwok(pods);
   };
 
   const launch = async () => {
@@ -292,7 +296,7 @@ export async function startCluster(spec: ClusterSpec, bins: Record<Component, st
   }
 
   return {
-    name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, dir: spec.dir,
+    name: spec.name, kubeconfigPath: spec.kubeconfigPath, server, podCidr, serviceCidr, ...v6, dir: spec.dir,
     caCertPath: pki.caCert, etcdUrl, advertiseAddress: advertise, processes, pki, stop,
     restart: async () => {
       await stop();
@@ -325,7 +329,7 @@ function podLifecycle(spec: ClusterSpec, pki: ClusterPki, server: string, bins: 
   const { scheduler: schedulerPort, kwok: kwokPort } = spec.ports;
   const schedulerBin = bins['kube-scheduler'], kwokBin = bins.kwok;
   if (schedulerPort === undefined || kwokPort === undefined) throw new HarnessError(`${spec.name}: a cluster that runs pods needs scheduler and kwok ports`);
-  if (!schedulerBin || !kwokBin) throw new HarnessError(`${spec.name}: a cluster that runs pods needs the kube-scheduler and kwok binaries`);
+  if (!schedulerBin || (!kwokBin && spec.kwok !== false)) throw new HarnessError(`${spec.name}: a cluster that runs pods needs the kube-scheduler and kwok binaries`);
   const pkiDir = join(spec.dir, 'pki');
   const schedulerKubeconfig = join(pkiDir, 'scheduler.kubeconfig');
   writeKubeconfig(schedulerKubeconfig, spec.name, server, pki.caCert, { name: 'system:kube-scheduler', certFile: pki.schedulerCert, keyFile: pki.schedulerKey });
@@ -335,7 +339,7 @@ function podLifecycle(spec: ClusterSpec, pki: ClusterPki, server: string, bins: 
   const kwokHome = join(spec.dir, 'kwok');
   mkdirSync(kwokHome, { recursive: true });
   return {
-    schedulerBin, schedulerPort, kwokBin, kwokPort, kwokHome,
+    schedulerBin, schedulerPort, kwokBin: kwokBin ?? '', kwokPort, kwokHome,
     schedulerArgs: schedulerArgs({ kubeconfig: schedulerKubeconfig, port: schedulerPort, certDir: join(spec.dir, 'scheduler-certs') }),
     kwokArgs: kwokArgs({ kubeconfig: kwokKubeconfig, stages: KWOK_STAGES_PATH, ...kwokAddresses(clusterCidrs(spec.index).podCidr), port: kwokPort }),
   };

@@ -39,10 +39,12 @@ export interface ClusterSetOptions {
    * Clusters from MCSYNC_TEST_KUBECONFIGS are taken as able to run pods already.
    */
   pods?: boolean;
+  /** With `pods`: false runs only the scheduler, no kwok (the data plane runs the pods itself). */
+  kwok?: boolean;
+  /** IPv4 + IPv6 service (and pod) ranges: true in every cluster, or the clusters named; the others stay IPv4-only. */
+  dualStack?: boolean | string[];
   /** Apply the Multi-Cluster Services CRDs (deploy/mcs/crds/) to every cluster and wait until they are Established. */
   mcsCrds?: boolean;
-  /** Clusters (by name) whose Services get both IP families; the others stay IPv4-only. */
-  dualStack?: string[];
   onProgress?: (line: string) => void;
 }
 
@@ -164,7 +166,8 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
   mkdirSync(dir, { recursive: true });
   checkDir(dir);
   const wanted = opts.components ?? CONTROL_PLANE;
-  const bins = await ensureComponents(opts.pods ? [...wanted, ...POD_LIFECYCLE.filter((c) => !wanted.includes(c))] : wanted, { onProgress: opts.onProgress });
+  const podBins = POD_LIFECYCLE.filter((c) => !wanted.includes(c) && (opts.kwok !== false || c !== 'kwok'));
+  const bins = await ensureComponents(opts.pods ? [...wanted, ...podBins] : wanted, { onProgress: opts.onProgress });
 
   const n = opts.names.length;
   const perCluster = opts.pods ? 6 : 4;
@@ -218,8 +221,8 @@ export async function startClusterSet(opts: ClusterSetOptions): Promise<ClusterS
           etcdClient: p(0), etcdPeer: p(1), apiserver: p(2), controllerManager: p(3),
           ...(opts.pods ? { scheduler: p(4), kwok: p(5) } : {}),
         },
-        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, signal: firstFailure.signal,
-        dualStack: opts.dualStack?.includes(name),
+        bindAddress: opts.bindAddress, apiserverFlags: opts.apiserverFlags, pods: opts.pods, kwok: opts.kwok, signal: firstFailure.signal,
+        dualStack: opts.dualStack === true || (Array.isArray(opts.dualStack) && opts.dualStack.includes(name)),
         onProcessesChanged: () => {
           if (started && !tornDown) recordPids();
         },

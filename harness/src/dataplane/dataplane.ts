@@ -14,6 +14,9 @@ import { startClusterSet, type ClusterSet } from '../controlplane/clusterset.ts'
 import { Pods } from '../workload/pods.ts';
 import { runToEnd, startProcess, type Supervised } from '../util/process.ts';
 import { startCoreDns } from './coredns.ts';
+import { ensureExecServer } from './kubelet/build.ts';
+import { startExecServer } from './kubelet/exec-server.ts';
+import { PodRuntime } from './kubelet/pod-runtime.ts';
 import type { EchoReply } from './echo-server.ts';
 import { startKubeProxy, type ProxyMode } from './kube-proxy.ts';
 import { startNetworkPolicies } from './network-policies.ts';
@@ -29,6 +32,8 @@ const PROBE = join(here, 'probe.ts');
 
 export interface DataPlaneOptions {
   names: string[];
+  /** Where the kubeconfigs go (`<name>.kubeconfig`); a fresh temp dir when absent. */
+  dir?: string;
   proxyMode?: ProxyMode;
   /**
    * Runs kube-network-policies on every node, so the clusters' NetworkPolicies are enforced
@@ -37,6 +42,17 @@ export interface DataPlaneOptions {
   networkPolicies?: boolean;
   /** Installs the MCS CRDs and serves clusterset.local from each cluster's CoreDNS (off by default). */
   mcs?: boolean;
+  /**
+   * Runs the pods the API asks for (off by default): each cluster gets kube-scheduler and, on its
+   * node, a pod runtime and an exec server (kubelet/), so a Deployment's pods run their commands
+   * as processes in namespaces of their own and `kubectl exec` works.
+   */
+  pods?: boolean;
+  /**
+   * IPv4 + IPv6: service and pod ranges of both families, IPv6 on the network's links, node and
+   * pods (the pod runtime's pods get an address of each family), kube-proxy in both.
+   */
+  dualStack?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -79,6 +95,8 @@ export interface DataPlane {
   get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
   /** A client in the pod dialling `host:port` afresh every `intervalMs` until stopped. */
   watch(pod: RealPod, host: string, port: number, intervalMs: number): Watcher;
+  /** The pod runtime of a cluster's node (with `pods`). */
+  runtime(cluster: string): PodRuntime | undefined;
   /** Where a cluster's kube-network-policies logs its verdicts (with `networkPolicies`). */
   policyLog(cluster: string): string | undefined;
   /** One connection from a node's own namespace (host network), whose address is outside the pod CIDR. */
@@ -107,9 +125,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   const infra: Supervised[] = [];
   const pods = new Set<RealPod>();
   const podApis = new Map<string, Pods>();
+  const runtimes = new Map<string, PodRuntime>();
   let set: ClusterSet | undefined;
 
   const down = async () => {
+    await Promise.allSettled([...runtimes.values()].map((r) => r.stop()));
     await Promise.allSettled([...pods].map((p) => p.process.stop(2_000)));
     await Promise.allSettled(infra.map((p) => p.stop(5_000)));
     await set?.down();
@@ -118,7 +138,12 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   };
 
   try {
-    set = await startClusterSet({ names: opts.names, bindAddress: network.hostAddress, mcsCrds: opts.mcs, onProgress: opts.onProgress });
+    const execServer = opts.pods ? await ensureExecServer(opts.onProgress) : undefined;
+    set = await startClusterSet({
+      names: opts.names, dir: opts.dir, bindAddress: network.hostAddress, mcsCrds: opts.mcs, onProgress: opts.onProgress,
+      ...(opts.pods ? { pods: true, kwok: false } : {}),
+      ...(opts.dualStack ? { dualStack: true } : {}),
+    });
     const clusterSet = set;
     const cluster = (name: string) => clusterSet.running.find((c) => c.name === name) ?? fail(name);
     const podApi = (name: string) => {
@@ -168,7 +193,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       const c = cluster(name);
       const api = podApi(name);
       await api.ensureNode();
-      network.addNode(name, index, c.podCidr);
+      network.addNode(name, index, c.podCidr, c.podCidr6);
       await api.core.createNamespacedService({
         namespace: 'kube-system',
         body: {
@@ -179,6 +204,15 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
           },
         },
       });
+      // Before kube-proxy: the runtime gives the Node its addresses, which kube-proxy reads at start.
+      if (execServer) {
+        say(`${name}: starting the pod runtime and exec server of ${api.nodeName}`);
+        const podsDir = join(c.dir, 'running-pods');
+        infra.push(await startExecServer(c, network.node(name), execServer, podsDir));
+        const runtime = new PodRuntime({ cluster: c, network, node: network.node(name), api, dnsIp: dnsServiceIp(c.serviceCidr), podsDir });
+        runtimes.set(name, runtime);
+        await runtime.start();
+      }
       say(`${name}: starting kube-proxy (${opts.proxyMode ?? 'nftables'}) in ${network.node(name).ns}`);
       infra.push(await startKubeProxy(c, network.node(name), api.nodeName, bins['kube-proxy'], opts.proxyMode ?? 'nftables'));
       if (opts.networkPolicies) {
@@ -219,6 +253,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       },
       lookup: async (pod, name) => JSON.parse(await exec(pod.netns.ns, ['lookup', name])) as { addresses: string[]; error?: string },
       get: (pod, host, port, count = 1) => attempts(pod.netns.ns, host, port, count),
+      runtime: (clusterName) => runtimes.get(clusterName),
       policyLog: (clusterName) => infra.find((p) => p.name === `${clusterName}/kube-network-policies`)?.logPath,
       getFromNode: (clusterName, host, port) => attempts(network.node(clusterName).ns, host, port, 1),
       watch: (pod, host, port, intervalMs) => {

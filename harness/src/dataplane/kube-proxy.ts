@@ -18,7 +18,7 @@ export async function startKubeProxy(
     '--proxy-mode', mode,
     // Traffic from the cluster's own pods is local: kube-proxy leaves its source alone. (It
     // masquerades only traffic to a ClusterIP from outside the pod CIDR, which no test sends.)
-    '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', cluster.podCidr,
+    '--detect-local-mode', 'ClusterCIDR', '--cluster-cidr', cluster.podCidr6 ? `${cluster.podCidr},${cluster.podCidr6}` : cluster.podCidr,
     '--bind-address', node.address,
     '--healthz-bind-address', `${node.address}:10256`,
     '--metrics-bind-address', `${node.address}:10249`,

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { HarnessError } from '../util/errors.ts';
 import { isAlive } from '../util/process.ts';
 import { inNetns, ip, run } from './command.ts';
+import { POD_GATEWAY6, linkAddresses6 } from './ipv6.ts';
 
 /** The addresses of the network's own links; pod addresses come from each cluster's pod CIDR. */
 export const INFRA_CIDR = '10.250.0.0/16';
@@ -36,11 +37,16 @@ export interface NodeNetns {
   /** The node's address on its link to the router: where its pods' default route points. */
   address: string;
   podCidr: string;
+  /** A dual-stack node's IPv6 address on its link to the router, and its cluster's IPv6 pod range. */
+  address6?: string;
+  podCidr6?: string;
 }
 
 export interface PodNetns {
   ns: string;
   ip: string;
+  /** Its IPv6 address, on a dual-stack node. */
+  ip6?: string;
   node: NodeNetns;
   /** The veth's name in the node namespace. */
   hostVeth: string;
@@ -97,7 +103,7 @@ export class FlatNetwork {
   }
 
   /** A node namespace for a cluster, linked to the router, which then routes the cluster's pod CIDR to it. */
-  addNode(cluster: string, index: number, podCidr: string): NodeNetns {
+  addNode(cluster: string, index: number, podCidr: string, podCidr6?: string): NodeNetns {
     const existing = this.nodes.get(cluster);
     if (existing) return existing;
     const ns = `${this.prefix}${cluster}-node`;
@@ -117,6 +123,20 @@ export class FlatNetwork {
     ip(this.router, 'route', 'add', podCidr, 'via', addr.node);
     ip(undefined, 'route', 'add', podCidr, 'via', ROUTER_HOST_SIDE, 'dev', this.hostVeth);
     const node: NodeNetns = { cluster, index, ns, address: addr.node, podCidr };
+    if (podCidr6) {
+      // The same shape in IPv6, inside the network only: the root namespace needs no IPv6 (the
+      // apiservers are reached over IPv4), so nothing of the machine's own IPv6 is touched.
+      const addr6 = linkAddresses6(index);
+      forwarding6(this.router);
+      forwarding6(ns);
+      ip(this.router, '-6', 'addr', 'add', `${addr6.router}/64`, 'dev', `n${index}`, 'nodad');
+      ip(ns, '-6', 'addr', 'add', `${addr6.node}/64`, 'dev', 'eth0', 'nodad');
+      ip(ns, '-6', 'route', 'add', 'default', 'via', addr6.router, 'dev', 'eth0');
+      ip(ns, '-6', 'route', 'add', 'unreachable', podCidr6);
+      ip(this.router, '-6', 'route', 'add', podCidr6, 'via', addr6.node);
+      node.address6 = addr6.node;
+      node.podCidr6 = podCidr6;
+    }
     this.nodes.set(cluster, node);
     return node;
   }
@@ -132,7 +152,7 @@ export class FlatNetwork {
    * started by `ip netns exec` in it see that resolv.conf (iproute2 bind-mounts
    * /etc/netns/<ns>/resolv.conf), the way a kubelet gives a pod its cluster's DNS.
    */
-  addPod(cluster: string, name: string, podIp: string, resolv?: ResolvConf): PodNetns {
+  addPod(cluster: string, name: string, podIp: string, resolv?: ResolvConf, podIp6?: string): PodNetns {
     const node = this.node(cluster);
     const ns = `${this.prefix}${cluster}-${name}`;
     const hostVeth = `p${this.vethCount++}`;
@@ -145,6 +165,14 @@ export class FlatNetwork {
       ip(ns, 'link', 'set', 'eth0', 'up');
       ip(ns, 'route', 'add', node.address, 'dev', 'eth0', 'scope', 'link');
       ip(ns, 'route', 'add', 'default', 'via', node.address, 'dev', 'eth0');
+      if (podIp6) {
+        if (!node.podCidr6) throw new HarnessError(`pod ${name} has an IPv6 address but the node of ${cluster} is not dual-stack`);
+        // Each pod veth's node end answers as the same link-local gateway, as many CNIs do.
+        ip(node.ns, '-6', 'addr', 'add', `${POD_GATEWAY6}/64`, 'dev', hostVeth, 'nodad');
+        ip(node.ns, '-6', 'route', 'add', `${podIp6}/128`, 'dev', hostVeth);
+        ip(ns, '-6', 'addr', 'add', `${podIp6}/128`, 'dev', 'eth0', 'nodad');
+        ip(ns, '-6', 'route', 'add', 'default', 'via', POD_GATEWAY6, 'dev', 'eth0');
+      }
       if (resolv) {
         mkdirSync(join(ETC_NETNS, ns), { recursive: true });
         writeFileSync(join(ETC_NETNS, ns, 'resolv.conf'),
@@ -154,7 +182,7 @@ export class FlatNetwork {
       removeNetns(ns);
       throw err;
     }
-    const pod: PodNetns = { ns, ip: podIp, node, hostVeth };
+    const pod: PodNetns = { ns, ip: podIp, ...(podIp6 ? { ip6: podIp6 } : {}), node, hostVeth };
     this.pods.add(pod);
     return pod;
   }
@@ -210,6 +238,11 @@ function forwarding(ns: string): void {
   inNetns(ns, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
   // Pods answer from /32s on point-to-point links; loose checks keep asymmetric paths legal.
   inNetns(ns, 'sysctl', ['-q', '-w', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
+}
+
+function forwarding6(ns: string): void {
+  // Addresses are added without duplicate detection: nothing else on these links could hold them.
+  inNetns(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
 }
 
 function listNetns(): string[] {

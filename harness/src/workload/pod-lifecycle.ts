@@ -11,8 +11,8 @@ import { kubeConfigFor } from './pods.ts';
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 const KWOK_NODE_VALUE = 'fake';
 
-/** kube-controller-manager controllers a Deployment needs on top of the harness's default list. */
-export const POD_CONTROLLERS = ['deployment-controller', 'replicaset-controller'];
+/** kube-controller-manager controllers Deployments and StatefulSets need on top of the harness's default list. */
+export const POD_CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'statefulset-controller'];
 
 /** kwok's Stages, copied from kwok (see the file's header). */
 export const KWOK_STAGES_PATH = new URL('../../kwok/stages.yaml', import.meta.url).pathname;

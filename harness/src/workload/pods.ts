@@ -3,6 +3,7 @@
 // real EndpointSlice controller then writes real EndpointSlices for them.
 import { CoreV1Api, KubeConfig, type V1ContainerPort, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterInfo } from '../controlplane/cluster.ts';
+import { nthAddress6 } from '../dataplane/ipv6.ts';
 
 export function kubeConfigFor(cluster: Pick<ClusterInfo, 'kubeconfigPath'>): KubeConfig {
   const kc = new KubeConfig();
@@ -35,6 +36,13 @@ function intToIpv4(n: number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Marks the pods this helper makes and keeps the status of itself, so the data plane's pod
+ * runtime (dataplane/kubelet/pod-runtime.ts), which runs every other pod bound to the same Node,
+ * leaves them alone.
+ */
+export const HARNESS_POD_ANNOTATION = 'harness.mcsync.io/status-by';
+
 export class Pods {
   readonly core: CoreV1Api;
   readonly nodeName: string;
@@ -44,9 +52,10 @@ export class Pods {
   private used?: Set<string>;
   private nodeReady?: Promise<void>;
 
-  readonly cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr'>;
+  readonly cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>;
+  private next6 = 10;
 
-  constructor(cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr'>) {
+  constructor(cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>) {
     this.cluster = cluster;
     this.core = kubeConfigFor(cluster).makeApiClient(CoreV1Api);
     this.nodeName = `${cluster.name}-node-0`;
@@ -63,7 +72,7 @@ export class Pods {
       const node = await this.core.createNode({
         body: {
           metadata: { name: this.nodeName, labels: { 'kubernetes.io/hostname': this.nodeName, 'topology.kubernetes.io/zone': `${this.cluster.name}-zone-a` } },
-          spec: { podCIDR: this.cluster.podCidr, podCIDRs: [this.cluster.podCidr] },
+          spec: { podCIDR: this.cluster.podCidr, podCIDRs: [this.cluster.podCidr, ...(this.cluster.podCidr6 ? [this.cluster.podCidr6] : [])] },
         },
       });
       node.status = {
@@ -83,7 +92,8 @@ export class Pods {
     }
   }
 
-  private async allocateIp(): Promise<string> {
+  /** The next free address of the cluster's pod CIDR (also for the data plane's pod runtime). */
+  async allocateIp(): Promise<string> {
     if (!this.used) {
       const pods = await this.core.listPodForAllNamespaces();
       this.used = new Set(pods.items.flatMap((p) => (p.status?.podIPs ?? []).map((x) => x.ip)));
@@ -98,13 +108,24 @@ export class Pods {
     throw new Error(`pod CIDR ${this.cluster.podCidr} of ${this.cluster.name} is exhausted`);
   }
 
+  /** The next IPv6 address of a dual-stack cluster's pod range. */
+  allocateIp6(): string {
+    if (!this.cluster.podCidr6) throw new Error(`${this.cluster.name} has no IPv6 pod range`);
+    return nthAddress6(this.cluster.podCidr6, this.next6++);
+  }
+
+  /** Gives an address back once its pod is gone. */
+  release(ip: string): void {
+    this.used?.delete(ip);
+  }
+
   /** Creates a pod bound to the harness node and gives it a Running status with an IP. */
   async create(spec: PodSpec): Promise<V1Pod> {
     await this.ensureNode();
     const ip = spec.ip ?? (await this.allocateIp());
     this.used?.add(ip);
     const body: V1Pod = {
-      metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels ?? {} },
+      metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels ?? {}, annotations: { [HARNESS_POD_ANNOTATION]: 'pods.ts' } },
       spec: {
         nodeName: spec.nodeName ?? this.nodeName,
         automountServiceAccountToken: false,

@@ -79,6 +79,7 @@ describe('planMcs', () => {
       assert.deepEqual(v.serviceImport!.spec.ipFamilies, ['IPv4']);
       assert.deepEqual(v.serviceImport!.spec.ports, [{ name: 'http', protocol: 'TCP', port: 80 }]);
       assert.deepEqual(v.serviceImport!.status!.clusters, [{ cluster: 'a' }]);
+      assert.equal(v.serviceImport!.status!.endpointSliceObjects, 'Present');
       assert.equal(v.serviceImport!.metadata.annotations!['multicluster.kubernetes.io/derived-service'], derivedServiceName('hello'));
       const labels = v.slices[0]!.metadata.labels!;
       assert.equal(labels['multicluster.kubernetes.io/service-name'], 'hello');

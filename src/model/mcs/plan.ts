@@ -121,7 +121,8 @@ function planView(config: Config, input: McsPlanInput, view: ImportView, out: Mc
         out.actions.push(updateAction(cluster, key, 'ServiceImport', update, 'import changed'));
       }
       if (serviceImportStatusProjection(live) !== serviceImportStatusProjection(wantImport)) {
-        out.actions.push(statusAction(cluster, key, 'ServiceImport', { ...live, status: { ...live.status, clusters: wantImport.status!.clusters! } }, 'exporting clusters changed'));
+        const status = { ...live.status, clusters: wantImport.status!.clusters!, endpointSliceObjects: wantImport.status!.endpointSliceObjects };
+        out.actions.push(statusAction(cluster, key, 'ServiceImport', { ...live, status }, 'exporting clusters or slice presence changed'));
       }
     }
   }

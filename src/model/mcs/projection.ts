@@ -20,7 +20,7 @@ export function serviceImportProjection(si: ServiceImport): string {
 }
 
 export function serviceImportStatusProjection(si: ServiceImport): string {
-  return canonicalJson({ clusters: si.status?.clusters ?? [] });
+  return canonicalJson({ clusters: si.status?.clusters ?? [], endpointSliceObjects: si.status?.endpointSliceObjects ?? null });
 }
 
 /** A derived Service: a replica's fields plus the traffic policies an import carries. */

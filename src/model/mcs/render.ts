@@ -52,8 +52,21 @@ export function renderDerivedService(config: Config, merged: MergedService): Ser
 }
 
 /**
+ * The families of a headless import: those of the exported Services (the oldest's first), whose
+ * endpoints are what it serves. Not the derived Service's: the apiserver gives a selectorless
+ * headless Service that prefers dual-stack both families even in a single-stack cluster, which
+ * would announce IPv6 endpoints no exporting cluster has.
+ */
+function exportedFamilies(merged: MergedService): string[] {
+  const out: string[] = [];
+  for (const c of merged.constituents) for (const f of c.service?.spec.ipFamilies ?? []) if (!out.includes(f)) out.push(f);
+  return out;
+}
+
+/**
  * The ServiceImport. Its IPs and families are the derived Service's in this cluster, once the
- * apiserver has allocated them (`derived` as read back); until then it has none.
+ * apiserver has allocated them (`derived` as read back); until then it has none. A headless
+ * import has no IPs, and its families are those of the exported Services.
  */
 export function renderServiceImport(config: Config, merged: MergedService, derived: Service | undefined, clusters: readonly string[]): ServiceImport {
   const labels = sortedRecord({ ...merged.exportedLabels, ...importLabels(config, merged.name) });
@@ -66,7 +79,8 @@ export function renderServiceImport(config: Config, merged: MergedService, deriv
   if (merged.sessionAffinityConfig !== undefined && merged.sessionAffinity === 'ClientIP') spec.sessionAffinityConfig = structuredClone(merged.sessionAffinityConfig);
   if (merged.internalTrafficPolicy !== undefined) spec.internalTrafficPolicy = merged.internalTrafficPolicy;
   if (merged.trafficDistribution !== undefined) spec.trafficDistribution = merged.trafficDistribution;
-  const families = derived?.spec.ipFamilies ?? [];
+  const exported = merged.type === 'Headless' ? exportedFamilies(merged) : [];
+  const families = exported.length > 0 ? exported : derived?.spec.ipFamilies ?? [];
   if (families.length > 0) spec.ipFamilies = [...families];
   if (merged.type === 'ClusterSetIP') {
     const ips = (derived?.spec.clusterIPs ?? (derived?.spec.clusterIP ? [derived.spec.clusterIP] : [])).filter((ip) => ip !== 'None' && ip !== '');
@@ -78,7 +92,9 @@ export function renderServiceImport(config: Config, merged: MergedService, deriv
     kind: 'ServiceImport',
     metadata: { name: merged.name, namespace: merged.namespace, labels, annotations },
     spec,
-    status: { clusters: [...clusters].sort(cmp).map((cluster) => ({ cluster })) },
+    // endpointSliceObjects: mcsync always carries an import's endpoints as EndpointSlices (the
+    // field the shipped CRDs have since mcs-api v0.5.2 says so to consumers).
+    status: { clusters: [...clusters].sort(cmp).map((cluster) => ({ cluster })), endpointSliceObjects: 'Present' },
   };
 }
 
