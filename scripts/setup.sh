@@ -31,7 +31,7 @@ missing=()
 for need in openssl:openssl setpriv:util-linux ip:iproute2 nft:nftables iptables:iptables \
     conntrack:conntrack chromium:chromium buildah:buildah podman:podman crun:crun runc:runc \
     umoci:umoci skopeo:skopeo mmdebstrap:mmdebstrap zsh:zsh \
-    socat:socat nc:netcat-openbsd nslookup:bind9-dnsutils; do
+    socat:socat nc.openbsd:netcat-openbsd nslookup:bind9-dnsutils; do
   have "${need%%:*}" || missing+=("${need#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
