@@ -5,10 +5,10 @@ import type { Check, ClusterFacts } from './types.ts';
 import { check } from './verdict.ts';
 
 /**
- * The oldest Kubernetes minor (1.x) mcsync supports: the oldest one upstream still patches
- * when 1.36 is the newest, and the first where every field mcsync writes is on by default
- * (PreferSameZone/PreferSameNode traffic distribution and node hints went beta in 1.34).
- * The harness builds a release of it and runs the core integration tests against it.
+ * The oldest Kubernetes minor (1.x) mcsync supports: the first where every field mcsync writes
+ * is on by default (PreferSameZone/PreferSameNode traffic distribution and node hints went
+ * beta in 1.34). The harness builds a release of it and runs the core integration tests
+ * against it (docs/versions.md).
  */
 export const OLDEST_SUPPORTED_MINOR = 34;
 
