@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../util/errors.ts';
-
 import { kubernetesVersion } from './versions.ts';
 
 export { DEFAULT_KUBERNETES_VERSION, OLDEST_KUBERNETES_VERSION } from './versions.ts';
