@@ -14,7 +14,9 @@
 #   - kube-apiserver, kube-controller-manager, kubectl, etcd, kube-proxy, CoreDNS,
 #     kube-network-policies, kube-scheduler and kwok (clusters that run pods), and helm (the
 #     chart tests), built from their Go modules into
-#     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries
+#     ~/.cache/mcsync (MCSYNC_CACHE_DIR) unless MCSYNC_K8S_BIN_DIR points at existing binaries;
+#     and the control plane of the oldest supported Kubernetes too (docs/versions.md), which
+#     `npm test` also runs the core integration tests against
 #   - the upstream MCS conformance suite's test binary (harness/src/conformance/build.ts), cached there too
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +75,8 @@ say "building mcsync"
 npm run --silent build
 
 npm run --silent clusters -- build --with-helm --data-plane --pods >/dev/null
+# Always from the modules: a MCSYNC_K8S_BIN_DIR holds one release, the default one.
+MCSYNC_K8S_VERSION=oldest MCSYNC_K8S_BIN_DIR= npm run --silent clusters -- build >/dev/null
 # The Node 24 npm installed, which runs TypeScript as is (the system one may be older).
 PATH="$PWD/node_modules/.bin:$PATH" node harness/src/conformance/build.ts >/dev/null
 say "ready"

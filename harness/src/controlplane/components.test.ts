@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELM_VERSION, KUBERNETES_VERSION, KUBE_NETWORK_POLICIES_VERSION, KWOK_VERSION, ensureComponents, locate, runBuildScript } from './components.ts';
+import { DEFAULT_KUBERNETES_VERSION, HELM_VERSION, OLDEST_KUBERNETES_VERSION, buildDir, kubernetesRelease, KUBE_NETWORK_POLICIES_VERSION, KWOK_VERSION, ensureComponents, locate, runBuildScript } from './components.ts';
 import { scratchDir } from '../util/tempdir.ts';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
@@ -48,7 +48,7 @@ test('MCSYNC_K8S_BIN_DIR that lacks a binary is named in the error', async () =>
 
 test('a cached helm built for another pin is not used: changing HELM_VERSION rebuilds it', async () => {
   const cache = scratchDir('mcsync-cache-');
-  const bin = join(cache, `k8s-${KUBERNETES_VERSION}`, 'bin');
+  const bin = join(cache, `k8s-${kubernetesRelease()}`, 'bin');
   mkdirSync(bin, { recursive: true });
   const fakeHelm = (version: string) => {
     writeFileSync(join(bin, 'helm'), `#!/bin/sh\necho ${version}\n`);
@@ -64,7 +64,7 @@ test('a cached helm built for another pin is not used: changing HELM_VERSION reb
 
 test('a cached kube-network-policies counts only while its embedded build info names the pinned module version', async () => {
   const cache = scratchDir('mcsync-cache-');
-  const bin = join(cache, `k8s-${KUBERNETES_VERSION}`, 'bin');
+  const bin = join(cache, `k8s-${kubernetesRelease()}`, 'bin');
   mkdirSync(bin, { recursive: true });
   // The binary has no version flag: Go's build info, as `go version -m` prints it, is embedded as text.
   const fakeKnp = (version: string) => writeFileSync(join(bin, 'kube-network-policies'),
@@ -82,7 +82,7 @@ test('a cached kube-network-policies counts only while its embedded build info n
 
 test('a cached kwok counts only while its embedded build info names the pinned kwok version', async () => {
   const cache = scratchDir('mcsync-cache-');
-  const bin = join(cache, `k8s-${KUBERNETES_VERSION}`, 'bin');
+  const bin = join(cache, `k8s-${kubernetesRelease()}`, 'bin');
   mkdirSync(bin, { recursive: true });
   // Built as the main module's own command, so the build info's `mod` line carries the version.
   const fakeKwok = (version: string) => writeFileSync(join(bin, 'kwok'),
@@ -105,5 +105,22 @@ test('a build script runs with its env, its output goes to the log and its progr
   await assert.rejects(runBuildScript(['bash', '-c', 'echo broken >&2; exit 3'], {}, log, 'y, z'), (err: Error) => {
     assert.match(err.message, /^building y, z failed \(exit 3\); last lines of .*build\.log:\n[\s\S]*broken$/);
     return true;
+  });
+});
+
+test('MCSYNC_K8S_VERSION=oldest takes the components from the oldest release\'s own cache directory, never the default one', async () => {
+  const cache = scratchDir('mcsync-cache-');
+  const put = (version: string) => {
+    const bin = join(cache, `k8s-${version}`, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'kube-apiserver'), `#!/bin/sh\necho Kubernetes ${version}\n`);
+    chmodSync(join(bin, 'kube-apiserver'), 0o755);
+  };
+  put(DEFAULT_KUBERNETES_VERSION);
+  await withEnv({ MCSYNC_CACHE_DIR: cache, MCSYNC_K8S_BIN_DIR: undefined, MCSYNC_K8S_VERSION: 'oldest', PATH: '/nonexistent' }, async () => {
+    assert.equal(buildDir(), join(cache, `k8s-${OLDEST_KUBERNETES_VERSION}`));
+    assert.equal(locate('kube-apiserver'), undefined, 'the default release\'s binary is not taken for the oldest');
+    put(OLDEST_KUBERNETES_VERSION);
+    assert.equal(locate('kube-apiserver'), join(cache, `k8s-${OLDEST_KUBERNETES_VERSION}`, 'bin', 'kube-apiserver'));
   });
 });

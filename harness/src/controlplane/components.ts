@@ -1,14 +1,19 @@
 // Finds or builds the real Kubernetes components the harness runs. Binaries come, in order,
 // from MCSYNC_K8S_BIN_DIR, from PATH (only when their version matches the pin, so a stray old
 // kubectl does not slip in), or from the per-version build cache, building it when missing.
+// MCSYNC_K8S_VERSION picks the Kubernetes release (default: the newest one the tests pin);
+// `oldest` names the oldest supported one, which `npm test` also runs the core tests against.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../util/errors.ts';
+import { kubernetesVersion } from './versions.ts';
 
-export const KUBERNETES_VERSION = 'v1.36.3';
+export { DEFAULT_KUBERNETES_VERSION, OLDEST_KUBERNETES_VERSION } from './versions.ts';
+/** The release to build and run, from MCSYNC_K8S_VERSION; read at each use so a bad value is a HarnessError where it is used. */
+export const kubernetesRelease = () => kubernetesVersion(process.env.MCSYNC_K8S_VERSION);
 export const COREDNS_VERSION = 'v1.14.7';
 export const HELM_VERSION = 'v3.22.0';
 /** The NetworkPolicy engine the data-plane policy tests enforce with (sigs.k8s.io/kube-network-policies). */
@@ -47,7 +52,7 @@ export function cacheRoot(): string {
 }
 
 export function buildDir(): string {
-  return join(cacheRoot(), `k8s-${KUBERNETES_VERSION}`);
+  return join(cacheRoot(), `k8s-${kubernetesRelease()}`);
 }
 
 function onPath(name: string): string | undefined {
@@ -84,7 +89,7 @@ function matchesPin(path: string, component: Component): boolean {
   if (component === 'etcd') return /etcd Version: 3\.(5|6|7)\./.test(reported);
   if (component === 'coredns') return reported.includes(COREDNS_VERSION.slice(1));
   if (component === 'helm') return reported.includes(HELM_VERSION);
-  return reported.includes(KUBERNETES_VERSION);
+  return reported.includes(kubernetesRelease());
 }
 
 /** Where each component would be taken from right now, without building anything. */
@@ -152,12 +157,12 @@ async function build(missing: Component[], opts: EnsureOptions): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const logPath = join(dir, 'build.log');
   opts.onProgress?.(
-    `building ${missing.join(', ')} (Kubernetes ${KUBERNETES_VERSION}) into ${dir}; ` +
+    `building ${missing.join(', ')} (Kubernetes ${kubernetesRelease()}) into ${dir}; ` +
       `a cold build takes several minutes, log: ${logPath}`,
   );
   await runBuildScript(['bash', buildScript, ...missing], {
     MCSYNC_BUILD_DIR: dir,
-    K8S_VERSION: KUBERNETES_VERSION,
+    K8S_VERSION: kubernetesRelease(),
     COREDNS_VERSION,
     HELM_VERSION,
     KNP_VERSION: KUBE_NETWORK_POLICIES_VERSION,

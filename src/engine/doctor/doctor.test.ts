@@ -86,6 +86,17 @@ test('healthy clusters with disjoint ranges: no failure', () => {
   assert.deepEqual(r.summary, { pass: r.checks.filter((c) => c.result === 'pass').length, warn: 0, fail: 0, info: r.checks.filter((c) => c.result === 'info').length });
 });
 
+test('each reachable cluster gets a server-version check; one older than the oldest supported minor warns, an unreachable one skips it', () => {
+  const old = healthy(cfg, 'b', ['10.200.0.0/16'], { reach: { ok: true, version: 'v1.29.4', server: 'https://b:6443' } });
+  const r = evaluate({ config: cfg, facts: [healthy(cfg, 'a', ['10.100.0.0/16']), old], plan: planReport() });
+  assert.equal(get(r.checks, 'server-version', 'a').result, 'pass');
+  assert.equal(get(r.checks, 'server-version', 'b').result, 'warn');
+  assert.deepEqual(r.checks.filter((c) => c.name === 'server-version' && c.result === 'warn').map((c) => c.scope), ['b']);
+  const down: ClusterFacts = { cluster: 'b', reach: { ok: false, reason: 'refused', message: 'connection refused' } };
+  const skipped = evaluate({ config: cfg, facts: [healthy(cfg, 'a', ['10.100.0.0/16']), down], plan: planReport() });
+  assert.deepEqual([get(skipped.checks, 'server-version', 'b').result, get(skipped.checks, 'server-version', 'b').message], ['info', 'skipped: unavailable']);
+});
+
 test('overlapping node pod CIDRs, a pod IP in another cluster\'s range and one IP in two clusters all fail, naming IP and clusters', () => {
   const sources = [
     source('a', [], [podSlice('shop', 'web', ['10.100.0.10', '10.9.9.9'])]),

@@ -8,12 +8,13 @@ import { podAddresses, podCidrCheck, podOverlapChecks, serviceCidrCheck, service
 import { namespaceCheck, orphanCheck } from './replicas.ts';
 import { guardCheck } from './guard.ts';
 import { routingCheck } from './routing.ts';
+import { serverVersionCheck } from './server-version.ts';
 import type { Check, DoctorInput, DoctorReport } from './types.ts';
 import { check, firstLine } from './verdict.ts';
 
 /** The checks a reachable cluster gets, so an unreachable one lists the same names as skipped. */
 function clusterCheckNames(config: Config, cluster: string, mode: Mode): string[] {
-  const names = ['api-endpointslices', 'api-leases', 'permissions'];
+  const names = ['server-version', 'api-endpointslices', 'api-leases', 'permissions'];
   if (leaseCluster(config, mode) === cluster) names.push('lease-permissions');
   names.push('mcs-crds', 'pod-cidrs', 'service-cidr');
   if (config.clusters.some((c) => c.name === cluster && c.exports.length > 0)) names.push('endpoint-guard');
@@ -46,6 +47,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
       for (const name of clusterCheckNames(config, f.cluster, mode)) checks.push(check(name, f.cluster, 'info', 'skipped: unavailable'));
       continue;
     }
+    checks.push(serverVersionCheck(f));
     const isLease = leaseCluster(config, mode) === f.cluster;
     checks.push(...apiChecks(f, isLease));
     checks.push(...permissionChecks(f, isLease));
