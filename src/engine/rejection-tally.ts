@@ -37,6 +37,13 @@ export class RejectionTally {
     this.#publish();
   }
 
+  /** Every endpoint refused now, over every key, in a stable order: what /status and the status page list. */
+  all(): Rejection[] {
+    const out = [...this.#byKey.values()].flatMap((v) => v.rejected);
+    const k = (r: Rejection) => [r.cluster, r.namespace, r.name, r.reason, r.what].join('\u0000');
+    return out.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
+  }
+
   totals(): Map<string, number> {
     const out = new Map<string, number>();
     for (const { rejected } of this.#byKey.values()) {

@@ -85,4 +85,16 @@ export interface FleetView {
   exports: FleetExport[];
   /** Multi-cluster services (ServiceExport/ServiceImport), by key; empty unless `mcs` is on. */
   imports: FleetImport[];
+  /** Endpoints of exported Services the guard refuses now: never replicated or imported anywhere. */
+  rejected: FleetRejection[];
+}
+
+/** One refused endpoint (or port, or slice), as model/endpoint-guard.ts's Rejection. */
+export interface FleetRejection {
+  cluster: string;
+  namespace: string;
+  name: string;
+  reason: string;
+  what: string;
+  count: number;
 }

@@ -187,6 +187,20 @@ export function statusPage(): void {
     byId('imports-section').hidden = rows.length === 0;
   }
 
+  // Endpoints the guard refuses (an address outside the source's pod ranges, on a service range,
+  // a bad hostname or port): one row each, the section shown only when there are any.
+  function drawRejected(view: StatusPageView): void {
+    const rows = (view.rejected || []).map((r) => h('tr', { 'data-key': r.namespace + '/' + r.name, 'data-cluster': r.cluster, 'data-reason': r.reason }, [
+      h('td', {}, [r.cluster]),
+      h('td', {}, [r.namespace + '/' + r.name]),
+      h('td', {}, [r.what]),
+      h('td', {}, [r.reason]),
+      h('td', { class: 'num' }, [String(r.count)]),
+    ]));
+    byId('rejected').replaceChildren(...rows);
+    byId('rejected-section').hidden = rows.length === 0;
+  }
+
   function drawClusters(view: StatusPageView, now: number): void {
     const rows = view.clusters.map((c) => h('tr', { 'data-cluster': c.name }, [
       h('td', {}, [c.name]),
@@ -211,6 +225,7 @@ export function statusPage(): void {
     drawPicture(view);
     drawExports(view, now);
     drawImports(view);
+    drawRejected(view);
     drawClusters(view, now);
     document.body.dataset.generatedAt = view.generatedAt;
     document.body.dataset.loads = String(++loads);

@@ -115,6 +115,23 @@ test('with no imports (mcs off, or a view without them) the Imports section stay
   }
 });
 
+test('endpoints the guard refuses are listed with their source, Service, reason and count; the section hides when there are none', async () => {
+  const page = await drawn({
+    ...BASE,
+    rejected: [
+      { cluster: 'east', namespace: 'shop', name: 'web', reason: 'outside-pod-cidrs', what: '192.168.49.2', count: 1 },
+      { cluster: 'east', namespace: 'shop', name: 'web', reason: 'oversized-slice', what: 'web-abc', count: 1500 },
+    ],
+  });
+  assert.equal(page.get('rejected-section')!.hidden, false);
+  const rows = page.get('rejected')!.elements;
+  assert.deepEqual(rows.map((r) => r.elements.map((td) => td.text)), [
+    ['east', 'shop/web', '192.168.49.2', 'outside-pod-cidrs', '1'],
+    ['east', 'shop/web', 'web-abc', 'oversized-slice', '1500'],
+  ]);
+  for (const view of [{ ...BASE, rejected: [] }, BASE]) assert.equal((await drawn(view)).get('rejected-section')!.hidden, true);
+});
+
 test('the Imports table heads its columns as the page documents them, below Exports and above Clusters', () => {
   const at = (text: string) => STATUS_PAGE_HTML.indexOf(text);
   assert.ok(at('<h2>Exports</h2>') < at('<h2>Imports</h2>') && at('<h2>Imports</h2>') < at('<h2>Clusters</h2>'));
@@ -140,6 +157,7 @@ test('exports are drawn as arrows between the clusters and a row each: destinati
       ],
     }],
     imports: [],
+    rejected: [],
   };
   const page = await drawn(view);
 

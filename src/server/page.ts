@@ -89,6 +89,11 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <table><thead><tr><th>Service</th><th>Exported by</th><th>Imported in</th><th>Type / IP</th><th>State</th></tr></thead>
 <tbody id="imports"></tbody></table>
 </section>
+<section id="rejected-section" hidden><h2>Refused endpoints</h2>
+<p class="muted">Never replicated or imported anywhere: the source's own pod ranges or the endpoint guard say they cannot be its pods (docs/security.md).</p>
+<table><thead><tr><th>Source cluster</th><th>Service</th><th>Endpoint</th><th>Reason</th><th>Count</th></tr></thead>
+<tbody id="rejected"></tbody></table>
+</section>
 <section><h2>Clusters</h2>
 <table><thead><tr><th>Cluster</th><th>Role</th><th>State</th><th>Last seen</th><th>Last error</th></tr></thead>
 <tbody id="clusters"></tbody></table>

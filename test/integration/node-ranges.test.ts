@@ -84,7 +84,7 @@ describe('no podCIDRs in the config: the Nodes bound what run replicates and imp
     ctl = await startController(['--config', writeConfig([
       'instance: ranges', 'mcs: true', 'controller:', '  watchTimeout: 2s',
       ...clusters(set.get('a').kubeconfigPath, REPLICA_NS),
-    ].join('\n') + '\n')]);
+    ].join('\n') + '\n'), '--status-page']);
     await ctl.ready();
   });
 
@@ -94,6 +94,12 @@ describe('no podCIDRs in the config: the Nodes bound what run replicates and imp
     await replicasAre(B, REPLICA_NS, 'web', { [INSIDE]: true }, 'the replica with the inside address only');
     await importedAre(MCS_NS, 'hello', [MCS_INSIDE], 'the import with the inside address only');
     assert.equal(await rejected(ctl, 'a', 'outside-pod-cidrs'), 2, 'one rejection on each path, in the one gauge');
+    // Named, not only counted: /status and the status page's data list each refused address with its source and Service.
+    type Refused = { cluster: string; namespace: string; name: string; reason: string; what: string }[];
+    const row = (r: Refused[number]) => [r.cluster, `${r.namespace}/${r.name}`, r.what, r.reason].join(' ');
+    const want = [`a ${MCS_NS}/hello ${MCS_OUTSIDE} outside-pod-cidrs`, `a ${REPLICA_NS}/web ${OUTSIDE} outside-pod-cidrs`].sort();
+    assert.deepEqual((JSON.parse((await ctl.get('/status')).text) as { rejected: Refused }).rejected.map(row).sort(), want);
+    assert.deepEqual((JSON.parse((await ctl.get('/fleet')).text) as { rejected: Refused }).rejected.map(row).sort(), want);
   });
 
   test('a Node whose range covers them lets them through without a restart; removing it withdraws them', async () => {

@@ -15,7 +15,7 @@ import { sourcesOf } from '../../model/replica-service.ts';
 import { selectExports } from '../../model/select.ts';
 import { endpointCounts } from '../../model/status.ts';
 import type { Export, SourceSnapshot } from '../../model/types.ts';
-import { EDGE_STATES, type EdgeState, type FleetCluster, type FleetEdge, type FleetExport, type FleetSource, type FleetView } from '../../model/fleet-view.ts';
+import { EDGE_STATES, type EdgeState, type FleetCluster, type FleetEdge, type FleetExport, type FleetRejection, type FleetSource, type FleetView } from '../../model/fleet-view.ts';
 import { fleetImports, type McsRecord } from './fleet-imports.ts';
 import type { ClusterHealth } from './health.ts';
 import { imports } from './imports.ts';
@@ -27,7 +27,7 @@ import { allKeys, type DestinationCaches, type SourceCaches } from './topology.t
 
 // The view's shapes are in model/, where the status page's script is checked against them too.
 export { EDGE_STATES } from '../../model/fleet-view.ts';
-export type { EdgeState, FleetCluster, FleetEdge, FleetExport, FleetImport, FleetSource, FleetView } from '../../model/fleet-view.ts';
+export type { EdgeState, FleetCluster, FleetEdge, FleetExport, FleetImport, FleetRejection, FleetSource, FleetView } from '../../model/fleet-view.ts';
 
 /** What the reconciler remembers of its last run of each key in each destination. */
 export interface ReconcileRecord {
@@ -46,15 +46,17 @@ export interface FleetInput {
   record: ReconcileRecord;
   /** With config.mcs only: the import side's caches and what its reconciler remembers. */
   mcs?: { topology: McsTopology; record: McsRecord };
+  /** Endpoints the guard refuses now. */
+  rejected?: readonly FleetRejection[];
   now?: number;
 }
 
 /** The status page's data from a running manager: the replica edges, and with imports on, their rows. */
-export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[] }): FleetView {
+export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[]; rejected(): FleetRejection[] }): FleetView {
   const r = m.get(replicas)!;
   const i = m.get(imports);
   const { sources, destinations } = r.topology;
-  return fleetView({ config: r.config, sources, destinations, health: m.health(), record: r.reconciler, ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
+  return fleetView({ config: r.config, sources, destinations, health: m.health(), record: r.reconciler, rejected: m.rejected(), ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
 }
 
 export function fleetView(input: FleetInput): FleetView {
@@ -108,7 +110,7 @@ export function fleetView(input: FleetInput): FleetView {
     });
   }
   const imports = input.mcs ? fleetImports({ config, ...input.mcs, destinations, health }) : [];
-  return { generatedAt: new Date(input.now ?? Date.now()).toISOString(), clusters, exports: out, imports };
+  return { generatedAt: new Date(input.now ?? Date.now()).toISOString(), clusters, exports: out, imports, rejected: [...(input.rejected ?? [])] };
 }
 
 /** A source's caches as one snapshot of every key, as selectExports takes them. */

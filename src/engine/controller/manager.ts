@@ -18,6 +18,7 @@ import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
 import { RejectionTally } from '../rejection-tally.ts';
+import type { Rejection } from '../../model/endpoint-guard.ts';
 import type { LivenessSignals } from '../liveness.ts';
 
 export type { ClusterHealth } from './health.ts';
@@ -55,6 +56,7 @@ export class Manager {
   readonly #informers: SharedInformer[];
   readonly #ready: (() => Promise<void>)[] = [];
   readonly #health: ClusterHealthTracker;
+  readonly #rejections: RejectionTally;
   #ticker?: NodeJS.Timeout;
   #resyncTimer?: NodeJS.Timeout;
   #started = false;
@@ -89,6 +91,7 @@ export class Manager {
     const taking = () => this.#started && !this.#stopped;
     // One tally for the endpoint guard of every capability: they set the same gauge, each under its own keys.
     const rejections = new RejectionTally(metrics?.rejectedEndpoints, log);
+    this.#rejections = rejections;
     const contextOf = (capability: CapabilityName): CapabilityContext => ({
       config, log, metrics, informers: registry, writers, nodes, rejections, fieldManager: o.fieldManager,
       ...(o.localCluster !== undefined ? { localCluster: o.localCluster } : {}),
@@ -143,9 +146,14 @@ export class Manager {
     return this.#health.health();
   }
 
-  /** Every capability's part of /status. */
+  /** Every capability's part of /status, and every endpoint the guard refuses now (source, Service, address, reason). */
   status(): Record<string, unknown> {
-    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}));
+    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected() });
+  }
+
+  /** Every endpoint the guard refuses now, over every capability. */
+  rejected(): Rejection[] {
+    return this.#rejections.all();
   }
 
   /**
