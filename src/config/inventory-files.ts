@@ -15,8 +15,14 @@ export function readInventoryProviders(raw: unknown, configDir: string, add: Add
   const shown = written === path ? path : `${written} (${path})`;
   const read = readProviderFile(path, path);
   if ('providers' in read) return read.providers;
+  const only = read.issues.length === 1 ? read.issues[0]! : undefined;
+  // A file that cannot be read is one problem, said where the config names it.
+  if (only?.field === '(file)' && only.message.startsWith('provider file ')) {
+    add(['inventory', 'providerFile'], `provider file ${shown}${only.message.slice('provider file'.length)}`);
+    return [];
+  }
   // Where the config names the file, then each problem where it is in the file.
-  add(['inventory', 'providerFile'], `provider file ${shown} cannot be used (${read.issues.length === 1 ? 'the problem follows' : `${read.issues.length} problems follow`})`);
+  add(['inventory', 'providerFile'], `provider file ${shown} cannot be used: ${read.issues.length === 1 ? 'a problem' : `${read.issues.length} problems`} in it, each reported with its own line`);
   for (const issue of read.issues) addIssue(issue);
   return [];
 }
