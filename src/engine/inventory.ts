@@ -81,21 +81,32 @@ export async function readProfiles(inv: InventoryConfig, client: KubeClient): Pr
 export async function resolveInventory(config: Config, opts: ResolveOptions = {}): Promise<Resolved> {
   const inv = config.inventory;
   if (!inv) return { config };
+  const base = { namespace: inv.namespace, ...(inv.labelSelector !== undefined ? { labelSelector: inv.labelSelector } : {}) };
+  // A read-only view shows what it can: the file's clusters, and why the inventory gave none.
+  const without = (hub: string, err: unknown): Resolved => {
+    if (!(opts.tolerateProfileProblems && err instanceof ConfigError)) throw err;
+    const joined = joinInventory(config, []);
+    return { config: joined.config, inventory: { hub, ...base, profiles: [], problems: [...err.issues, ...joined.problems.map((p) => issue(p.pos, p.message))] } };
+  };
   let client: KubeClient;
   try {
     client = hubClient(inv);
   } catch (err) {
     const what = inv.hubInCluster ? 'the in-cluster ServiceAccount (no hub.kubeconfig given)' : `kubeconfig ${inv.hubKubeconfig}`;
-    throw new ConfigError([issue(inv.hubPos, `inventory: cannot use ${what}: ${classifyFailure(err).message}`)]);
+    return without('(none)', new ConfigError([issue(inv.hubPos, `inventory: cannot use ${what}: ${classifyFailure(err).message}`)]));
   }
   try {
-    const profiles = await readProfiles(inv, client);
+    let profiles: ClusterProfile[];
+    try {
+      profiles = await readProfiles(inv, client);
+    } catch (err) {
+      return without(client.server, err);
+    }
     const outcomes = profiles.map((p) => profileToCluster(p, inv));
     const joined = joinInventory(config, outcomes);
     const problems = joined.problems.map((p) => issue(p.pos, p.message));
-    const view: InventoryView = { hub: client.server, namespace: inv.namespace, ...(inv.labelSelector !== undefined ? { labelSelector: inv.labelSelector } : {}), profiles: outcomes, problems };
     if (problems.length > 0 && !opts.tolerateProfileProblems) throw new ConfigError(problems);
-    return { config: joined.config, inventory: view };
+    return { config: joined.config, inventory: { hub: client.server, ...base, profiles: outcomes, problems } };
   } finally {
     client.close();
   }

@@ -30,9 +30,9 @@ export function doctorCommand(program: Command, io: Io): void {
   withClusterFilter(cmd, 'only this cluster\'s checks and the fleet\'s')
     .action(async (opts: CommonOpts & { localCluster?: string; cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
-      await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
+      await withClusters(opts, io, async ({ config, clusters, unavailable, inventory }) => {
         if (!clusterKnown(opts.cluster, config, io)) return;
-        const report = inCluster(await doctor(config, clusters, unavailable, { localCluster: opts.localCluster }), opts.cluster);
+        const report = inCluster(await doctor(config, clusters, unavailable, { localCluster: opts.localCluster }, inventory), opts.cluster);
         if (isData(format)) {
           io.out(render(report, format));
         } else {
