@@ -176,3 +176,35 @@ export function secretreaderProviderFile(plugin: string, hubKubeconfig: string, 
     }],
   }, null, 2);
 }
+
+export const API_APPROVED = 'api-approved.kubernetes.io';
+/** An "unapproved" value is accepted (the CRD is then marked as not conforming to the approval policy). */
+export const API_APPROVED_VALUE = 'unapproved, the upstream about-api CRD carries no approval annotation';
+
+const aboutCrdPath = fileURLToPath(new URL('../../deploy/about/crds/about.k8s.io_clusterproperties.yaml', import.meta.url));
+
+/** Installs the About API CRD (deploy/about/crds/) and sets the cluster's ClusterProperty cluster.clusterset.k8s.io to `id`. */
+export async function setClusterId(cluster: ClusterInfo, id: string): Promise<void> {
+  const kc = kubeConfigFor(cluster);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const body = parse(readFileSync(aboutCrdPath, 'utf8')) as V1CustomResourceDefinition;
+  // about.k8s.io is a protected *.k8s.io group: the apiserver refuses a CRD of it without this
+  // annotation, and the upstream file has none (deploy/about/README.md).
+  body.metadata!.annotations = { ...body.metadata!.annotations, [API_APPROVED]: API_APPROVED_VALUE };
+  try {
+    await ext.createCustomResourceDefinition({ body });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+  }
+  await waitFor(async () => (await ext.readCustomResourceDefinition({ name: body.metadata!.name! })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
+    { what: `${cluster.name}: the About API CRD to be Established` });
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const property = { apiVersion: 'about.k8s.io/v1beta1', kind: 'ClusterProperty', metadata: { name: 'cluster.clusterset.k8s.io' }, spec: { value: id } };
+  try {
+    await api.createClusterCustomObject({ group: 'about.k8s.io', version: 'v1beta1', plural: 'clusterproperties', body: property });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+    const cur = await api.getClusterCustomObject({ group: 'about.k8s.io', version: 'v1beta1', plural: 'clusterproperties', name: property.metadata.name }) as { metadata: { resourceVersion: string } };
+    await api.replaceClusterCustomObject({ group: 'about.k8s.io', version: 'v1beta1', plural: 'clusterproperties', name: property.metadata.name, body: { ...property, metadata: { ...property.metadata, resourceVersion: cur.metadata.resourceVersion } } });
+  }
+}
