@@ -79,7 +79,7 @@ function buildInventory(data: RawConfig, absFile: string, pos: (path: Path) => S
     execTimeoutMs: durationMs(inv.execTimeout ?? DEFAULTS.inventory.execTimeout),
     rules,
     pos: pos(base),
-    hubPos: pos([...base, 'hub', inv.hub.kubeconfig === undefined ? 'hub' : 'kubeconfig']),
+    hubPos: pos(inv.hub.kubeconfig === undefined ? [...base, 'hub'] : [...base, 'hub', 'kubeconfig']),
     providerFilePos: pos([...base, 'providerFile']),
   };
   if (inv.hub.context !== undefined) out.hubContext = inv.hub.context;
