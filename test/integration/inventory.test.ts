@@ -13,6 +13,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startClusterSet, type ClusterSet } from '../../harness/src/clusterset.ts';
 import { Pods, kubeConfigFor } from '../../harness/src/pods.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync-cli.ts';
+import { startController } from '../../harness/src/mcsync-controller.ts';
 import { writeCount } from '../../harness/src/metrics.ts';
 import { waitFor } from '../../harness/src/wait.ts';
 import { yamlString } from '../../harness/src/yaml-text.ts';
@@ -176,6 +177,20 @@ describe('one-shot commands from the inventory', () => {
     }
     assert.ok(!sampled.has(`lost ${firstIp}`), 'west never lost the replica address');
   });
+});
+
+test('mcsync run takes its clusters from the inventory at start and keeps west in step with east', async () => {
+  // The instance the one-shot syncs wrote west's replicas as: run takes them over.
+  const ctl = await startController(['--config', inventoryConfig('inv')]);
+  try {
+    await ctl.ready();
+    const status = await ctl.status();
+    assert.deepEqual(status.clusters.map((c) => [c.cluster, c.connected]), [['east', true], ['west', true]]);
+    const more = (await podsEast.create({ namespace: ns, name: 'web-run', labels: { app: 'web' } })).status!.podIP!;
+    await waitFor(async () => more in addressMap(await slicesOf(West, ns, 'web', REPLICA_SLICES)), { what: 'a pod of east added while run watches to reach west through the plugin\'s token' });
+  } finally {
+    await ctl.stop('SIGTERM');
+  }
 });
 
 /** Whether a token is refused outright (401) by the apiserver at `server`. */
