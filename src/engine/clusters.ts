@@ -37,6 +37,7 @@ export interface ConnectOptions {
 
 /** The one way mcsync builds a client from a cluster's config. */
 export function clientFor(c: ClusterConfig, opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
+  if (c.access) return KubeClient.fromAccess(c.name, c.access, opts);
   if (!c.inCluster) return KubeClient.fromFile(c.name, c.kubeconfig, c.context, opts);
   // Kubernetes sets these in every pod; without them client-node builds "https://undefined:undefined".
   if (!env['KUBERNETES_SERVICE_HOST'] || !env['KUBERNETES_SERVICE_PORT']) {
@@ -67,7 +68,7 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
     try {
       client = clientFor(c, { maxSockets: opts.maxSockets ?? Math.max(8, config.concurrency * 2) });
     } catch (err) {
-      const what = c.inCluster ? 'the in-cluster ServiceAccount (no kubeconfig given)' : `kubeconfig ${c.kubeconfig}`;
+      const what = c.access ? `ClusterProfile ${c.access.profile} (provider "${c.access.provider}")` : c.inCluster ? 'the in-cluster ServiceAccount (no kubeconfig given)' : `kubeconfig ${c.kubeconfig}`;
       const f = { ...classifyFailure(err), kind: 'kubeconfig' as const };
       failures.set(c.name, { ...f, cluster: c.name, issue: { ...c.kubeconfigPos, message: `cluster ${c.name}: cannot use ${what}: ${f.message}` } });
       return;
