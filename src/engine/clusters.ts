@@ -39,11 +39,19 @@ export interface ConnectOptions {
 export function clientFor(c: ClusterConfig, opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
   if (c.access) return KubeClient.fromAccess(c.name, c.access, opts);
   if (!c.inCluster) return KubeClient.fromFile(c.name, c.kubeconfig, c.context, opts);
-  // Kubernetes sets these in every pod; without them client-node builds "https://undefined:undefined".
+  return inPodClient(c.name, 'the cluster', opts, env);
+}
+
+/**
+ * The pod's ServiceAccount, for a config place without kubeconfig: (`what` says which, for the
+ * fix). Kubernetes sets these variables in every pod; without them client-node builds
+ * "https://undefined:undefined".
+ */
+export function inPodClient(name: string, what: string, opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
   if (!env['KUBERNETES_SERVICE_HOST'] || !env['KUBERNETES_SERVICE_PORT']) {
-    throw new Error('this is not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set): give the cluster a kubeconfig: PATH');
+    throw new Error(`this is not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set): give ${what} a kubeconfig: PATH`);
   }
-  return KubeClient.inCluster(c.name, opts);
+  return KubeClient.inCluster(name, opts);
 }
 
 /** Failures that happen before any request is sent: the apiserver was not contacted at all. */

@@ -11,6 +11,7 @@ import { joinInventory, profileToCluster, type ProfileOutcome } from '../config/
 import type { Config, InventoryConfig, SourcePos } from '../config/types.ts';
 import { KubeApiError, KubeClient } from '../kube/client.ts';
 import { classifyFailure } from '../kube/failure.ts';
+import { inPodClient } from './clusters.ts';
 import { CLUSTER_PROFILE_CRD, INVENTORY_API_VERSION, type ClusterProfile } from '../vocab/inventory.ts';
 
 const TIMEOUT_MS = 10_000;
@@ -40,8 +41,8 @@ function issue(pos: SourcePos, message: string): ConfigIssue {
   return { ...pos, message };
 }
 
-export function hubClient(inv: InventoryConfig): KubeClient {
-  return inv.hubInCluster ? KubeClient.inCluster('inventory hub') : KubeClient.fromFile('inventory hub', inv.hubKubeconfig, inv.hubContext);
+export function hubClient(inv: InventoryConfig, env: NodeJS.ProcessEnv = process.env): KubeClient {
+  return inv.hubInCluster ? inPodClient('inventory hub', 'inventory.hub', {}, env) : KubeClient.fromFile('inventory hub', inv.hubKubeconfig, inv.hubContext);
 }
 
 /** The ClusterProfiles of the inventory's namespace (and selector), or a ConfigError saying why not. */
