@@ -3,7 +3,8 @@
 // file) for a reload that is refused, keeping the running config, when the new one is bad.
 import { watchFile, unwatchFile } from 'node:fs';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError } from '../config/load.ts';
+import { loadResolved } from '../engine/inventory.ts';
 import type { Config } from '../config/types.ts';
 import { clientFor, closeAll, connectAll, type Connected } from '../engine/clusters.ts';
 import { Manager } from '../engine/controller/manager.ts';
@@ -53,7 +54,7 @@ export function workerStuckAfterMs(env: NodeJS.ProcessEnv): number {
 export async function runController(o: RunOptions): Promise<number> {
   const { log } = o;
   const workerStuckMs = workerStuckAfterMs(process.env);
-  let config = loadConfig(o.file);
+  let config = (await loadResolved(o.file)).config;
   checkLocalCluster(config, o.localCluster);
   let clusters: Map<string, Connected> = await connectAll(config);
   const metrics = new ControllerMetrics();
@@ -122,7 +123,7 @@ export async function runController(o: RunOptions): Promise<number> {
       let next: Config;
       let nextClusters: Map<string, Connected>;
       try {
-        next = loadConfig(o.file);
+        next = (await loadResolved(o.file)).config;
         checkLocalCluster(next, o.localCluster);
         nextClusters = await connectAll(next);
       } catch (err) {

@@ -1,9 +1,10 @@
 // Loads the config, connects to its clusters, runs a command's work and always disconnects.
 // A bad config or (for commands that write) an unreachable cluster ends the command with exit 2.
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { closeAll, connectAll, connectAvailable, type ConnectFailure, type Connected } from '../engine/clusters.ts';
+import { loadResolved, type InventoryView } from '../engine/inventory.ts';
 import { EXIT, type Io } from './io.ts';
 import { createLogger, defaultLogFormat } from './log.ts';
 import type { CommonOpts } from './options.ts';
@@ -14,6 +15,8 @@ export interface Session {
   log: Logger;
   /** Configured clusters that could not be connected (only with allowUnreachable). */
   unavailable: ConnectFailure[];
+  /** What the config's inventory gave, when it has one. */
+  inventory?: InventoryView;
 }
 
 export interface SessionNeeds {
@@ -40,7 +43,10 @@ export async function withClusters<T>(
   const log = createLogger(opts.debug ? 'debug' : opts.logLevel, opts.logFormat ?? defaultLogFormat());
   let clusters: Map<string, Connected> | undefined;
   try {
-    const config = loadConfig(file);
+    // Read-only views carry on past profiles that cannot become clusters, and show them.
+    const { config, inventory } = await loadResolved(file, { tolerateProfileProblems: how.allowUnreachable ?? false });
+    for (const i of inventory?.problems ?? []) log.warn({ file: i.file, line: i.line, field: i.field }, i.message);
+    // After the inventory is read: its clusters are names the flags may give.
     for (const [flag, name] of Object.entries(how.names ?? {})) {
       if (name !== undefined && !config.clusters.some((c) => c.name === name)) {
         io.err(`error: ${flag} ${name} is not in ${config.file} (its clusters: ${config.clusters.map((c) => c.name).join(', ')})`);
@@ -60,7 +66,7 @@ export async function withClusters<T>(
       clusters = await connectAll(reached);
     }
     for (const c of clusters.values()) log.debug({ cluster: c.config.name, server: c.client.server, version: c.version }, 'connected');
-    return await fn({ config, clusters, log, unavailable });
+    return await fn({ config, clusters, log, unavailable, ...(inventory !== undefined ? { inventory } : {}) });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`error: ${err.message}`);

@@ -8,6 +8,7 @@ import { parseLabelSelector } from '../vocab/selector.ts';
 import { isLabelValue, keyProblem } from '../vocab/names.ts';
 import { parseCidr } from '../vocab/cidr.ts';
 import { MCS_SERVICE_NAME, MCS_SOURCE_CLUSTER, SERVICE_NAME, SLICE_MANAGED_BY } from '../vocab/labels.ts';
+import { checkInventory } from './inventory-checks.ts';
 
 export function checkSemantics(raw: unknown, add: Add): void {
   if (!isRecord(raw)) return;
@@ -21,53 +22,66 @@ export function checkSemantics(raw: unknown, add: Add): void {
     else add(['clusters', i, 'name'], `duplicate cluster name "${name}" (already used by clusters[${first}])`);
   }
   const known = [...firstIndex.keys()];
+  // With an inventory, a name the file does not list may be one of its clusters: that is
+  // checked when the inventory is read (engine/inventory.ts), with the same words.
+  const hasInventory = raw['inventory'] !== undefined;
+  if (raw['clusters'] === undefined && !hasInventory) add(['clusters'], 'missing required field "clusters" (or an inventory that gives the clusters)');
 
   const checkExportTo = (list: unknown, path: Path, self: unknown): void => {
     if (!Array.isArray(list)) return;
     list.forEach((dest, k) => {
       if (typeof dest !== 'string' || dest === '') return;
       if (dest === self) add([...path, k], `"${dest}" is this cluster itself; replicas only go to other clusters`);
-      else if (!firstIndex.has(dest)) add([...path, k], `unknown cluster "${dest}" (the clusters are: ${known.join(', ')})`);
+      else if (!firstIndex.has(dest) && !hasInventory) add([...path, k], `unknown cluster "${dest}" (the clusters are: ${known.join(', ')})`);
     });
   };
 
-  for (const [c, i] of clusters) {
-    const base: Path = ['clusters', i];
-    checkExportTo(c['exportTo'], [...base, 'exportTo'], c['name']);
-    const services = c['services'];
-    for (const [entry, j] of records(services)) {
-      const path: Path = [...base, 'services', j];
-      const selector = entry['labelSelector'];
-      if (typeof selector === 'string' && selector !== '') {
-        try {
-          parseLabelSelector(selector);
-        } catch (err) {
-          add([...path, 'labelSelector'], `invalid label selector ${JSON.stringify(selector)}: ${(err as Error).message}`);
-        }
+  for (const [c, i] of clusters) checkClusterLike(c, ['clusters', i], 'cluster', checkExportTo, add);
+  if (hasInventory) checkInventory(raw['inventory'], (c, base) => checkClusterLike(c, base, 'rule', checkExportTo, add), add);
+  checkLeaderElection(raw['leaderElection'], firstIndex, known, hasInventory, add);
+}
+
+/** The fields a file cluster and an inventory rule share: services, exportTo, replica metadata, pod CIDRs. */
+function checkClusterLike(
+  c: Record<string, unknown>,
+  base: Path,
+  what: 'cluster' | 'rule',
+  checkExportTo: (list: unknown, path: Path, self: unknown) => void,
+  add: Add,
+): void {
+  checkExportTo(c['exportTo'], [...base, 'exportTo'], c['name']);
+  const services = c['services'];
+  for (const [entry, j] of records(services)) {
+    const path: Path = [...base, 'services', j];
+    const selector = entry['labelSelector'];
+    if (typeof selector === 'string' && selector !== '') {
+      try {
+        parseLabelSelector(selector);
+      } catch (err) {
+        add([...path, 'labelSelector'], `invalid label selector ${JSON.stringify(selector)}: ${(err as Error).message}`);
       }
-      checkExportTo(entry['exportTo'], [...path, 'exportTo'], c['name']);
     }
-    // Without entries these cluster-level defaults apply to nothing; silently ignoring them is
-    // exactly what the strict schema exists to prevent.
-    if (services === undefined || (Array.isArray(services) && services.length === 0)) {
-      for (const key of ['nameMatches', 'exportTo']) {
-        if (c[key] !== undefined) {
-          add([...base, key], `has no effect: this cluster has no services entries to apply it to (add services: [{}] to export all its Services)`);
-        }
-      }
-    }
-    checkReplicaMetadata(c['replicaLabels'], [...base, 'replicaLabels'], 'label', add);
-    checkReplicaMetadata(c['replicaAnnotations'], [...base, 'replicaAnnotations'], 'annotation', add);
-    checkPodCidrs(c['podCIDRs'], [...base, 'podCIDRs'], add);
+    checkExportTo(entry['exportTo'], [...path, 'exportTo'], c['name']);
   }
-  checkLeaderElection(raw['leaderElection'], firstIndex, known, add);
+  // Without entries these cluster-level defaults apply to nothing; silently ignoring them is
+  // exactly what the strict schema exists to prevent.
+  if (services === undefined || (Array.isArray(services) && services.length === 0)) {
+    for (const key of ['nameMatches', 'exportTo']) {
+      if (c[key] !== undefined) {
+        add([...base, key], `has no effect: this ${what} has no services entries to apply it to (add services: [{}] to export all its Services)`);
+      }
+    }
+  }
+  checkReplicaMetadata(c['replicaLabels'], [...base, 'replicaLabels'], 'label', add);
+  checkReplicaMetadata(c['replicaAnnotations'], [...base, 'replicaAnnotations'], 'annotation', add);
+  checkPodCidrs(c['podCIDRs'], [...base, 'podCIDRs'], add);
 }
 
 /** client-go's rule: retryPeriod < renewDeadline < leaseDuration, or a leader loses its lease while renewing on time. */
-function checkLeaderElection(le: unknown, clusters: Map<string, number>, known: string[], add: Add): void {
+function checkLeaderElection(le: unknown, clusters: Map<string, number>, known: string[], hasInventory: boolean, add: Add): void {
   if (!isRecord(le)) return;
   const cluster = le['cluster'];
-  if (typeof cluster === 'string' && cluster !== '' && !clusters.has(cluster)) {
+  if (typeof cluster === 'string' && cluster !== '' && !clusters.has(cluster) && !hasInventory) {
     add(['leaderElection', 'cluster'], `unknown cluster "${cluster}" (the clusters are: ${known.join(', ')})`);
   }
   const ms = (key: 'leaseDuration' | 'renewDeadline' | 'retryPeriod'): number | undefined => {

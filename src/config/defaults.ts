@@ -26,6 +26,9 @@ export const DEFAULTS = {
     renewDeadline: '10s',
     retryPeriod: '2s',
   },
+  inventory: {
+    execTimeout: '30s',
+  },
   cluster: {
     staleAfter: '5m',
     stalePolicy: 'keep' as StalePolicy,

@@ -10,8 +10,10 @@ test('schema/mcsync.schema.json is what `npm run schema` generates now', () => {
 });
 
 test('the JSON schema lists every top-level property and rejects unknown ones', () => {
-  const schema = configJsonSchema() as { properties: Record<string, unknown>; required: string[]; additionalProperties: unknown };
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['apiVersion', 'clusters', 'concurrency', 'conflictPolicy', 'controller', 'copyAnnotations', 'copyLabels', 'createNamespaces', 'instance', 'leaderElection', 'mcs', 'networkPolicies']);
-  assert.deepEqual(schema.required, ['clusters']);
+  const schema = configJsonSchema() as { properties: Record<string, unknown>; required?: string[]; anyOf: unknown; additionalProperties: unknown };
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['apiVersion', 'clusters', 'concurrency', 'conflictPolicy', 'controller', 'copyAnnotations', 'copyLabels', 'createNamespaces', 'instance', 'inventory', 'leaderElection', 'mcs', 'networkPolicies']);
+  // A clusters list, an inventory, or both.
+  assert.equal(schema.required, undefined);
+  assert.deepEqual(schema.anyOf, [{ required: ['clusters'] }, { required: ['inventory'] }]);
   assert.equal(schema.additionalProperties, false);
 });

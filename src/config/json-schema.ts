@@ -8,5 +8,7 @@ export function configJsonSchema(): object {
   // uses nothing later drafts added. No $id: there is no published URL for it to claim.
   const generated = z.toJSONSchema(configSchema, { target: 'draft-7', io: 'input' });
   const { $schema, ...rest } = generated;
-  return { $schema, title: 'mcsync configuration', ...rest };
+  // clusters is optional only when an inventory gives the clusters (config/checks.ts); zod's
+  // object cannot say "one of the two", so it is said here.
+  return { $schema, title: 'mcsync configuration', ...rest, anyOf: [{ required: ['clusters'] }, { required: ['inventory'] }] };
 }

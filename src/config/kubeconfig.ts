@@ -47,36 +47,41 @@ function kubeconfigProblem(err: unknown): string {
 export function checkKubeconfigs(raw: unknown, configDir: string, add: Add): void {
   if (!isRecord(raw)) return;
   const cache = new Map<string, KubeconfigInfo>();
-  for (const [c, i] of records(raw['clusters'])) {
-    const written = c['kubeconfig'];
-    if (written === undefined && typeof c['context'] === 'string') {
-      // Without kubeconfig: the in-cluster ServiceAccount is used, and it has no contexts: the
-      // context would be ignored without a word, and the wrong cluster used.
-      add(['clusters', i, 'context'], `context "${c['context']}" needs a kubeconfig: to pick it from; add kubeconfig: PATH, or remove context: to use the in-cluster ServiceAccount`);
-      continue;
-    }
-    if (typeof written !== 'string' || written === '') continue;
-    const path = resolveKubeconfigPath(written, configDir);
-    let info = cache.get(path);
-    if (info === undefined) {
-      info = inspectKubeconfig(path);
-      cache.set(path, info);
-    }
-    const shown = written === path ? path : `${written} (${path})`;
-    const kubeconfigAt: Path = ['clusters', i, 'kubeconfig'];
-    if ('problem' in info) {
-      add(kubeconfigAt, `kubeconfig ${shown} ${info.problem}`);
-      continue;
-    }
-    const context = c['context'];
-    if (typeof context === 'string' && context !== '') {
-      if (!info.contexts.includes(context)) add(['clusters', i, 'context'], `context "${context}" is not in kubeconfig ${shown}`);
-    } else if (context === undefined) {
-      if (info.current === undefined) {
-        add(kubeconfigAt, `kubeconfig ${shown} has no current-context; name one with "context:"`);
-      } else if (!info.contexts.includes(info.current)) {
-        add(kubeconfigAt, `kubeconfig ${shown} has a current-context that is not one of its contexts; name one with "context:"`);
-      }
+  for (const [c, i] of records(raw['clusters'])) checkKubeconfig(c, ['clusters', i], configDir, add, cache);
+  const hub = isRecord(raw['inventory']) ? raw['inventory']['hub'] : undefined;
+  if (isRecord(hub)) checkKubeconfig(hub, ['inventory', 'hub'], configDir, add, cache);
+}
+
+/** One `kubeconfig` (and `context`) field at `base`: the file opens and the context is in it. */
+function checkKubeconfig(c: Record<string, unknown>, base: Path, configDir: string, add: Add, cache: Map<string, KubeconfigInfo>): void {
+  const written = c['kubeconfig'];
+  if (written === undefined && typeof c['context'] === 'string') {
+    // Without kubeconfig: the in-cluster ServiceAccount is used, and it has no contexts: the
+    // context would be ignored without a word, and the wrong cluster used.
+    add([...base, 'context'], `context "${c['context']}" needs a kubeconfig: to pick it from; add kubeconfig: PATH, or remove context: to use the in-cluster ServiceAccount`);
+    return;
+  }
+  if (typeof written !== 'string' || written === '') return;
+  const path = resolveKubeconfigPath(written, configDir);
+  let info = cache.get(path);
+  if (info === undefined) {
+    info = inspectKubeconfig(path);
+    cache.set(path, info);
+  }
+  const shown = written === path ? path : `${written} (${path})`;
+  const kubeconfigAt: Path = [...base, 'kubeconfig'];
+  if ('problem' in info) {
+    add(kubeconfigAt, `kubeconfig ${shown} ${info.problem}`);
+    return;
+  }
+  const context = c['context'];
+  if (typeof context === 'string' && context !== '') {
+    if (!info.contexts.includes(context)) add([...base, 'context'], `context "${context}" is not in kubeconfig ${shown}`);
+  } else if (context === undefined) {
+    if (info.current === undefined) {
+      add(kubeconfigAt, `kubeconfig ${shown} has no current-context; name one with "context:"`);
+    } else if (!info.contexts.includes(info.current)) {
+      add(kubeconfigAt, `kubeconfig ${shown} has a current-context that is not one of its contexts; name one with "context:"`);
     }
   }
 }

@@ -11,6 +11,7 @@ import { describe, explainZodIssue, fileProblem } from './wording.ts';
 import { checkSemantics } from './checks.ts';
 import { checkKubeconfigs } from './kubeconfig.ts';
 import { buildConfig } from './build.ts';
+import { readInventoryProviders } from './inventory-files.ts';
 
 export interface ConfigIssue {
   file: string;
@@ -106,9 +107,11 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   checkSemantics(raw, add);
   const absFile = resolve(file);
   if (opts.checkKubeconfigs ?? true) checkKubeconfigs(raw, dirname(absFile), add);
+  // The inventory's provider file is read with the config: a problem in it is one in the config.
+  const providers = readInventoryProviders(raw, dirname(absFile), add, (issue) => issues.push(issue));
 
   if (issues.length > 0 || !parsed.success) throw new ConfigError(sortIssues(issues));
-  return buildConfig(parsed.data, absFile, (path) => ({ file, line: locator.line(path), field: fieldName(path) }));
+  return buildConfig(parsed.data, absFile, (path) => ({ file, line: locator.line(path), field: fieldName(path) }), providers);
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

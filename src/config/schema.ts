@@ -73,6 +73,37 @@ export const clusterEntry = z.strictObject({
   stalePolicy: stalePolicy.optional(),
 });
 
+/** Which inventory clusters a rule is for; every field given must match (an empty match is every cluster). */
+const inventoryMatch = z.strictObject({
+  names: z.array(z.string().min(1)).optional().describe('ClusterProfile names this rule is for.'),
+  nameMatches: z.array(regexSource).optional().describe('Regular expressions on the ClusterProfile name (anchored at the start, as nameMatches of services).'),
+  labelSelector: labelSelector.optional().describe('A label selector on the cluster\'s labels: the ClusterProfile\'s own labels and its status.properties (e.g. "region=eu-west1").'),
+}).describe('Which inventory clusters this rule is for. Fields combine with AND.');
+
+export const inventoryRule = z.strictObject({
+  match: inventoryMatch.optional(),
+  services: z.array(serviceEntry).optional().describe('What the matched clusters export, as services of a file cluster; nothing when absent (they still receive replicas).'),
+  nameMatches: z.array(regexSource).optional().describe('Applies to every entry of services that has no nameMatches of its own.'),
+  exportTo: z.array(clusterName).optional().describe('Destination clusters of the matched clusters\' exports; every other cluster (file and inventory) when absent.'),
+  replicaLabels: stringMap.optional().describe('Labels stamped on every replica sourced from a matched cluster.'),
+  replicaAnnotations: stringMap.optional().describe('Annotations stamped on every replica sourced from a matched cluster.'),
+  podCIDRs: z.array(z.string().min(1)).optional().describe('The address ranges of the matched clusters\' pods. Absent: each cluster\'s Nodes\' spec.podCIDRs.'),
+  staleAfter: duration.optional().describe('As a file cluster\'s staleAfter, with the same default.'),
+  stalePolicy: stalePolicy.describe('As a file cluster\'s stalePolicy, with the same default.').optional(),
+}).describe('Settings and export rules for inventory clusters. The first rule whose match fits a cluster applies; a cluster no rule matches exports nothing and receives replicas.');
+
+const inventory = z.strictObject({
+  hub: z.strictObject({
+    kubeconfig: z.string().min(1).optional().describe('Path to the hub cluster\'s kubeconfig, relative to the config file. Absent: the in-cluster ServiceAccount.'),
+    context: z.string().min(1).optional().describe('Context in the kubeconfig; its current-context when absent.'),
+  }).describe('The cluster that holds the ClusterProfiles.'),
+  namespace: dnsLabel.describe('The namespace of the ClusterProfiles: one namespace is one inventory.'),
+  labelSelector: labelSelector.optional().describe('Only ClusterProfiles whose labels match this label selector.'),
+  providerFile: z.string().min(1).describe('Path to the access-provider file (KEP-5339: {"providers": [{"name", "execConfig"}]}), relative to the config file: which exec plugin gives credentials for each access provider.'),
+  execTimeout: duration.optional().describe(`How long a credential plugin may run before it counts as failed. ${defaultIs(DEFAULTS.inventory.execTimeout)}.`),
+  rules: z.array(inventoryRule).optional().describe('Settings and export rules for the inventory\'s clusters, first match wins.'),
+}).describe('Clusters read from a Cluster Inventory (multicluster.x-k8s.io ClusterProfiles on a hub cluster), joining those of clusters:.');
+
 const controller = z.strictObject({
   writeQps: z.number().positive().optional().describe(`Write requests per second to each destination apiserver. ${defaultIs(DEFAULTS.controller.writeQps)}.`),
   writeBurst: z.number().int().min(1).optional().describe(`Writes that may go at once before writeQps applies. ${defaultIs(DEFAULTS.controller.writeBurst)}.`),
@@ -109,9 +140,11 @@ export const configSchema = z
     networkPolicies: z.boolean().optional().describe(`Keep companion NetworkPolicies for every NetworkPolicy annotated mcsync.io/remote-clusters: its peers matched against the pods of those clusters, written as ipBlocks. ${defaultIs(DEFAULTS.networkPolicies)}.`),
     controller: controller.optional(),
     leaderElection: leaderElection.optional(),
-    clusters: z.array(clusterEntry).min(1).describe('Every cluster of the flat network, with what each exports.'),
+    clusters: z.array(clusterEntry).min(1).optional().describe('Every cluster of the flat network, with what each exports. Required unless an inventory gives the clusters.'),
+    inventory: inventory.optional(),
   })
   .describe('mcsync configuration');
 
 export type RawConfig = z.infer<typeof configSchema>;
 export type ConflictPolicy = z.infer<typeof conflictPolicy>;
+export type RawInventoryRule = z.infer<typeof inventoryRule>;

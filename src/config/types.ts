@@ -2,6 +2,7 @@
 // regular expressions compiled. Produced by load.ts; consumed by model/ and engine/.
 import type { ConflictPolicy } from './schema.ts';
 import type { LabelSelector } from '../vocab/selector.ts';
+import type { ExecConfig } from '../vocab/inventory.ts';
 
 export type { ConflictPolicy };
 
@@ -26,6 +27,11 @@ export interface ExportRule {
   conflictPolicy: ConflictPolicy;
   force: boolean;
   pos: SourcePos;
+  /**
+   * No exportTo was written: every other cluster. Set so that clusters an inventory adds after
+   * the file loads join exportTo too (engine/inventory.ts).
+   */
+  exportToAll?: boolean;
 }
 
 export type StalePolicy = 'keep' | 'not-ready' | 'last-resort' | 'withdraw';
@@ -48,6 +54,84 @@ export interface ClusterConfig {
   /** Position of the kubeconfig / context fields, for reachability errors. */
   kubeconfigPos: SourcePos;
   contextPos?: SourcePos;
+  /** Where the cluster came from; absent: the config file's clusters list. */
+  origin?: ClusterOrigin;
+  /** Set for inventory clusters: the server and exec plugin of its access provider, instead of a kubeconfig. */
+  access?: ProfileAccess;
+  /** Labels an inventory cluster carries (its profile's labels and properties); what inventory rules match. */
+  labels?: Record<string, string>;
+}
+
+export type ClusterOrigin =
+  | { kind: 'file' }
+  | {
+    kind: 'inventory';
+    /** The ClusterProfile's namespace and name on the hub. */
+    namespace: string;
+    profile: string;
+    /** The access provider whose plugin gives its credentials. */
+    provider: string;
+    /** Its ControlPlaneHealthy condition: true, false, or undefined when the profile has none (or Unknown). */
+    healthy?: boolean;
+    /** The condition's reason and message, or why there is none. */
+    health: string;
+    /** spec.clusterManager.name: who maintains the profile (e.g. open-cluster-management). */
+    clusterManager?: string;
+  };
+
+/** How mcsync reaches an inventory cluster: what its access provider and the provider file say. */
+export interface ProfileAccess {
+  /** namespace/name of the ClusterProfile, for messages. */
+  profile: string;
+  provider: string;
+  server: string;
+  /** Base64 PEM, as certificate-authority-data in a kubeconfig. */
+  caData?: string;
+  tlsServerName?: string;
+  insecureSkipTlsVerify?: boolean;
+  /** The plugin, with the profile's additional args and env applied as the provider's policies say. */
+  exec: ExecConfig;
+  /** The profile's client.authentication.k8s.io/exec extension: the plugin's spec.cluster.config. */
+  execClusterConfig?: unknown;
+  execTimeoutMs: number;
+}
+
+/** One provider of the KEP-5339 provider file. */
+export interface AccessProviderConfig {
+  name: string;
+  exec: ExecConfig;
+  argsPolicy: 'Append' | 'Ignore';
+  envsPolicy: 'AppendIfNotExists' | 'Replace' | 'Ignore';
+}
+
+export interface InventoryRule {
+  names?: string[];
+  nameMatches?: RegExp[];
+  selector?: LabelSelector;
+  /** exportTo holds only the names written; with exportToAll it is filled when the inventory resolves. */
+  exports: ExportRule[];
+  replicaLabels: Record<string, string>;
+  replicaAnnotations: Record<string, string>;
+  podCIDRs?: string[];
+  staleAfterMs: number;
+  stalePolicy: StalePolicy;
+  pos: SourcePos;
+}
+
+export interface InventoryConfig {
+  /** Absolute path of the hub's kubeconfig; '' with hubInCluster. */
+  hubKubeconfig: string;
+  hubInCluster: boolean;
+  hubContext?: string;
+  namespace: string;
+  labelSelector?: string;
+  providerFile: string;
+  providers: AccessProviderConfig[];
+  execTimeoutMs: number;
+  rules: InventoryRule[];
+  pos: SourcePos;
+  hubPos: SourcePos;
+  providerFilePos: SourcePos;
 }
 
 /** Globs (`*` = any run of characters) as the user wrote them; model/ adds DEFAULT_COPY_EXCLUDES. */
@@ -84,4 +168,6 @@ export interface Config {
     retryPeriodMs: number;
   };
   clusters: ClusterConfig[];
+  /** Clusters to read from a Cluster Inventory when a command starts (engine/inventory.ts adds them to clusters). */
+  inventory?: InventoryConfig;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { clientFor, connectAvailable } from './clusters.ts';
+import { hubClient } from './inventory.ts';
 import { describeFailure } from './doctor/failure.ts';
 import { KubeConnectionError } from '../kube/client.ts';
 
@@ -54,4 +55,13 @@ test('no kubeconfig outside a pod: says to write one, not "Invalid URL"', () => 
   writeFileSync(file, 'clusters:\n- name: a\n');
   const a = loadConfig(file).clusters[0]!;
   assert.throws(() => clientFor(a, {}, {}), /not running in a Kubernetes pod \(KUBERNETES_SERVICE_HOST is not set\): give the cluster a kubeconfig: PATH/);
+});
+
+test('an inventory hub without kubeconfig outside a pod: says to give inventory.hub one', () => {
+  const file = join(dir, 'hub-in-cluster.yaml');
+  writeFileSync(join(dir, 'providers.json'), JSON.stringify({ providers: [{ name: 'p', execConfig: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh' } }] }));
+  writeFileSync(file, 'inventory:\n  hub: {}\n  namespace: fleet\n  providerFile: providers.json\n');
+  const inv = loadConfig(file).inventory!;
+  assert.equal(inv.hubInCluster, true);
+  assert.throws(() => hubClient(inv, {}), /not running in a Kubernetes pod \(KUBERNETES_SERVICE_HOST is not set\): give inventory\.hub a kubeconfig: PATH/);
 });

@@ -37,12 +37,21 @@ export interface ConnectOptions {
 
 /** The one way mcsync builds a client from a cluster's config. */
 export function clientFor(c: ClusterConfig, opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
+  if (c.access) return KubeClient.fromAccess(c.name, c.access, opts);
   if (!c.inCluster) return KubeClient.fromFile(c.name, c.kubeconfig, c.context, opts);
-  // Kubernetes sets these in every pod; without them client-node builds "https://undefined:undefined".
+  return inPodClient(c.name, 'the cluster', opts, env);
+}
+
+/**
+ * The pod's ServiceAccount, for a config place without kubeconfig: (`what` says which, for the
+ * fix). Kubernetes sets these variables in every pod; without them client-node builds
+ * "https://undefined:undefined".
+ */
+export function inPodClient(name: string, what: string, opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
   if (!env['KUBERNETES_SERVICE_HOST'] || !env['KUBERNETES_SERVICE_PORT']) {
-    throw new Error('this is not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set): give the cluster a kubeconfig: PATH');
+    throw new Error(`this is not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set): give ${what} a kubeconfig: PATH`);
   }
-  return KubeClient.inCluster(c.name, opts);
+  return KubeClient.inCluster(name, opts);
 }
 
 /** Failures that happen before any request is sent: the apiserver was not contacted at all. */
@@ -67,7 +76,7 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
     try {
       client = clientFor(c, { maxSockets: opts.maxSockets ?? Math.max(8, config.concurrency * 2) });
     } catch (err) {
-      const what = c.inCluster ? 'the in-cluster ServiceAccount (no kubeconfig given)' : `kubeconfig ${c.kubeconfig}`;
+      const what = c.access ? `ClusterProfile ${c.access.profile} (provider "${c.access.provider}")` : c.inCluster ? 'the in-cluster ServiceAccount (no kubeconfig given)' : `kubeconfig ${c.kubeconfig}`;
       const f = { ...classifyFailure(err), kind: 'kubeconfig' as const };
       failures.set(c.name, { ...f, cluster: c.name, issue: { ...c.kubeconfigPos, message: `cluster ${c.name}: cannot use ${what}: ${f.message}` } });
       return;

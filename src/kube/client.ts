@@ -6,6 +6,8 @@ import { Agent, request as httpsRequest, type RequestOptions } from 'node:https'
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { KubeconfigFile } from './credential-file.ts';
+import { ExecCredentialError, ExecCredentialSource } from './exec-credential.ts';
+import type { ProfileAccess } from '../config/types.ts';
 
 export class KubeApiError extends Error {
   override name = 'KubeApiError';
@@ -149,6 +151,8 @@ export class KubeClient {
   private kc: KubeConfig;
   /** Where fromFile read the credentials: a rotated file is picked up without a restart. */
   private file?: KubeconfigFile;
+  /** An inventory cluster's exec plugin (fromAccess): run again when its answer expires or is refused. */
+  private exec?: ExecCredentialSource;
   private readonly base: URL;
   private agent?: Agent | HttpAgent;
   /** The TLS material the agent was made with; other material needs other connections. */
@@ -176,6 +180,48 @@ export class KubeClient {
     const client = new KubeClient(name, kc, opts);
     client.file = file;
     return client;
+  }
+
+  /**
+   * An inventory cluster: the server and CA its access provider gives, credentials from the
+   * provider file's exec plugin. The KubeConfig holds no user; the plugin's answer is added to
+   * each request.
+   */
+  static fromAccess(name: string, access: ProfileAccess, opts?: ClientOptions): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{
+        name,
+        server: access.server,
+        ...(access.caData !== undefined ? { caData: access.caData } : {}),
+        ...(access.tlsServerName !== undefined ? { tlsServerName: access.tlsServerName } : {}),
+        skipTLSVerify: access.insecureSkipTlsVerify === true,
+      }],
+      users: [{ name }],
+      contexts: [{ name, cluster: name, user: name }],
+      currentContext: name,
+    });
+    const client = new KubeClient(name, kc, opts);
+    client.exec = new ExecCredentialSource({
+      cluster: name,
+      profile: access.profile,
+      provider: access.provider,
+      exec: access.exec,
+      clusterInfo: {
+        server: access.server,
+        ...(access.caData !== undefined ? { 'certificate-authority-data': access.caData } : {}),
+        ...(access.tlsServerName !== undefined ? { 'tls-server-name': access.tlsServerName } : {}),
+        ...(access.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+        ...(access.execClusterConfig !== undefined ? { config: access.execClusterConfig } : {}),
+      },
+      timeoutMs: access.execTimeoutMs,
+    });
+    return client;
+  }
+
+  /** How many times this client's exec plugin has run (0 without one). */
+  get execRuns(): number {
+    return this.exec?.runs ?? 0;
   }
 
   /** The ServiceAccount of the pod this process runs in (token, CA and address mounted by Kubernetes). */
@@ -211,6 +257,11 @@ export class KubeClient {
    * ones may also have come in through a request that was refused at the same time.
    */
   private newerAfterUnauthorized(sentWith: number): boolean {
+    if (this.exec) {
+      // The plugin's answer was refused: dropped, so the one retry runs the plugin again.
+      this.exec.invalidate(sentWith);
+      return true;
+    }
     this.useCredentials(this.file?.reread());
     return this.credentials !== sentWith;
   }
@@ -222,6 +273,23 @@ export class KubeClient {
       await this.kc.applyToHTTPSOptions(o);
     } catch (err) {
       throw credentialsError(this.name, this.kc, err);
+    }
+    if (this.exec) {
+      let cred;
+      try {
+        cred = await this.exec.get();
+      } catch (err) {
+        // Its message names the cluster, profile and provider already, and never the credential.
+        if (err instanceof ExecCredentialError) throw new KubeConnectionError('auth-plugin', err.message);
+        throw err;
+      }
+      // For an exec client the count is the plugin's answer: what a 401 drops.
+      this.credentials = cred.generation;
+      if (cred.token !== undefined) o.headers = { ...(o.headers ?? {}), Authorization: `Bearer ${cred.token}` };
+      if (cred.cert !== undefined) {
+        o.cert = cred.cert;
+        o.key = cred.key;
+      }
     }
     const tls: TlsMaterial = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
     if (this.agent && !sameTls(tls, this.agentTls)) {

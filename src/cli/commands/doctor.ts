@@ -30,8 +30,8 @@ export function doctorCommand(program: Command, io: Io): void {
   withClusterFilter(cmd, 'only this cluster\'s checks and the fleet\'s')
     .action(async (opts: CommonOpts & { localCluster?: string; cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
-      await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
-        const report = inCluster(await doctor(config, clusters, unavailable, { localCluster: opts.localCluster }), opts.cluster);
+      await withClusters(opts, io, async ({ config, clusters, unavailable, inventory }) => {
+        const report = inCluster(await doctor(config, clusters, unavailable, { localCluster: opts.localCluster }, inventory), opts.cluster);
         if (isData(format)) {
           io.out(render(report, format));
         } else {

@@ -14,6 +14,7 @@ import { failureLines } from '../render/plan.ts';
 import { withClusters } from '../with-clusters.ts';
 import { guardLines, refusedCount, refusedSummary } from '../render/rejections.ts';
 import type { McsServiceState } from '../../model/mcs/fleet.ts';
+import { clusterOrigins, originsTable } from '../render/origins.ts';
 
 function stateCell(state: string): string {
   if (state === 'in-sync') return green(state);
@@ -125,8 +126,10 @@ export function statusCommand(program: Command, io: Io): void {
   withClusterFilter(cmd, 'only the replicas in this cluster (every cluster is still read: its sources are elsewhere)')
     .action(async (opts: CommonOpts & { controller?: string; cluster?: string }) => {
       const format = parseFormat(opts.output, TABLE_FORMATS);
-      await withClusters(opts, io, async ({ config, clusters, unavailable }) => {
+      await withClusters(opts, io, async ({ config, clusters, unavailable, inventory }) => {
         const report = await status(config, clusters, unavailable);
+        // With an inventory, where each cluster came from and its profile's health.
+        const origins = config.inventory ? clusterOrigins(config, new Set(clusters.keys())).filter((r) => !opts.cluster || r.cluster === opts.cluster) : undefined;
         const { services, conflicts } = inCluster(report.services, report.conflicts, opts.cluster);
         const policies = report.policies?.filter((p) => !opts.cluster || p.cluster === opts.cluster).map((p) => ({ ...p, ...policyState(p) }));
         const controller = opts.controller ? onlyCluster(await controllerStatus(opts.controller), opts.cluster) : undefined;
@@ -135,13 +138,14 @@ export function statusCommand(program: Command, io: Io): void {
           ?.filter((m) => !opts.cluster || m.exporters.includes(opts.cluster) || m.importedIn.includes(opts.cluster) || m.invalid.some((i) => i.cluster === opts.cluster))
           .map((m) => ({ ...m, ...importState(m, written) }));
         if (isData(format)) {
-          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, refused: refusedCount(report.rejected), unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}) }, format));
+          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, refused: refusedCount(report.rejected), unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}), ...(origins ? { clusters: origins, inventoryProblems: (inventory?.problems ?? []).map((p) => `${p.file}:${p.line}: ${p.field}: ${p.message}`) } : {}) }, format));
         } else {
           const wide = format === 'wide';
           io.out(services.length ? statusTable(services, conflicts, wide) : 'no exported services');
           if (policies) io.out(`\n${policies.length ? policiesTable(policies) : 'no NetworkPolicy names remote clusters'}`);
           if (imports) io.out(`\n${imports.length ? importsTable(imports) : 'no ServiceExport in any cluster'}`);
           if (controller) io.out(`\n${controllerTable(controller, wide)}`);
+          if (origins) io.out(`\n${originsTable(origins, inventory)}`);
           for (const l of guardLines(report, opts.cluster)) io.out(l);
           for (const l of failureLines(report.failures)) io.out(l);
           const refused = refusedSummary(report.rejected.filter((r) => !opts.cluster || r.cluster === opts.cluster));

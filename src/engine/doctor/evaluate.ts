@@ -7,6 +7,7 @@ import { apiChecks, mcsCheck, permissionChecks, reachCheck } from './access.ts';
 import { podAddresses, podCidrCheck, podOverlapChecks, serviceCidrCheck, serviceCidrOverlap, type PodView } from './ranges.ts';
 import { namespaceCheck, orphanCheck } from './replicas.ts';
 import { guardCheck } from './guard.ts';
+import { identityChecks, inventoryChecks } from './inventory.ts';
 import { routingCheck } from './routing.ts';
 import { serverVersionCheck } from './server-version.ts';
 import type { Check, DoctorInput, DoctorReport } from './types.ts';
@@ -35,7 +36,7 @@ export function summarize(checks: Check[]): DoctorReport['summary'] {
 }
 
 export function evaluate(input: DoctorInput): DoctorReport {
-  const { config, facts, plan, mode = {} } = input;
+  const { config, facts, plan, mode = {}, inventory } = input;
   const readErrors = new Map(plan.failures.filter((f) => f.stage === 'read').map((f) => [f.cluster, firstLine(f.error)]));
   const checks: Check[] = [];
   const views: PodView[] = [];
@@ -71,5 +72,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
   }
   checks.push(...podOverlapChecks(views, facts));
   checks.push(serviceCidrOverlap(facts));
+  checks.push(...inventoryChecks(config, inventory));
+  checks.push(...identityChecks(facts));
   return { checks, summary: summarize(checks) };
 }

@@ -4,6 +4,7 @@ import type { ClusterConfig, Config } from '../../config/types.ts';
 import { KubeApiError, type KubeClient } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
 import type { Service } from '../../vocab/objects.ts';
+import { ABOUT_API_VERSION, CLUSTER_ID_PROPERTY, type ClusterProperty } from '../../vocab/inventory.ts';
 import { clientFor, type Connected } from '../clusters.ts';
 import { requiredAccess, type AccessNeed, type Mode } from '../requirements.ts';
 import { describeFailure } from './failure.ts';
@@ -73,7 +74,7 @@ export async function gather(config: Config, c: ClusterConfig, conn: Connected |
   if (!conn) return { cluster: c.name, reach: await probe(c) };
   const { client } = conn;
   const needs = requiredAccess(config, c.name, mode);
-  const [endpointslices, leases, mcs, mcsBeta, access, nodes, kubernetesIp] = await Promise.all([
+  const [endpointslices, leases, mcs, mcsBeta, access, nodes, kubernetesIp, clusterId] = await Promise.all([
     attempt(() => resources(client, GROUP_VERSIONS.endpointslices)),
     attempt(() => resources(client, GROUP_VERSIONS.leases)),
     attempt(() => resources(client, GROUP_VERSIONS.mcs)),
@@ -81,6 +82,7 @@ export async function gather(config: Config, c: ClusterConfig, conn: Connected |
     Promise.all(needs.map(async (need) => ({ need, allowed: await attempt(() => allowed(client, need)) }))),
     attempt(() => nodeCidrs(client)),
     attempt(async () => (await client.request<Service>('GET', PATHS.service('default', 'kubernetes'), { timeoutMs: TIMEOUT_MS })).spec.clusterIP ?? ''),
+    attempt(() => clusterIdOf(client)),
   ]);
   return {
     cluster: c.name,
@@ -89,6 +91,18 @@ export async function gather(config: Config, c: ClusterConfig, conn: Connected |
     access,
     nodeCidrs: nodes,
     kubernetesIp,
+    clusterId,
   };
+}
+
+/** The cluster's id by the About API (KEP-2149), or null when it has none or the API is not installed. */
+async function clusterIdOf(client: KubeClient): Promise<string | null> {
+  try {
+    const p = await client.request<ClusterProperty>('GET', `/apis/${ABOUT_API_VERSION}/clusterproperties/${CLUSTER_ID_PROPERTY}`, { timeoutMs: TIMEOUT_MS });
+    return typeof p.spec?.value === 'string' ? p.spec.value : null;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 404) return null;
+    throw err;
+  }
 }
 

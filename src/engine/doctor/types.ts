@@ -2,6 +2,7 @@
 import type { Config } from '../../config/types.ts';
 import type { AccessNeed, Mode } from '../requirements.ts';
 import type { PlanReport } from '../plan.ts';
+import type { InventoryView } from '../inventory.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail' | 'info';
 
@@ -37,6 +38,8 @@ export interface ClusterFacts {
   access?: { need: AccessNeed; allowed: Outcome<boolean> }[];
   nodeCidrs?: Outcome<{ node: string; cidr: string }[]>;
   kubernetesIp?: Outcome<string>;
+  /** The About API's ClusterProperty cluster.clusterset.k8s.io: its value, or null when the cluster has none (or no such API). */
+  clusterId?: Outcome<string | null>;
 }
 
 export interface DoctorInput {
@@ -47,4 +50,6 @@ export interface DoctorInput {
   plan: PlanReport;
   /** Pull mode: the Lease cluster defaults to the local one, as in `run`. */
   mode?: Mode;
+  /** What the config's inventory gave, when it has one. */
+  inventory?: InventoryView;
 }
