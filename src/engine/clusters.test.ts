@@ -37,7 +37,7 @@ test('a certificate-authority file that is not there is named with its field, no
   const f = unavailable[0]!;
   assert.equal(f.kind, 'credential-file');
   assert.equal(f.issue.field, 'clusters[0].kubeconfig');
-  assert.equal(f.issue.message, `cluster a: no request was sent to https://127.0.0.1:1: certificate-authority file ${join(dir, 'no-such-ca.crt')} named in the kubeconfig cannot be read (ENOENT)`);
+  assert.equal(f.issue.message, `cluster a was not contacted (no request sent to https://127.0.0.1:1): certificate-authority file ${join(dir, 'no-such-ca.crt')} named in the kubeconfig cannot be read (ENOENT)`);
   const doctor = describeFailure(new KubeConnectionError(f.kind as 'credential-file', f.message));
   assert.doesNotMatch(doctor.message, /exec plugin|get-token/);
   assert.match(doctor.message, /fix the path in the kubeconfig/);

@@ -96,7 +96,7 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
       const f = classifyFailure(err);
       const message = f.kind === 'forbidden' ? 'the credentials are valid but may not read /version (403 Forbidden)' : f.message;
       const said = beforeContact(f.kind)
-        ? `cluster ${c.name}: no request was sent to ${client.server}: ${message}`
+        ? `cluster ${c.name} was not contacted (no request sent to ${client.server}): ${message}`
         : `cluster ${c.name} cannot be reached at ${client.server}: ${message}`;
       failures.set(c.name, { ...f, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: said } });
     }
