@@ -16,7 +16,7 @@ import { dataPlaneUnsupported, run } from '../../harness/src/dataplane/command.t
 import { startDataPlane, type DataPlane } from '../../harness/src/dataplane/dataplane.ts';
 import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
 import { isAlive, logTail } from '../../harness/src/util/process.ts';
-import { compress6 } from '../../harness/src/dataplane/ipv6.ts';
+import { canonical6 } from '../../harness/src/dataplane/ipv6.ts';
 import { join } from 'node:path';
 import { waitFor } from '../../harness/src/util/wait.ts';
 
@@ -45,7 +45,7 @@ async function helloPods(): Promise<V1Pod[]> {
 function peerOf(reply: string): string {
   const m = /^peer \[([0-9a-f:]+)\]$/.exec(reply.trim());
   if (!m) throw new Error(`not a reply of the echo pod: ${JSON.stringify(reply)}`);
-  return compress6(m[1]!.split(':').map((h) => parseInt(h, 16)));
+  return canonical6(m[1]!);
 }
 
 async function runningPod(cluster: string, name: string): Promise<V1Pod> {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
-import { clusterCidrs6, compress6, linkAddresses6, nthAddress6 } from './ipv6.ts';
+import { canonical6, clusterCidrs6, linkAddresses6, nthAddress6 } from './ipv6.ts';
 
 test('each cluster has IPv6 pod and service ranges of its own, beside its IPv4 ones', () => {
   assert.deepEqual(clusterCidrs6(0), { podCidr6: 'fd00:10:64::/64', serviceCidr6: 'fd00:20:c8::/112' });
@@ -24,7 +24,7 @@ test('compressed addresses are valid IPv6 and distinct for distinct numbers', ()
     const x = nthAddress6('fd00:10:64::/64', a), y = nthAddress6('fd00:10:64::/64', b);
     return isIPv6(x) && isIPv6(y) && (a === b) === (x === y);
   }));
-  assert.equal(compress6([0, 0, 0, 0, 0, 0, 0, 1]), '::1');
-  assert.equal(compress6([0xfd00, 0, 1, 0, 0, 0, 0, 0]), 'fd00:0:1::');
-  assert.equal(compress6([1, 0, 2, 3, 4, 5, 6, 7]), '1:0:2:3:4:5:6:7');
+  assert.equal(canonical6('0000:0000:0000:0000:0000:0000:0000:0001'), '::1');
+  assert.equal(canonical6('fd00:0000:0001:0000:0000:0000:0000:0000'), 'fd00:0:1::');
+  assert.equal(canonical6('1:0:2:3:4:5:6:7'), '1:0:2:3:4:5:6:7');
 });

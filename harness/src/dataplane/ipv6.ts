@@ -3,6 +3,7 @@
 // in fd00::/8 (unique local addresses, RFC 4193): routed nowhere beyond this machine, and only
 // ever inside the data plane's namespaces (the root namespace gets no IPv6 address or route).
 import { HarnessError } from '../util/errors.ts';
+import { formatIp, parseCidr, parseIp } from '../../../src/vocab/cidr.ts';
 
 /** Pod and service IPv6 ranges by cluster index, mirroring the IPv4 ones (10.(100+i)/16, 10.(200+i)/16). */
 export function clusterCidrs6(index: number): { podCidr6: string; serviceCidr6: string } {
@@ -21,37 +22,15 @@ export const POD_GATEWAY6 = 'fe80::1';
 
 /** Address number `n` of an IPv6 /64 (or longer) range, n counted from its start. */
 export function nthAddress6(cidr: string, n: number): string {
-  const [addr, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  if (!addr?.includes(':') || !Number.isInteger(bits) || bits < 64 || bits > 120) throw new HarnessError(`an IPv6 range of /64 to /120 is needed, not ${cidr}`);
-  if (!Number.isInteger(n) || n < 0 || n >= 2 ** Math.min(32, 128 - bits)) throw new HarnessError(`${cidr} has no address number ${n}`);
-  const groups = expand6(addr);
-  // The last two groups hold n (ranges here never need more than 32 bits of it).
-  const low = groups[6]! * 65536 + groups[7]! + n;
-  groups[6] = Math.floor(low / 65536) % 65536;
-  groups[7] = low % 65536;
-  return compress6(groups);
+  const range = parseCidr(cidr);
+  if (!range || range.family !== 6 || range.bits < 64 || range.bits > 120) throw new HarnessError(`an IPv6 range of /64 to /120 is needed, not ${cidr}`);
+  if (!Number.isInteger(n) || n < 0 || n >= 2 ** Math.min(32, 128 - range.bits)) throw new HarnessError(`${cidr} has no address number ${n}`);
+  return formatIp({ family: 6, value: range.base + BigInt(n) });
 }
 
-function expand6(addr: string): number[] {
-  const [head, tail] = addr.includes('::') ? addr.split('::') : [addr, undefined];
-  const h = head ? head.split(':').map((g) => parseInt(g, 16)) : [];
-  const t = tail ? tail.split(':').map((g) => parseInt(g, 16)) : [];
-  const zeros = tail === undefined ? [] : new Array<number>(8 - h.length - t.length).fill(0);
-  return [...h, ...zeros, ...t];
-}
-
-/** The canonical text of an address (RFC 5952): the longest run of two or more zero groups becomes `::`. */
-export function compress6(groups: number[]): string {
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+/** The canonical text (RFC 5952) of an IPv6 address written in full or in any shorter form. */
+export function canonical6(text: string): string {
+  const ip = parseIp(text);
+  if (!ip || ip.family !== 6) throw new HarnessError(`not an IPv6 address: ${text}`);
+  return formatIp(ip);
 }
