@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { Pods } from '../../harness/src/workload/pods.ts';
-import { waitFor } from '../../harness/src/util/wait.ts';
+import { waitFor, waitForSteady } from '../../harness/src/util/wait.ts';
 import { writeCount } from '../../harness/src/observe/metrics.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
@@ -73,14 +73,7 @@ describe('replicas follow the source while mcsync run watches', () => {
   test('one endpoint change costs exactly one write per destination, by the apiservers\' count', async () => {
     const writes = async () => Promise.all(['b', 'c'].map((n) => writeCount(set.get(n), ['services', 'endpointslices', 'namespaces'])));
     // Start from quiet: the earlier steps' writes have all landed.
-    let last = '';
-    await waitFor(async () => {
-      const now = JSON.stringify(await writes());
-      const quiet = now === last;
-      last = now;
-      return quiet;
-    }, { what: 'destination writes to settle', intervalMs: 1000 });
-    const before = await writes();
+    const before = await waitForSteady(writes, { what: 'destination writes to settle' });
     await podsA.setReady(ns, 'web-1', false);
     for (const d of [B, C]) await replicasAre(d, ns, 'web', { [ip.w1!]: false }, 'readiness flip');
     // The controller's own replica watches have seen its writes, and nothing is left to do: a stray second write would have happened.

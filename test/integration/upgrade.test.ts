@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { Pods } from '../../harness/src/workload/pods.ts';
-import { waitFor } from '../../harness/src/util/wait.ts';
+import { waitFor, waitForSteady } from '../../harness/src/util/wait.ts';
 import { writeCount } from '../../harness/src/observe/metrics.ts';
 import { releaseEntry, runRelease } from '../../harness/src/mcsync/release.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
@@ -76,14 +76,7 @@ test(`this tree adopts what mcsync at ${RELEASE} replicated, writing nothing and
   assert.ok(written['service/web'] && written['service/db'], `replica Services in b: ${JSON.stringify(written)}`);
 
   // Start from quiet: the earlier sync's writes (and the endpoint controller's) have all landed.
-  let last = '';
-  await waitFor(async () => {
-    const now = JSON.stringify(await writes());
-    const quiet = now === last;
-    last = now;
-    return quiet;
-  }, { what: 'writes to settle after the earlier release', intervalMs: 1000 });
-  const before = await writes();
+  const before = await waitForSteady(writes, { what: 'writes to settle after the earlier release' });
 
   const synced = await runMcsync(['sync', '--config', config]);
   assert.equal(synced.code, 0, `this tree's sync:\n${synced.stdout}\n${synced.stderr}`);

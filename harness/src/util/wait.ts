@@ -23,3 +23,20 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, op
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
   }
 }
+
+/**
+ * Waits until two reads `intervalMs` apart (default 1 s) give the same value, and returns it:
+ * e.g. the apiservers' write counts once the writes of earlier steps have all landed, so a step
+ * can count its own from there.
+ */
+export async function waitForSteady<T>(read: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
+  let last: string | undefined;
+  let value: T | undefined;
+  return waitFor(async () => {
+    value = await read();
+    const now = JSON.stringify(value);
+    const steady = now === last;
+    last = now;
+    return steady ? value : undefined;
+  }, { intervalMs: 1000, ...opts });
+}
