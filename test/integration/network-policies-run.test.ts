@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
-import { waitFor } from '../../harness/src/util/wait.ts';
+import { waitFor, waitForSteady } from '../../harness/src/util/wait.ts';
 import { writeCount } from '../../harness/src/observe/metrics.ts';
 import { yamlString } from '../../harness/src/util/yaml-text.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
@@ -57,15 +57,8 @@ async function admittedAre(want: string[], what: string): Promise<void> {
 const policyWrites = () => writeCount(set.get('a'), ['networkpolicies']);
 
 /** Waits until a's NetworkPolicy writes stop moving, and returns their count. */
-async function quietWrites(): Promise<number> {
-  let last = -1;
-  await waitFor(async () => {
-    const now = await policyWrites();
-    const quiet = now === last;
-    last = now;
-    return quiet;
-  }, { what: 'companion writes to settle', intervalMs: 1000 });
-  return last;
+function quietWrites(): Promise<number> {
+  return waitForSteady(policyWrites, { what: 'companion writes to settle' });
 }
 
 before(async () => {
