@@ -87,7 +87,8 @@ function phase(a: Action): number {
 }
 
 function retryable(err: unknown): boolean {
-  if (err instanceof KubeConnectionError) return err.kind !== 'auth-plugin';
+  // A credential that cannot be had (a plugin that fails, a certificate file that cannot be read) is not fixed by trying again at once.
+  if (err instanceof KubeConnectionError) return err.kind !== 'auth-plugin' && err.kind !== 'credential-file';
   if (err instanceof KubeApiError) return err.status === 429 || err.status >= 500;
   return false;
 }
