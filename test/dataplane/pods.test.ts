@@ -19,6 +19,7 @@ import { isAlive, logTail } from '../../harness/src/util/process.ts';
 import { canonical6 } from '../../harness/src/dataplane/ipv6.ts';
 import { join } from 'node:path';
 import { waitFor } from '../../harness/src/util/wait.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 
 // A machine that cannot build the data plane skips with the reason; in CI it fails, naming it.
 const unsupported = dataPlaneUnsupported();
@@ -212,6 +213,25 @@ describe('pods scheduled to a data-plane node run as processes, and kubectl exec
         return out.code === 0 && out.stdout.startsWith('peer') ? out : undefined;
       }, { what: `a reply through [${clusterIp6}]:9000` });
       assert.equal(peerOf(r.stdout), pod.status!.podIPs![1]!.ip);
+    });
+
+    test('a replica mcsync sync makes in b (no MCS) is dual-stack, and its IPv6 ClusterIP reaches a\'s pod, which sees the caller\'s own IPv6 address', async () => {
+      const config = writeConfig([
+        'instance: pods-v6', 'clusters:',
+        '- name: a', `  kubeconfig: ${dp.cluster('a').kubeconfigPath}`, '  services:', `  - namespace: ${NS}`, '    names: [echo6]',
+        '- name: b', `  kubeconfig: ${dp.cluster('b').kubeconfigPath}`, '',
+      ].join('\n'));
+      const out = await runMcsync(['sync', '--config', config]);
+      assert.equal(out.code, 0, out.stderr);
+      const replica = await kubeConfigFor(dp.cluster('b')).makeApiClient(CoreV1Api).readNamespacedService({ namespace: NS, name: 'echo6' });
+      assert.equal(replica.spec?.ipFamilyPolicy, 'PreferDualStack', 'the source asks for dual stack, so the replica does');
+      const replicaIp6 = replica.spec!.clusterIPs!.find((ip) => ip.includes(':'));
+      assert.ok(replicaIp6, `the replica has an IPv6 ClusterIP in b: ${replica.spec!.clusterIPs!.join(',')}`);
+      const r = await waitFor(async () => {
+        const o = kubectlExec('client', ['sh', '-c', `echo hi | nc -6 -w 2 ${replicaIp6} 9000`], {}, 'b');
+        return o.code === 0 && o.stdout.startsWith('peer') ? o : undefined;
+      }, { what: `a reply through the replica's [${replicaIp6}]:9000 in b` });
+      assert.equal(peerOf(r.stdout), client.status!.podIPs![1]!.ip, 'no NAT on the way: a\'s pod sees b\'s client');
     });
   });
 
