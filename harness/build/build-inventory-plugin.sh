@@ -9,18 +9,9 @@
 set -euo pipefail
 
 : "${MCSYNC_BUILD_DIR:?}" "${INVENTORY_API_VERSION:?}"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
-
-src_dir="$MCSYNC_BUILD_DIR/src"
-bin_dir="$MCSYNC_BUILD_DIR/bin"
-mkdir -p "$src_dir" "$bin_dir"
-cd "$src_dir"
-if [ ! -f .prepared ]; then
-  rm -f go.mod go.sum
-  go mod init mcsync.local/inventory-plugin
-  go get "sigs.k8s.io/cluster-inventory-api@$INVENTORY_API_VERSION"
-  touch .prepared
-fi
+# shellcheck source=module-workspace.sh
+. "$(dirname "$0")/module-workspace.sh"
+module_workspace mcsync.local/inventory-plugin "sigs.k8s.io/cluster-inventory-api@$INVENTORY_API_VERSION"
 pkg="sigs.k8s.io/cluster-inventory-api/plugins/secretreader/cmd/plugin"
 echo "building secretreader-plugin from $pkg@$INVENTORY_API_VERSION" >&2
 go build -trimpath -ldflags "-s -w" -o "$bin_dir/secretreader-plugin.tmp" "$pkg"

@@ -12,18 +12,9 @@
 set -euo pipefail
 
 : "${MCSYNC_BUILD_DIR:?}" "${KARMADA_VERSION:?}"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
-
-src_dir="$MCSYNC_BUILD_DIR/src"
-bin_dir="$MCSYNC_BUILD_DIR/bin"
-mkdir -p "$src_dir" "$bin_dir"
-cd "$src_dir"
-if [ ! -f .prepared ]; then
-  rm -f go.mod go.sum
-  go mod init mcsync.local/karmada
-  go get "github.com/karmada-io/karmada@$KARMADA_VERSION"
-  touch .prepared
-fi
+# shellcheck source=module-workspace.sh
+. "$(dirname "$0")/module-workspace.sh"
+module_workspace mcsync.local/karmada "github.com/karmada-io/karmada@$KARMADA_VERSION"
 
 ldflags="-s -w -X github.com/karmada-io/karmada/pkg/version.gitVersion=$KARMADA_VERSION -X github.com/karmada-io/karmada/pkg/version.gitTreeState=clean"
 for name in "$@"; do
