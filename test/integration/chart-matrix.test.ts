@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { ensureComponents } from '../../harness/src/controlplane/components.ts';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { Pods } from '../../harness/src/workload/pods.ts';
@@ -168,7 +168,20 @@ test('deploy/: every plain manifest passes a server-side dry run', () => {
   const operatorOnly = files.filter((f) => /^kind: PrometheusRule$/m.test(readYaml(join(root, f))));
   assert.deepEqual(operatorOnly, ['deploy/prometheus/prometheusrule.yaml']);
   for (const f of files.filter((x) => !operatorOnly.includes(x))) {
-    const accepted = serverDryRun(readYaml(join(root, f)), f);
+    const accepted = serverDryRun(asApplied(f), f);
     assert.ok(accepted.length >= 1, `${f}: ${accepted.join(', ')}`);
   }
 });
+
+/**
+ * A manifest as the docs say to apply it. The About API's CRD is kept as upstream wrote it, without
+ * the approval annotation an apiserver demands of a `*.k8s.io` group: deploy/about/README.md
+ * says to add one when applying it, and so the dry run does.
+ */
+function asApplied(f: string): string {
+  const text = readYaml(join(root, f));
+  if (!f.startsWith('deploy/about/crds/')) return text;
+  const doc = parseDocument(text);
+  doc.setIn(['metadata', 'annotations', 'api-approved.kubernetes.io'], 'unapproved, the upstream about-api CRD carries no approval annotation');
+  return doc.toString();
+}
