@@ -2,12 +2,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endOnClosedOutput } from './closed-output.ts';
 import { EXIT } from './io.ts';
+import { unreachableConfig } from './unreachable-config.test-util.ts';
 
 test('EPIPE on stdout ends the process with 141; on stderr it is ignored; other errors still surface', () => {
   const out = new EventEmitter();
@@ -26,15 +27,7 @@ test('EPIPE on stdout ends the process with 141; on stderr it is ignored; other 
 // loopback that refuses), which made it print a stack trace or hang before.
 const dir = mkdtempSync(join(tmpdir(), 'mcsync-closed-output-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-writeFileSync(join(dir, 'kubeconfig'), [
-  'apiVersion: v1', 'kind: Config',
-  'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
-  'users: [{name: u, user: {token: t}}]',
-  'contexts: [{name: x, context: {cluster: c, user: u}}]',
-  'current-context: x',
-].join('\n'));
-const config = join(dir, 'mcsync.yaml');
-writeFileSync(config, ['clusters:', ...['a', 'b', 'c'].flatMap((n) => [`- name: ${n}`, '  kubeconfig: kubeconfig'])].join('\n'));
+const config = unreachableConfig(dir, ['a', 'b', 'c']);
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /** Runs `mcsync doctor`; `closeAfter`: the reader closes stdout once it has read that many lines (0: before any). */

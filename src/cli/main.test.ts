@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from './io.ts';
+import { unreachableConfig } from './unreachable-config.test-util.ts';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 const mcsync = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -44,15 +45,7 @@ test('--log-format: json lines or short pretty lines on stderr; without it, json
   const dir = mkdtempSync(join(tmpdir(), 'mcsync-log-format-'));
   try {
     // A cluster nobody listens for (a refusing loopback port): status logs that it is unavailable, at info.
-    writeFileSync(join(dir, 'kubeconfig'), [
-      'apiVersion: v1', 'kind: Config',
-      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
-      'users: [{name: u, user: {token: t}}]',
-      'contexts: [{name: x, context: {cluster: c, user: u}}]',
-      'current-context: x',
-    ].join('\n'));
-    const config = join(dir, 'mcsync.yaml');
-    writeFileSync(config, 'clusters:\n- name: a\n  kubeconfig: kubeconfig\n');
+    const config = unreachableConfig(dir, ['a']);
     const status = (...more: string[]) => mcsync('status', '--config', config, '--log-level', 'info', ...more);
     const pretty = status('--log-format', 'pretty');
     assert.equal(pretty.status, EXIT.partial, pretty.stderr);
