@@ -11,7 +11,7 @@ import { KubernetesObjectApi, type KubernetesObject, type V1EndpointSlice } from
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { kubeConfigFor, Pods } from '../../harness/src/workload/pods.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
-import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { apis, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
@@ -25,6 +25,7 @@ const TIERS = JSON.stringify([
 
 let set: ClusterSet;
 let ctl: RunningController;
+let configPath: string;
 const api: Record<string, Apis> = {};
 const pods: Record<string, Pods> = {};
 
@@ -63,7 +64,8 @@ before(async () => {
   await pods.b!.ensureNamespace(REP);
   const cluster = (name: string, region: string, extra: string[] = []) => [`- name: ${name}`, `  kubeconfig: ${set.get(name).kubeconfigPath}`, `  properties: {region: ${region}}`, ...extra];
   const repEntry = ['  services:', `  - namespace: ${REP}`, '    exportTo: [b]', `    clusterSelectors: ${TIERS}`];
-  ctl = await startController(['--config', writeConfig(['instance: tiers', 'mcs: true', 'clusters:', ...cluster('a', 'eu', repEntry), ...cluster('b', 'eu'), ...cluster('c', 'us', repEntry), ''].join('\n'))]);
+  configPath = writeConfig(['instance: tiers', 'mcs: true', 'clusters:', ...cluster('a', 'eu', repEntry), ...cluster('b', 'eu'), ...cluster('c', 'us', repEntry), ''].join('\n'));
+  ctl = await startController(['--config', configPath]);
   await ctl.ready();
 });
 
@@ -100,6 +102,15 @@ test('MCS: c, in the other region, uses its own endpoints first', async () => {
     return r.length === 3 ? r : undefined;
   }, { what: 'a tier for every importing cluster' });
   assert.deepEqual(rows.map((r) => [r.cluster, r.tier, r.clusters]), [['a', 0, ['a']], ['b', 0, ['a']], ['c', 0, ['c']]]);
+});
+
+test('mcsync status reads the Nodes\' zones and shows the tier each importing cluster uses, as the controller does', async () => {
+  const r = await runMcsync(['status', '--config', configPath, '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = (JSON.parse(r.stdout) as { locality: LocalityRow[] }).locality;
+  assert.deepEqual(rows.filter((x) => x.cluster === 'b').map((x) => [x.namespace, x.tier, x.clusters]).sort(), [[REP, 0, ['a']], [NS, 0, ['a']]]);
+  const table = await runMcsync(['status', '--config', configPath, '--cluster', 'b']);
+  assert.match(table.stdout, /locality tiers in use:\n.*TIER/);
 });
 
 test('a\'s pod not ready: b moves to the next tier (a and c), with an Event on the import and a counted change', async () => {

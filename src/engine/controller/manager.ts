@@ -17,7 +17,7 @@ import type { ControllerMetricsSink } from './metrics.ts';
 import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
-import { fleetPlaces, LocalityTracker } from './locality.ts';
+import { LocalityTracker, watchedPlaces } from './locality.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
 import type { LivenessSignals } from '../liveness.ts';
@@ -95,7 +95,7 @@ export class Manager {
     const rejections = new RejectionTally(metrics?.rejectedEndpoints, log);
     this.#rejections = rejections;
     this.#locality = new LocalityTracker({ log, metrics, writers, isLeader: () => this.#leading && !this.#stopped });
-    const locality = { view: fleetPlaces(config, nodes), tracker: this.#locality };
+    const locality = { view: watchedPlaces(config, nodes), tracker: this.#locality };
     const contextOf = (capability: CapabilityName): CapabilityContext => ({
       config, log, metrics, informers: registry, writers, nodes, rejections, locality, fieldManager: o.fieldManager,
       ...(o.localCluster !== undefined ? { localCluster: o.localCluster } : {}),

@@ -22,15 +22,11 @@ import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
 import { ZONE_LABEL } from '../../vocab/labels.ts';
+import { localityWanted } from '../../model/locality/plan.ts';
 
 /** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
 export function rangelessSources(config: Config): ClusterConfig[] {
   return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
-}
-
-/** Whether any Service may carry locality tiers: an export rule gives them, or a ServiceExport annotation may. */
-export function localityWanted(config: Config): boolean {
-  return config.mcs || config.clusters.some((c) => c.exports.some((r) => r.clusterSelectors !== undefined));
 }
 
 /**
