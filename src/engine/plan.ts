@@ -9,7 +9,7 @@ import { planPolicies } from '../model/policy/plan.ts';
 import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/types.ts';
 import type { NetworkPolicy } from '../vocab/objects.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
-import { nodeCidrsOnce, readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
+import { nodeCidrsOnce, readClusterProperties, readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
 import { conditionTime } from '../model/mcs/conditions.ts';
 import { fleetPlaces, localityWanted, type LocalityView } from '../model/locality/plan.ts';
 import { planMcsFleet, type McsFleetPlan, type McsRead, type McsServiceState } from '../model/mcs/fleet.ts';
@@ -73,6 +73,7 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   const mcsReads: McsRead[] = [];
   // The zones of each cluster written to, for Services with locality tiers.
   const zones = new Map<string, string[] | undefined>();
+  const properties = new Map<string, Record<string, string> | undefined>();
   const zoned = localityWanted(config);
   await Promise.all(config.clusters.map(async (c) => {
     const conn = clusters.get(c.name);
@@ -94,7 +95,10 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
         config.mcs ? readMcs(conn.client, c, config.instance, written, nodes) : Promise.resolve(undefined),
       ]);
       if (mcs) mcsReads.push(mcs);
-      if (zoned && written) zones.set(c.name, await nodes.zones());
+      if (zoned && written) {
+        zones.set(c.name, await nodes.zones());
+        properties.set(c.name, await readClusterProperties(conn.client));
+      }
       if (src) sources.push(src);
       if (dst) destinations.push(dst);
       if (pol) policyReads.set(c.name, pol);
@@ -109,7 +113,7 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   failures.sort((a, b) => order(a.cluster) - order(b.cluster));
   const unavailable = new Set(failures.map((f) => f.cluster));
   const { exports, excluded, rejected, unguarded } = selectExports(config, sources);
-  const locality = fleetPlaces(config.clusters, (c) => zones.get(c));
+  const locality = fleetPlaces(config.clusters, (c) => zones.get(c), (c) => properties.get(c));
   const plan = planAll(config, exports, destinations, { unavailableSources: unavailable, locality });
   const report: PlanReport = { plan, exports, excluded, rejected, unguarded, sources, destinations, unavailable, failures, places: locality };
   if (config.networkPolicies) {

@@ -1,6 +1,7 @@
 // Reads what the pure core needs from one cluster, in a handful of list requests: the
 // Services and EndpointSlices its export rules can select (source side) and the namespaces,
 // Services and mcsync-owned slices that replicas are planned against (destination side).
+import { ABOUT_API_VERSION, type ClusterProperty } from '../vocab/inventory.ts';
 import { ZONE_LABEL } from '../vocab/labels.ts';
 import type { ClusterConfig } from '../config/types.ts';
 import { cmp } from '../model/canonical.ts';
@@ -176,4 +177,14 @@ export async function readMcs(client: KubeClient, cluster: ClusterConfig, instan
     read.written = { namespaces: new Set(ns.map((n) => n.metadata.name)), imports, derived, slices: importSlices };
   }
   return read;
+}
+
+/** A cluster's ClusterProperty objects (name → value); undefined when it has no About API or they may not be read. */
+export async function readClusterProperties(client: KubeClient): Promise<Record<string, string> | undefined> {
+  try {
+    const list = await client.list<ClusterProperty>(`/apis/${ABOUT_API_VERSION}/clusterproperties`);
+    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p.spec?.value ?? '']));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
-// Locality tiers on real apiservers, through `mcsync run`. a and b are in region eu, c in us.
+// Locality tiers on real apiservers, through `mcsync run`. a and b are in region eu (a says so
+// with a ClusterProperty, b in the config), c in us.
 // Service web runs in a and c. On the MCS path (ServiceExports with the mcsync.io/cluster-selectors
 // annotation: same region, then any region) and on the replica path (a services entry with the
 // same clusterSelectors, into b): in b, a's endpoints are hinted for b's zone and c's for no
@@ -12,6 +13,7 @@ import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane
 import { kubeConfigFor, Pods } from '../../harness/src/workload/pods.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
 import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { setClusterProperty } from '../../harness/src/controlplane/inventory.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { apis, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
@@ -62,9 +64,11 @@ before(async () => {
   }
   await pods.b!.ensureNamespace(NS);
   await pods.b!.ensureNamespace(REP);
-  const cluster = (name: string, region: string, extra: string[] = []) => [`- name: ${name}`, `  kubeconfig: ${set.get(name).kubeconfigPath}`, `  properties: {region: ${region}}`, ...extra];
+  // a says where it is with a ClusterProperty of its own (the About API); b and c in the config.
+  await setClusterProperty(set.get('a'), 'region', 'eu');
+  const cluster = (name: string, region: string | undefined, extra: string[] = []) => [`- name: ${name}`, `  kubeconfig: ${set.get(name).kubeconfigPath}`, ...(region ? [`  properties: {region: ${region}}`] : []), ...extra];
   const repEntry = ['  services:', `  - namespace: ${REP}`, '    exportTo: [b]', `    clusterSelectors: ${TIERS}`];
-  configPath = writeConfig(['instance: tiers', 'mcs: true', 'clusters:', ...cluster('a', 'eu', repEntry), ...cluster('b', 'eu'), ...cluster('c', 'us', repEntry), ''].join('\n'));
+  configPath = writeConfig(['instance: tiers', 'mcs: true', 'clusters:', ...cluster('a', undefined, repEntry), ...cluster('b', 'eu'), ...cluster('c', 'us', repEntry), ''].join('\n'));
   ctl = await startController(['--config', configPath]);
   await ctl.ready();
 });
@@ -149,4 +153,13 @@ test('b\'s Node moves to another zone: the tier\'s hints follow it', async () =>
     return JSON.stringify(x[ipA]) === JSON.stringify(['b-zone-moved']) ? x : undefined;
   }, { what: 'a\'s endpoint in b hinted for the new zone' });
   assert.deepEqual(h[ipA], ['b-zone-moved']);
+});
+
+test('a\'s ClusterProperty region changes at run time: b no longer counts a as near, and moves to the next tier', async () => {
+  await setClusterProperty(set.get('a'), 'region', 'us');
+  const row = await waitFor(async () => {
+    const r = (await locality()).find((x) => x.cluster === 'b' && x.namespace === NS);
+    return r?.tier === 1 ? r : undefined;
+  }, { what: 'b on tier 1 once a is in us' });
+  assert.deepEqual(row.clusters, ['a', 'c']);
 });

@@ -8,16 +8,17 @@ import { fleetPlaces, type LocalityState, type LocalityView } from '../../model/
 import { postEvent, warningEvent } from '../events.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import type { NodeRanges } from './node-ranges.ts';
+import type { ClusterPropertyObjects } from './cluster-properties.ts';
 import type { ClusterWriter } from './writer.ts';
 
 export const TIER_CHANGED_REASON = 'LocalityTierChanged';
 
 /** The places the planners read: zones are what the Nodes watch holds now, so a Node relabelled into another zone counts at once. */
-export function watchedPlaces(config: Config, nodes: ReadonlyMap<string, NodeRanges>): LocalityView {
+export function watchedPlaces(config: Config, nodes: ReadonlyMap<string, NodeRanges>, properties: ReadonlyMap<string, ClusterPropertyObjects>): LocalityView {
   return fleetPlaces(config.clusters, (name) => {
     const n = nodes.get(name);
     return n?.settled && !n.refused ? n.zones : undefined;
-  });
+  }, (name) => properties.get(name)?.values());
 }
 
 /** What a tier-change Event is posted on in the importing cluster. */

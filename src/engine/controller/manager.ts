@@ -18,6 +18,8 @@ import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
 import { LocalityTracker, watchedPlaces } from './locality.ts';
+import { ClusterPropertyObjects, declareClusterProperties } from './cluster-properties.ts';
+import type { OptionalCollection } from './optional-collection.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
 import type { LivenessSignals } from '../liveness.ts';
@@ -74,6 +76,7 @@ export class Manager {
     }
     const registry = new InformerRegistry();
     const nodes = declareNodeRanges(config, o.localCluster, registry, log, (n, e) => this.#nodesChanged(n, e));
+    const properties = declareClusterProperties(config, o.localCluster, registry, (p) => this.#propertiesChanged(p));
     const writers = new Map<string, ClusterWriter>();
     for (const c of config.clusters) {
       if (o.localCluster !== undefined && o.localCluster !== c.name) continue;
@@ -95,7 +98,7 @@ export class Manager {
     const rejections = new RejectionTally(metrics?.rejectedEndpoints, log);
     this.#rejections = rejections;
     this.#locality = new LocalityTracker({ log, metrics, writers, isLeader: () => this.#leading && !this.#stopped });
-    const locality = { view: watchedPlaces(config, nodes), tracker: this.#locality };
+    const locality = { view: watchedPlaces(config, nodes, properties), tracker: this.#locality };
     const contextOf = (capability: CapabilityName): CapabilityContext => ({
       config, log, metrics, informers: registry, writers, nodes, rejections, locality, fieldManager: o.fieldManager,
       ...(o.localCluster !== undefined ? { localCluster: o.localCluster } : {}),
@@ -121,11 +124,12 @@ export class Manager {
     this.#informers = registry.seal();
     const statuses = new Map<string, ReflectorStatus[]>();
     for (const inf of this.#informers) {
-      const n = inf.resource === 'nodes' ? nodes.get(inf.cluster) : undefined;
-      const r = reflectorOf(inf, { client: o.clusters.get(inf.cluster)!.client, controller: config.controller, log, metrics, ...(n ? { nodes: n } : {}) });
+      // The Nodes and the ClusterProperties are read where they can be: settled when listed or absent.
+      const optional: OptionalCollection | undefined = inf.resource === 'nodes' ? nodes.get(inf.cluster) : inf.resource === 'clusterproperties' ? properties.get(inf.cluster) : undefined;
+      const r = reflectorOf(inf, { client: o.clusters.get(inf.cluster)!.client, controller: config.controller, log, metrics, ...(optional ? { optional } : {}) });
       inf.reflector = r;
-      this.#ready.push(n ? () => n.whenSettled() : () => r.whenSynced());
-      statuses.set(inf.cluster, [...(statuses.get(inf.cluster) ?? []), n ? n.healthOf(r) : r]);
+      this.#ready.push(optional ? () => optional.whenSettled() : () => r.whenSynced());
+      statuses.set(inf.cluster, [...(statuses.get(inf.cluster) ?? []), optional ? optional.healthOf(r) : r]);
     }
     // Staleness is judged for every cluster whose cached view some capability acts on.
     const judged = new Set(this.capabilities.flatMap((c) => c.judged));
@@ -235,6 +239,14 @@ export class Manager {
     m.queueDepth.set(this.queued);
   }
 
+
+  /** A cluster's ClusterProperties changed: tiers may select other clusters now; rare, so everything is planned again. */
+  #propertiesChanged(p: ClusterPropertyObjects): void {
+    p.listed(this.#o.log);
+    if (!this.#started) return;
+    this.#o.log.info({ cluster: p.cluster, properties: p.values() }, 'ClusterProperties of the cluster changed');
+    this.resyncAll();
+  }
 
   /**
    * A cluster's Nodes: a change of its CIDR set re-plans every key it sources, on every

@@ -100,12 +100,17 @@ export const NO_PLACES: LocalityView = { properties: (c) => clusterPropertiesOf(
  * An inventory cluster's properties are its profile's labels and status.properties; the config's
  * `properties` win over them.
  */
-export function fleetPlaces(clusters: readonly Pick<ClusterConfig, 'name' | 'labels' | 'properties'>[], zones: (cluster: string) => readonly string[] | undefined): LocalityView {
+export function fleetPlaces(
+  clusters: readonly Pick<ClusterConfig, 'name' | 'labels' | 'properties'>[],
+  zones: (cluster: string) => readonly string[] | undefined,
+  /** The cluster's ClusterProperty objects (name → value), where they were read. */
+  objects: (cluster: string) => Readonly<Record<string, string>> | undefined = () => undefined,
+): LocalityView {
   const byName = new Map(clusters.map((c) => [c.name, c]));
   return {
     properties: (name) => {
       const c = byName.get(name);
-      return clusterPropertiesOf(name, { ...c?.labels, ...c?.properties }, undefined);
+      return clusterPropertiesOf(name, { ...c?.labels, ...c?.properties }, objects(name));
     },
     zones,
   };
