@@ -22,6 +22,7 @@ import { ClusterPropertyObjects, declareClusterProperties } from './cluster-prop
 import type { OptionalCollection } from './optional-collection.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
+import type { LocalityState } from '../../model/locality/plan.ts';
 import type { LivenessSignals } from '../liveness.ts';
 
 export type { ClusterHealth } from './health.ts';
@@ -156,7 +157,12 @@ export class Manager {
 
   /** Every capability's part of /status, every endpoint the guard refuses now (source, Service, address, reason), and the locality tier of each import with tiers. */
   status(): Record<string, unknown> {
-    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected(), locality: this.#locality.states() });
+    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected(), locality: this.locality() });
+  }
+
+  /** The locality tier each importing cluster uses, per Service with tiers. */
+  locality(): LocalityState[] {
+    return this.#locality.states();
   }
 
   /** Every endpoint the guard refuses now, over every capability. */
