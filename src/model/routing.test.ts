@@ -87,6 +87,15 @@ test('overlay: routing fields laid over, externalIPs taken off, SingleStack rele
   assert.deepEqual([h.spec.ipFamilyPolicy, h.spec.ipFamilies], ['RequireDualStack', ['IPv4', 'IPv6']]);
 });
 
+test('notes: a Service with locality tiers is judged on its source\'s own distribution, not the PreferClose the tiers add', () => {
+  const zoneless = slice('shop', 'web', 'web-4', [ep('10.1.0.1')]);
+  const plain = exportOf(svc('shop', 'web'), [zoneless], 'east', { clusterSelectors: [{ propertySelector: { matchProperties: { region: 'eu' } } }] });
+  const wanted = renderService(cfg, 'west', [plain]).service;
+  assert.equal(wanted.spec.trafficDistribution, 'PreferClose');
+  assert.deepEqual(routingNotes({ wanted, live: wanted, sources: [{ cluster: 'east', slices: [zoneless] }], tiered: { sourceDistribution: undefined } }), [], 'every endpoint gets the tier\'s hint, zone or not');
+  assert.deepEqual(routingNotes({ wanted, live: wanted, sources: [{ cluster: 'east', slices: [zoneless] }], tiered: { sourceDistribution: 'PreferSameZone' } }).map((n) => n.kind), ['zoneless-endpoints'], 'same-zone preference within the tier needs zones');
+});
+
 test('notes: IPv6 endpoints into a Service given IPv4 only, zoneless ready endpoints under a distribution, Local policy', () => {
   const source = svc('shop', 'web', { spec: { ipFamilyPolicy: 'RequireDualStack', trafficDistribution: 'PreferSameZone', internalTrafficPolicy: 'Local' } });
   const wanted = renderService(cfg, 'west', [exportOf(source)]).service;

@@ -72,6 +72,11 @@ export interface RoutingInput {
   live: Service | undefined;
   /** Every source slice the replica's slices are made from, with the cluster it came from. */
   sources: readonly { cluster: string; slices: readonly EndpointSlice[] }[];
+  /**
+   * The Service has locality tiers: its PreferClose is there for the tiers' hints, which every
+   * endpoint gets whatever its zone; only a distribution the source itself asks for is judged.
+   */
+  tiered?: { sourceDistribution?: string | undefined };
 }
 
 /**
@@ -98,14 +103,15 @@ export function routingNotes(input: RoutingInput): RoutingNote[] {
   }
   // kube-proxy does not proxy a headless Service: its distribution and policy change nothing.
   if (headless) return notes;
-  if (usesZoneHints(wanted.spec.trafficDistribution)) {
+  const distribution = input.tiered ? input.tiered.sourceDistribution : wanted.spec.trafficDistribution;
+  if (usesZoneHints(distribution)) {
     const zoneless = sources.flatMap((s) =>
       s.slices.flatMap((sl) => (sl.endpoints ?? []).filter((ep) => ep.conditions?.ready !== false && !ep.zone).map(() => s.cluster)));
     if (zoneless.length > 0) {
       const where = [...new Set(zoneless)].sort().join(', ');
       notes.push({
         kind: 'zoneless-endpoints',
-        message: `trafficDistribution ${wanted.spec.trafficDistribution} has no effect here: ${zoneless.length} ready endpoint(s) from ${where} have no zone, so kube-proxy ignores the zone hints and uses every endpoint`,
+        message: `trafficDistribution ${distribution} has no effect here: ${zoneless.length} ready endpoint(s) from ${where} have no zone, so kube-proxy ignores the zone hints and uses every endpoint`,
       });
     }
   }

@@ -2,6 +2,7 @@
 // for each destination whether the replica matches (the plan has nothing to do for it), has
 // drifted, is missing, or is blocked by a conflict; and, for a replica in sync, what routing
 // through it cannot do as the source asked (routing.ts).
+import { tieredRouting } from './locality/plan.ts';
 import { serviceKey, serviceKeyOf, splitServiceKey } from '../vocab/keys.ts';
 import { cmp } from './canonical.ts';
 import { sourcesOf } from './replica-service.ts';
@@ -89,7 +90,7 @@ export function computeStatus(input: StatusInput): StatusRow[] {
         const svc = live.get(`${cluster}|${key}`);
         const replica = svc !== undefined && sourcesOf(svc).length > 0;
         const here = exs.filter((e) => e.sourceCluster !== cluster && e.destinations.includes(cluster));
-        const notes = replica ? routingNotes({ wanted: svc, live: svc, sources: here.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })) }).map((n) => n.message) : [];
+        const notes = replica ? routingNotes({ wanted: svc, live: svc, sources: here.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })), ...tieredRouting(here) }).map((n) => n.message) : [];
         const detail = [...(other ? [other.message] : []), ...notes].join('; ');
         return { cluster, state: 'in-sync', ...(detail ? { detail } : {}), ...(notes.length > 0 ? { notes } : {}) };
       }

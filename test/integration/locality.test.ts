@@ -117,6 +117,13 @@ test('mcsync status reads the Nodes\' zones and shows the tier each importing cl
   assert.match(table.stdout, /locality tiers in use:\n.*TIER/);
 });
 
+test('mcsync doctor says where tiers are carried out: b\'s Nodes are in a zone', async () => {
+  const r = await runMcsync(['doctor', '--config', configPath, '-o', 'json']);
+  const checks = (JSON.parse(r.stdout) as { checks: { name: string; scope: string; result: string; message: string }[] }).checks.filter((c) => c.name === 'locality');
+  assert.deepEqual(checks.map((c) => [c.scope, c.result]), [['a', 'pass'], ['b', 'pass'], ['c', 'pass']], r.stdout);
+  assert.match(checks[1]!.message, /1 zone\(s\) \(b-zone-a\)/);
+});
+
 test('a\'s pod not ready: b moves to the next tier (a and c), with an Event on the import and a counted change', async () => {
   await pods.a!.setReady(NS, 'web-0', false);
   const row = await waitFor(async () => {

@@ -9,6 +9,8 @@ import { namespaceCheck, orphanCheck } from './replicas.ts';
 import { guardCheck } from './guard.ts';
 import { identityChecks, inventoryChecks } from './inventory.ts';
 import { routingCheck } from './routing.ts';
+import { localityCheck } from './locality.ts';
+import { localityWanted } from '../../model/locality/plan.ts';
 import { serverVersionCheck } from './server-version.ts';
 import type { Check, DoctorInput, DoctorReport } from './types.ts';
 import { check, firstLine } from './verdict.ts';
@@ -21,6 +23,7 @@ function clusterCheckNames(config: Config, cluster: string, mode: Mode): string[
   if (config.clusters.some((c) => c.name === cluster && c.exports.length > 0)) names.push('endpoint-guard');
   if (writtenClusters(config, mode).has(cluster)) names.push('namespaces');
   if (readAsDestination(cluster, mode)) names.push('orphaned-replicas', 'routing');
+  if (readAsDestination(cluster, mode) && localityWanted(config)) names.push('locality');
   return names;
 }
 
@@ -68,6 +71,7 @@ export function evaluate(input: DoctorInput): DoctorReport {
     if (readAsDestination(f.cluster, mode)) {
       checks.push(orphanCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
       checks.push(routingCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
+      if (localityWanted(config)) checks.push(localityCheck(config, f.cluster, plan, readErrors.get(f.cluster)));
     }
   }
   checks.push(...podOverlapChecks(views, facts));

@@ -1,5 +1,6 @@
 // Verdict on a cluster as a destination: whether kube-proxy there can route through the replicas
 // (and derived Services) as their sources ask. The notes themselves are model/routing.ts.
+import { tieredRouting } from '../../model/locality/plan.ts';
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../../model/canonical.ts';
 import { isOwned } from '../../vocab/labels.ts';
@@ -23,7 +24,7 @@ export function routingCheck(config: Config, cluster: string, plan: PlanReport, 
     // Not there yet: the next sync creates it, and then there is something to judge. A user's
     // Service that replicas merge into is not judged: its own endpoints may be on local nodes.
     if (!svc || !isOwned(svc.metadata, config.instance)) continue;
-    for (const note of routingNotes({ wanted: svc, live: svc, sources: exs.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })) })) found.push({ service: key, note });
+    for (const note of routingNotes({ wanted: svc, live: svc, sources: exs.map((e) => ({ cluster: e.sourceCluster, slices: e.slices })), ...tieredRouting(exs) })) found.push({ service: key, note });
   }
   for (const m of plan.mcs ?? []) {
     for (const n of m.notes ?? []) {

@@ -4,7 +4,9 @@
 import type { ClusterConfig, Config } from '../../config/types.ts';
 import type { ClusterProperties, ClusterSelector } from '../../vocab/cluster-selectors.ts';
 import type { Endpoint, EndpointSlice } from '../../vocab/objects.ts';
-import { usesZoneHints } from '../routing.ts';
+import { usesZoneHints, type RoutingInput } from '../routing.ts';
+import { byAge } from '../replica-service.ts';
+import type { Export } from '../types.ts';
 import { selectorResults } from './selectors.ts';
 import { chooseTier, hintPlan, localityInactive, type HintOf, type TierEndpoint } from './tiers.ts';
 
@@ -119,4 +121,10 @@ export function fleetPlaces(
 /** Whether any Service may carry locality tiers: an export rule gives them, or (with mcs) a ServiceExport annotation may. */
 export function localityWanted(config: Pick<Config, 'mcs' | 'clusters'>): boolean {
   return config.mcs || config.clusters.some((c) => c.exports.some((r) => r.clusterSelectors !== undefined));
+}
+
+/** What routing notes judge of a replica whose oldest export has tiers: the source's own distribution, not the PreferClose tiers add. */
+export function tieredRouting(exports: readonly Export[]): Pick<RoutingInput, 'tiered'> {
+  const winner = byAge(exports)[0];
+  return winner?.clusterSelectors ? { tiered: { sourceDistribution: winner.service.spec.trafficDistribution } } : {};
 }

@@ -111,7 +111,8 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
     if (merge.merged) {
       const wanted = renderDerivedService(config, merge.merged);
       const sources = merge.merged.constituents.map((c) => ({ cluster: c.cluster, slices: c.slices }));
-      const notes = views.flatMap((v) => (v.derived ? routingNotes({ wanted, live: v.derived, sources }).map((n) => ({ cluster: v.cluster, ...n })) : []));
+      const tiered = merge.merged.tiers && 'selectors' in merge.merged.tiers ? { tiered: { sourceDistribution: merge.merged.trafficDistribution } } : {};
+      const notes = views.flatMap((v) => (v.derived ? routingNotes({ wanted, live: v.derived, sources, ...tiered }).map((n) => ({ cluster: v.cluster, ...n })) : []));
       if (notes.length > 0) out.services.at(-1)!.notes = notes;
     }
   }
