@@ -45,6 +45,7 @@ function buildExports(data: RawConfig, services: ServiceEntries, defaults: Defau
     // checkSemantics has rejected any selector that does not parse, so this cannot throw.
     if (s.labelSelector !== undefined) rule.selector = parseLabelSelector(s.labelSelector);
     if (s.exclude !== undefined) rule.exclude = s.exclude;
+    if (s.clusterSelectors !== undefined) rule.clusterSelectors = structuredClone(s.clusterSelectors);
     return rule;
   });
 }
@@ -107,6 +108,7 @@ export function buildConfig(data: RawConfig, absFile: string, pos: (path: Path) 
       kubeconfigPos: pos([...base, 'kubeconfig']),
     };
     if (c.podCIDRs !== undefined) cluster.podCIDRs = c.podCIDRs;
+    if (c.properties !== undefined) cluster.properties = { ...c.properties };
     if (c.context !== undefined) {
       cluster.context = c.context;
       cluster.contextPos = pos([...base, 'context']);

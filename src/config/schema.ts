@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DNS_LABEL, QUALIFIED_NAME } from '../vocab/names.ts';
 import { DEFAULTS, defaultIs } from './defaults.ts';
 import { DURATION_TEXT } from './duration.ts';
+import { invalidSelectors } from '../vocab/cluster-selectors.ts';
 
 /** A Kubernetes label value: what a cluster name becomes on every replica it sources. */
 const clusterName = z
@@ -40,6 +41,26 @@ export const stalePolicy = z.enum(['keep', 'not-ready', 'last-resort', 'withdraw
     `${defaultIs(DEFAULTS.cluster.stalePolicy)}.`,
 );
 
+const propertySelectorRequirement = z.strictObject({
+  key: z.string().min(1).describe('A cluster property, e.g. cluster.clusterset.k8s.io (the cluster\'s id) or region.'),
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+  values: z.array(z.string().min(1)).optional().describe('For In and NotIn. "@SameAsImporter@" stands for the importing cluster\'s own value of the key.'),
+});
+
+/** KEP-5939's clusterSelectors: the locality tiers of an export, nearest first. */
+export const clusterSelectors = z
+  .array(z.strictObject({
+    propertySelector: z.strictObject({
+      matchProperties: stringMap.optional().describe('Properties the cluster must have with exactly these values ("@SameAsImporter@": the importing cluster\'s value).'),
+      matchExpressions: z.array(propertySelectorRequirement).optional(),
+    }),
+  }))
+  .superRefine((list, ctx) => {
+    const why = invalidSelectors(list);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+  })
+  .describe('Locality tiers (KEP-5939 clusterSelectors), nearest first: in each importing cluster, traffic goes to the first tier with a ready endpoint, else to every cluster. docs/topology.md.');
+
 const conflictPolicyText =
   'What to do when a destination already has a Service of that namespace/name that mcsync does not own: ' +
   '`skip` leaves it alone and reports a conflict; `merge` adds mcsync\'s EndpointSlices to it so kube-proxy balances across local and remote pods.';
@@ -56,6 +77,7 @@ export const serviceEntry = z
     exportTo: z.array(clusterName).optional().describe('Destination clusters for this entry; overrides the cluster\'s exportTo.'),
     conflictPolicy: conflictPolicy.optional().describe(`${conflictPolicyText} Default: the top-level conflictPolicy.`),
     force: z.boolean().optional().describe('Allow exporting what is otherwise never exported: default/kubernetes and the kube-system, kube-public and kube-node-lease namespaces.'),
+    clusterSelectors: clusterSelectors.optional(),
   })
   .describe('Which Services of this cluster to export. Filters combine with AND.');
 
@@ -71,6 +93,7 @@ export const clusterEntry = z.strictObject({
   podCIDRs: z.array(z.string().min(1)).optional().describe('The address ranges of this cluster\'s pods (CIDR blocks). Only endpoint addresses inside them are replicated from this cluster. Absent: the Nodes\' spec.podCIDRs.'),
   staleAfter: duration.optional().describe(`How long \`mcsync run\` may lose its watch on this cluster before its replicas count as stale. ${defaultIs(DEFAULTS.cluster.staleAfter)}.`),
   stalePolicy: stalePolicy.optional(),
+  properties: stringMap.optional().describe('This cluster\'s properties for locality tiers (e.g. region: eu-west1, zone: eu-west1-b), over its ClusterProperty objects of the same key. Its id property, cluster.clusterset.k8s.io, defaults to its name.'),
 });
 
 /** Which inventory clusters a rule is for; every field given must match (an empty match is every cluster). */

@@ -3,6 +3,7 @@
 import type { ConflictPolicy } from './schema.ts';
 import type { LabelSelector } from '../vocab/selector.ts';
 import type { ExecConfig } from '../vocab/inventory.ts';
+import type { ClusterSelector } from '../vocab/cluster-selectors.ts';
 
 export type { ConflictPolicy };
 
@@ -32,6 +33,8 @@ export interface ExportRule {
    * the file loads join exportTo too (engine/inventory.ts).
    */
   exportToAll?: boolean;
+  /** Locality tiers (KEP-5939), nearest first; absent: every cluster alike. */
+  clusterSelectors?: ClusterSelector[];
 }
 
 export type StalePolicy = 'keep' | 'not-ready' | 'last-resort' | 'withdraw';
@@ -60,6 +63,8 @@ export interface ClusterConfig {
   access?: ProfileAccess;
   /** Labels an inventory cluster carries (its profile's labels and properties); what inventory rules match. */
   labels?: Record<string, string>;
+  /** Properties locality tiers select on, as the config gives them (they win over ClusterProperty objects). */
+  properties?: Record<string, string>;
 }
 
 export type ClusterOrigin =

@@ -20,11 +20,14 @@ import { createAction, deleteAction, updateAction } from './actions.ts';
 import { namespaceOf, serviceKey, serviceKeyOf, type ServiceKey } from '../vocab/keys.ts';
 import type { Action, DestinationSnapshot, Export, Plan } from './types.ts';
 import type { EndpointSlice, Namespace, ObjectMeta, Service } from '../vocab/objects.ts';
+import { NO_PLACES, planLocality, type LocalityState, type LocalityView } from './locality/plan.ts';
 
 export interface PlanOptions {
   /** Source clusters that could not be read this round: their replicas are kept as they are, not collected. */
   unavailableSources?: ReadonlySet<string>;
   maxEndpointsPerSlice?: number;
+  /** The fleet's places, for Services with locality tiers; without it their tiers are inactive. */
+  locality?: LocalityView;
 }
 
 /** What every step knows about the destination being planned. */
@@ -33,6 +36,7 @@ interface Context {
   cluster: string;
   unavailable: ReadonlySet<string>;
   maxEndpointsPerSlice: number | undefined;
+  locality: LocalityView;
   owned(meta: ObjectMeta): boolean;
   present(namespace: string): boolean;
 }
@@ -76,6 +80,7 @@ export function planDestination(config: Config, destination: DestinationSnapshot
     cluster: destination.cluster,
     unavailable: opts.unavailableSources ?? new Set<string>(),
     maxEndpointsPerSlice: opts.maxEndpointsPerSlice,
+    locality: opts.locality ?? NO_PLACES,
     // A ServiceImport's derived Service and slices are owned too, but not replicas: never collected here.
     owned: (meta) => isOwnedReplica(meta, config.instance),
     present: (ns) => destination.namespaces.has(ns),
@@ -85,7 +90,9 @@ export function planDestination(config: Config, destination: DestinationSnapshot
   const namespaces = namespaceActions(ctx, desired);
   const services = serviceActions(ctx, index, desired);
   const slices = sliceActions(ctx, index, desired, services.created);
-  return order(namespaces, services, slices, desired.conflicts);
+  const plan = order(namespaces, services, slices, desired.conflicts);
+  if (desired.locality.length > 0) plan.locality = desired.locality;
+  return plan;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +138,8 @@ interface Desired {
   slices: Map<string, EndpointSlice>;
   /** Why a key's leftover slices go, when it is not simply "source gone". */
   sliceGoneReason: Map<ServiceKey, string>;
+  /** The locality tier in use, per key with tiers. */
+  locality: LocalityState[];
 }
 
 /** What one exported key wants in the destination; with its namespace missing and not to be created, only a conflict. */
@@ -140,6 +149,7 @@ interface KeyDesire {
   service?: Service;
   slices: EndpointSlice[];
   sliceGoneReason?: string;
+  locality?: LocalityState;
 }
 
 function desire(ctx: Context, index: DestinationIndex, exports: readonly Export[]): Desired {
@@ -147,7 +157,7 @@ function desire(ctx: Context, index: DestinationIndex, exports: readonly Export[
     exports.filter((ex) => ex.sourceCluster !== ctx.cluster && ex.destinations.includes(ctx.cluster)),
     (ex) => serviceKeyOf(ex.service),
   );
-  const desired: Desired = { conflicts: [], namespaceFor: new Map(), services: new Map(), slices: new Map(), sliceGoneReason: new Map() };
+  const desired: Desired = { conflicts: [], namespaceFor: new Map(), services: new Map(), slices: new Map(), sliceGoneReason: new Map(), locality: [] };
   for (const key of [...byKey.keys()].sort(cmp)) {
     const group = byAge(byKey.get(key)!);
     const ns = namespaceOf(group[0]!.service.metadata);
@@ -157,6 +167,7 @@ function desire(ctx: Context, index: DestinationIndex, exports: readonly Export[
     if (want.service) desired.services.set(key, want.service);
     for (const s of want.slices) desired.slices.set(sliceKey(s), s);
     if (want.sliceGoneReason !== undefined) desired.sliceGoneReason.set(key, want.sliceGoneReason);
+    if (want.locality) desired.locality.push(want.locality);
   }
   return desired;
 }
@@ -170,12 +181,28 @@ function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldes
   if (needsNamespace && !config.createNamespaces) {
     return { needsNamespace: false, conflicts: [missingNamespaceConflict(cluster, ns, name)], slices: [] };
   }
-  const slicesFrom = (contributing: readonly Export[], trafficDistribution: string | undefined) =>
-    renderSlices(config, ns, name, contributing, index.slicesByNamespace.get(ns) ?? [], {
+  // The oldest export's tiers, as its spec: the Multi-Cluster Services API's rule for disagreements.
+  const selectors = oldestFirst[0]!.clusterSelectors;
+  const localityOf = (contributing: readonly Export[], trafficDistribution: string | undefined, mergedWithLocal: boolean) =>
+    selectors && serviceKind(contributing[0]?.service ?? oldestFirst[0]!.service) !== 'ExternalName'
+      ? planLocality({
+        namespace: ns, name, selectors, importer: cluster, view: ctx.locality,
+        sources: contributing.filter((e) => !unavailable.has(e.sourceCluster)).map((e) => ({ cluster: e.sourceCluster, slices: e.slices })),
+        headless: serviceKind(oldestFirst[0]!.service) === 'Headless',
+        mergedWithLocal,
+        ...(trafficDistribution !== undefined ? { trafficDistribution } : {}),
+      })
+      : undefined;
+  const slicesFrom = (contributing: readonly Export[], trafficDistribution: string | undefined, mergedWithLocal = false) => {
+    const locality = localityOf(contributing, trafficDistribution, mergedWithLocal);
+    const slices = renderSlices(config, ns, name, contributing, index.slicesByNamespace.get(ns) ?? [], {
       maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
       skipSources: unavailable,
       trafficDistribution,
+      ...(locality?.hintOf ? { hintOf: locality.hintOf } : {}),
     });
+    return { slices, ...(locality ? { locality: locality.state } : {}) };
+  };
 
   const existing = index.services.get(key);
   if (existing && !ctx.owned(existing.metadata)) {
@@ -186,7 +213,7 @@ function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldes
       needsNamespace,
       conflicts: skipping.length > 0 ? [notOwnedConflict(cluster, ns, name, skipping.map((e) => e.sourceCluster))] : [],
       // Joining someone else's Service: its distribution is the one kube-proxy applies.
-      slices: slicesFrom(merging, existing.spec.trafficDistribution),
+      ...slicesFrom(merging, existing.spec.trafficDistribution, true),
       sliceGoneReason: skipping.length > 0 ? 'destination Service not owned by mcsync' : 'endpoints gone',
     };
   }
@@ -195,7 +222,8 @@ function desireKey(ctx: Context, index: DestinationIndex, key: ServiceKey, oldes
   if (serviceKind(rendered.service) === 'ExternalName') {
     return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: [], sliceGoneReason: 'Service is ExternalName' };
   }
-  return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, slices: slicesFrom(oldestFirst, rendered.service.spec.trafficDistribution), sliceGoneReason: 'endpoints gone' };
+  // Hints follow the source's own distribution; the replica's may be PreferClose only to make kube-proxy read the tiers' hints.
+  return { needsNamespace, conflicts: rendered.conflicts, service: rendered.service, ...slicesFrom(oldestFirst, rendered.winner.service.spec.trafficDistribution), sliceGoneReason: 'endpoints gone' };
 }
 
 // ---------------------------------------------------------------------------------------------

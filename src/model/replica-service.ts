@@ -9,6 +9,7 @@ import { namespaceOf } from '../vocab/keys.ts';
 import { copyFiltered } from './copy-filter.ts';
 import { exportConflicts, type Conflict } from './conflicts.ts';
 import { routingSpec } from './routing.ts';
+import { tieredDistribution } from './locality/plan.ts';
 import { serviceKind } from './service-kind.ts';
 import type { Export } from './types.ts';
 import type { Service, ServicePort } from '../vocab/objects.ts';
@@ -65,6 +66,8 @@ export function renderService(config: Config, destination: string, exports: read
     spec.type = 'ClusterIP';
     if (kind === 'Headless') spec.clusterIP = 'None';
     Object.assign(spec, routingSpec(src, kind === 'Headless'));
+    // Tiers are carried out with hints, which kube-proxy reads only under a hinted distribution.
+    if (winner.clusterSelectors && kind !== 'Headless') spec.trafficDistribution = tieredDistribution(src.spec.trafficDistribution);
   }
   const ports = replicaPorts(src.spec.ports);
   if (ports.length > 0) spec.ports = ports;

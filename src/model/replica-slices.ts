@@ -50,9 +50,16 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     metadata,
     addressType: group.addressType,
     // The built-in controller hints only Services with a selector: for these, mcsync is the one who must.
-    endpoints: endpoints.map(usesZoneHints(opts.trafficDistribution) ? (ep) => withZoneHint(copyEndpoint(ep)) : copyEndpoint),
+    endpoints: endpoints.map(hinter(group.sourceCluster, opts)),
     ports: group.ports.map((p) => ({ ...p })),
   };
+}
+
+/** How each endpoint of a source is hinted: by the locality tier in use, else as its own distribution asks, else not. */
+function hinter(source: string, opts: RenderSlicesOptions): (ep: Endpoint) => Endpoint {
+  const { hintOf } = opts;
+  if (hintOf) return (ep) => ({ ...copyEndpoint(ep), hints: { forZones: hintOf(source, ep).map((name) => ({ name })) } });
+  return usesZoneHints(opts.trafficDistribution) ? (ep) => withZoneHint(copyEndpoint(ep)) : copyEndpoint;
 }
 
 export interface RenderSlicesOptions {
@@ -65,6 +72,8 @@ export interface RenderSlicesOptions {
   extraLabels?: Record<string, string>;
   /** The trafficDistribution of the Service the slices belong to: it decides whether endpoints carry zone hints. */
   trafficDistribution?: string;
+  /** The locality tier's hint of each endpoint of a source (model/locality/plan.ts); over trafficDistribution. */
+  hintOf?: (sourceCluster: string, ep: Endpoint) => string[];
 }
 
 /**

@@ -96,6 +96,7 @@ export function selectExports(config: Config, sources: SourceSnapshot[]): Select
         conflictPolicy: allowed.some((rule) => rule.conflictPolicy === 'merge') ? 'merge' : 'skip',
         stampLabels: { ...cluster.replicaLabels },
         stampAnnotations: { ...cluster.replicaAnnotations },
+        ...tiersOf(allowed),
       });
     }
     if (unchecked > 0) unguarded.push({ cluster: cluster.name, unchecked });
@@ -116,4 +117,10 @@ function sourceSlices(snapshot: SourceSnapshot, key: string): EndpointSlice[] {
   return (snapshot.slices.get(key) ?? [])
     .filter((s) => !isReplica(s.metadata))
     .sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+}
+
+/** The tiers of the first matching rule that gives any: rules are read in the order written. */
+function tiersOf(rules: readonly ExportRule[]): Pick<Export, 'clusterSelectors'> {
+  const withTiers = rules.find((r) => r.clusterSelectors !== undefined);
+  return withTiers ? { clusterSelectors: structuredClone(withTiers.clusterSelectors!) } : {};
 }

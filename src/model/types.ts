@@ -4,6 +4,8 @@ import type { ServiceKey } from '../vocab/keys.ts';
 import type { Conflict } from './conflicts.ts';
 import type { EndpointSlice, Namespace, NetworkPolicy, ObjectRef, Service } from '../vocab/objects.ts';
 import type { ServiceExport, ServiceImport } from '../vocab/mcs.ts';
+import type { ClusterSelector } from '../vocab/cluster-selectors.ts';
+import type { LocalityState } from './locality/plan.ts';
 
 /** What mcsync read from one source cluster: the Services its export rules can select and their slices. */
 export interface SourceSnapshot {
@@ -39,6 +41,8 @@ export interface Export {
   /** Labels / annotations stamped on replicas from this source (cluster config). */
   stampLabels: Record<string, string>;
   stampAnnotations: Record<string, string>;
+  /** Locality tiers (KEP-5939) the export rule gives, nearest first. */
+  clusterSelectors?: ClusterSelector[];
 }
 
 /** A Service some export rule matched but mcsync will not export, and why (for status output). */
@@ -65,4 +69,6 @@ export type Action =
 export interface Plan {
   actions: Action[];
   conflicts: Conflict[];
+  /** The locality tier each Service with tiers uses in the destination (model/locality/plan.ts). */
+  locality?: LocalityState[];
 }

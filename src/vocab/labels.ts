@@ -67,6 +67,8 @@ export function isOwned(meta: { labels?: Record<string, string> }, instance: str
  * their own objects.
  */
 export const MCS_IMPORT = 'mcsync.io/import';
+/** On a ServiceExport: its locality tiers, KEP-5939 clusterSelectors as JSON (model/locality/annotation.ts). */
+export const CLUSTER_SELECTORS = 'mcsync.io/cluster-selectors';
 
 /** This instance's replicas: owned, and not part of a ServiceImport. */
 export function replicaSelector(instance: string): string {

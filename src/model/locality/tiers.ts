@@ -50,18 +50,23 @@ export function localityInactive(importerZones: readonly string[]): string | und
   return undefined;
 }
 
+/** An endpoint's zone hints under a chosen tier: a function of its cluster and zone only. */
+export type HintOf = (e: { cluster: string; zone?: string | undefined }) => string[];
+
 /**
- * Each endpoint's zone hints for a chosen tier, in the endpoints' order; undefined when the tier
- * is `all` or locality is inactive (then the Service's own distribution, if any, applies).
+ * The zone hints of every endpoint under a chosen tier; undefined when the tier is `all` or
+ * locality is inactive (then the Service's own distribution, if any, applies). `endpoints` are
+ * all the Service's endpoints: which zones the tier covers depends on them all, while the hint of
+ * one endpoint then depends only on its cluster and zone, so each slice is built on its own.
  */
-export function tierHints(choice: TierChoice, endpoints: readonly TierEndpoint[], importerZones: readonly string[], preferSameZone: boolean): string[][] | undefined {
+export function hintPlan(choice: TierChoice, endpoints: readonly TierEndpoint[], importerZones: readonly string[], preferSameZone: boolean): HintOf | undefined {
   if (choice.tier === 'all' || localityInactive(importerZones) !== undefined) return undefined;
   const tier = new Set(choice.clusters);
   const zones = [...new Set(importerZones)].sort();
   // Zones where the tier has a ready endpoint of that zone: there, same-zone preference can hold.
   const covered = new Set(preferSameZone ? endpoints.filter((e) => tier.has(e.cluster) && e.ready && e.zone !== undefined && zones.includes(e.zone)).map((e) => e.zone!) : []);
   const uncovered = zones.filter((z) => !covered.has(z));
-  return endpoints.map((e) => {
+  return (e) => {
     if (!tier.has(e.cluster)) return [OTHER_TIER];
     if (!preferSameZone) return zones;
     const own = e.zone !== undefined && covered.has(e.zone) ? [e.zone] : [];
@@ -69,5 +74,11 @@ export function tierHints(choice: TierChoice, endpoints: readonly TierEndpoint[]
     // In the tier but of no zone it serves now (another zone's endpoint where every zone has its
     // own): kept out like the other tiers, and every endpoint keeps a hint, as kube-proxy needs.
     return hinted.length > 0 ? hinted : [OTHER_TIER];
-  });
+  };
+}
+
+/** Each endpoint's zone hints for a chosen tier, in the endpoints' order (hintPlan applied to each). */
+export function tierHints(choice: TierChoice, endpoints: readonly TierEndpoint[], importerZones: readonly string[], preferSameZone: boolean): string[][] | undefined {
+  const hintOf = hintPlan(choice, endpoints, importerZones, preferSameZone);
+  return hintOf && endpoints.map(hintOf);
 }

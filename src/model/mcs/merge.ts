@@ -8,6 +8,8 @@ import { guardSlices, podRanges, type Rejection } from '../endpoint-guard.ts';
 import { wantsDualStack } from '../routing.ts';
 import type { EndpointSlice, Service, ServicePort } from '../../vocab/objects.ts';
 import type { McsPort, ServiceExport, ServiceImportType } from '../../vocab/mcs.ts';
+import { CLUSTER_SELECTORS } from '../../vocab/labels.ts';
+import { tiersFromAnnotation, type Tiers } from '../locality/annotation.ts';
 
 /** What one cluster holds under a multi-cluster service's name. */
 export interface Constituent {
@@ -56,6 +58,7 @@ export const CONFLICT_REASONS = [
   'TrafficDistributionConflict',
   'LabelsConflict',
   'AnnotationsConflict',
+  'ClusterSelectorsConflict',
 ] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
@@ -87,6 +90,8 @@ export interface MergedService {
   dualStack: boolean;
   exportedLabels: Record<string, string>;
   exportedAnnotations: Record<string, string>;
+  /** The oldest export's locality tiers, or why its annotation could not be read (then no tiers apply). */
+  tiers?: NonNullable<Tiers>;
   /** The valid constituents, oldest first. */
   constituents: Constituent[];
   conflicts: McsConflict[];
@@ -154,6 +159,7 @@ export function mergeConstituents(namespace: string, name: string, all: readonly
   differs('TrafficDistributionConflict', 'trafficDistribution', (c) => c.service!.spec.trafficDistribution ?? null);
   differs('LabelsConflict', 'exportedLabels', (c) => c.serviceExport.spec?.exportedLabels ?? {});
   differs('AnnotationsConflict', 'exportedAnnotations', (c) => c.serviceExport.spec?.exportedAnnotations ?? {});
+  differs('ClusterSelectorsConflict', `the ${CLUSTER_SELECTORS} annotation`, (c) => c.serviceExport.metadata.annotations?.[CLUSTER_SELECTORS] ?? null);
   const merged: MergedService = {
     namespace,
     name,
@@ -169,6 +175,8 @@ export function mergeConstituents(namespace: string, name: string, all: readonly
   if (svc.spec.sessionAffinityConfig !== undefined) merged.sessionAffinityConfig = structuredClone(svc.spec.sessionAffinityConfig);
   if (svc.spec.internalTrafficPolicy !== undefined) merged.internalTrafficPolicy = svc.spec.internalTrafficPolicy;
   if (svc.spec.trafficDistribution !== undefined) merged.trafficDistribution = svc.spec.trafficDistribution;
+  const tiers = tiersFromAnnotation(oldest.serviceExport.metadata);
+  if (tiers) merged.tiers = tiers;
   return { merged, invalid };
 }
 

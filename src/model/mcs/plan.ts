@@ -14,6 +14,7 @@ import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { desiredConditions, nextConditions } from './conditions.ts';
 import type { Merge } from './merge.ts';
 import { conditionsProjection, derivedServiceProjection, serviceImportProjection, serviceImportStatusProjection } from './projection.ts';
+import { NO_PLACES, planLocality, type LocalityState, type LocalityView } from '../locality/plan.ts';
 import { derivedServiceName, renderDerivedService, renderImportSlices, renderServiceImport } from './render.ts';
 
 /** What one cluster mcsync writes to holds under the service's names. */
@@ -39,6 +40,8 @@ export interface McsPlanInput {
   unavailable: ReadonlySet<string>;
   now: string;
   maxEndpointsPerSlice?: number;
+  /** The fleet's places, for an import with locality tiers; without it its tiers are inactive. */
+  locality?: LocalityView;
 }
 
 /** Why part of a service cannot be written in a cluster. */
@@ -52,6 +55,8 @@ export interface McsProblem {
 export interface McsPlan {
   actions: Action[];
   problems: McsProblem[];
+  /** The locality tier each cluster written to uses, when the import has tiers. */
+  locality: LocalityState[];
 }
 
 const terminating = (o: { metadata: { deletionTimestamp?: string } } | undefined) => o?.metadata.deletionTimestamp !== undefined;
@@ -65,7 +70,11 @@ function frozen(view: ImportView, unavailable: ReadonlySet<string>): boolean {
 }
 
 export function planMcs(config: Config, input: McsPlanInput): McsPlan {
-  const out: McsPlan = { actions: [], problems: [] };
+  const out: McsPlan = { actions: [], problems: [], locality: [] };
+  const tiers = input.merge.merged?.tiers;
+  if (tiers && 'error' in tiers) {
+    out.problems.push({ cluster: input.merge.merged!.constituents[0]!.cluster, namespace: input.namespace, name: input.name, message: `InvalidClusterSelector: ${tiers.error}; traffic goes to every cluster` });
+  }
   for (const view of [...input.views].sort((a, b) => cmp(a.cluster, b.cluster))) planView(config, input, view, out);
   planExportStatus(input, out);
   return out;
@@ -128,7 +137,20 @@ function planView(config: Config, input: McsPlanInput, view: ImportView, out: Mc
   }
 
   const existing = view.slices;
-  const wantSlices = renderImportSlices(config, merged, existing, { skipSources: unavailable, maxEndpointsPerSlice: input.maxEndpointsPerSlice });
+  const locality = merged.tiers && 'selectors' in merged.tiers
+    ? planLocality({
+      namespace, name, selectors: merged.tiers.selectors, importer: cluster, view: input.locality ?? NO_PLACES,
+      sources: merged.constituents.filter((c) => !unavailable.has(c.cluster)).map((c) => ({ cluster: c.cluster, slices: c.slices })),
+      headless: merged.type === 'Headless',
+      ...(merged.trafficDistribution !== undefined ? { trafficDistribution: merged.trafficDistribution } : {}),
+    })
+    : undefined;
+  if (locality) out.locality.push(locality.state);
+  const wantSlices = renderImportSlices(config, merged, existing, {
+    skipSources: unavailable,
+    maxEndpointsPerSlice: input.maxEndpointsPerSlice,
+    ...(locality?.hintOf ? { hintOf: locality.hintOf } : {}),
+  });
   const byName = new Map(slicesOwned.map((s) => [s.metadata.name, s]));
   const wanted = new Set<string>();
   for (const want of wantSlices) {

@@ -9,7 +9,8 @@ import { renderSlices } from '../replica-slices.ts';
 import type { Export } from '../types.ts';
 import { MCS_IMPORT, MCS_SERVICE_NAME, ownershipLabels } from '../../vocab/labels.ts';
 import { DERIVED_SERVICE, MCS_API_VERSION, type ServiceImport } from '../../vocab/mcs.ts';
-import type { EndpointPort, EndpointSlice, Service } from '../../vocab/objects.ts';
+import type { Endpoint, EndpointPort, EndpointSlice, Service } from '../../vocab/objects.ts';
+import { tieredDistribution } from '../locality/plan.ts';
 import { portsWonBy, type MergedService } from './merge.ts';
 
 /**
@@ -40,6 +41,8 @@ export function renderDerivedService(config: Config, merged: MergedService): Ser
   if (merged.sessionAffinityConfig !== undefined && merged.sessionAffinity === 'ClientIP') spec.sessionAffinityConfig = structuredClone(merged.sessionAffinityConfig);
   if (merged.internalTrafficPolicy !== undefined) spec.internalTrafficPolicy = merged.internalTrafficPolicy;
   if (merged.trafficDistribution !== undefined) spec.trafficDistribution = merged.trafficDistribution;
+  // Tiers are carried out with hints, which kube-proxy reads only under a hinted distribution.
+  if (merged.tiers && 'selectors' in merged.tiers && merged.type !== 'Headless') spec.trafficDistribution = tieredDistribution(merged.trafficDistribution);
   // A single-stack cluster gives one family and a dual-stack one both: PreferDualStack fits either
   // (routing.ts). A headless selectorless Service gets every family without asking.
   if (merged.dualStack && merged.type !== 'Headless') spec.ipFamilyPolicy = 'PreferDualStack';
@@ -122,6 +125,8 @@ export interface RenderImportSlicesOptions {
   /** Source clusters whose slices stay exactly as they are (unavailable). */
   skipSources?: ReadonlySet<string>;
   maxEndpointsPerSlice?: number;
+  /** The locality tier's hint of each endpoint (model/locality/plan.ts). */
+  hintOf?: (sourceCluster: string, ep: Endpoint) => string[];
 }
 
 /** The derived Service's slices in one cluster, packed against what is there (`existing`: every slice of the namespace). */
@@ -141,5 +146,6 @@ export function renderImportSlices(config: Config, merged: MergedService, existi
     mcsServiceName: merged.name,
     extraLabels: { [MCS_IMPORT]: merged.name },
     trafficDistribution: merged.trafficDistribution,
+    ...(opts.hintOf ? { hintOf: opts.hintOf } : {}),
   });
 }
