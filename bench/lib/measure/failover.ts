@@ -53,7 +53,7 @@ export function failoverOf(attempts: readonly Stamped[], isNear: (r: Stamped['re
   return { windowMs: end(attempts[first]!) - end(attempts[lastNear]!), failed };
 }
 
-/** Failback: from `readyAt` (a near pod Ready again) to the end of the first attempt a near pod answered after it. */
+/** Failback: from `readyAt` (a near pod Ready again) to the end of the first attempt started after it that a near pod answered. */
 export function failbackOf(attempts: readonly Stamped[], readyAt: number, isNear: (r: Stamped['reply'] & {}) => boolean): number | undefined {
   const back = attempts.find((a) => a.t >= readyAt && a.reply && isNear(a.reply));
   return back ? end(back) - readyAt : undefined;
@@ -91,15 +91,18 @@ export interface FailoverRound extends Failover {
 export async function failoverRounds(dp: DataPlane, setup: FailoverSetup, opts: { rounds: number; intervalMs: number; settleMs?: number; log?: (s: string) => void }): Promise<FailoverRound[]> {
   const out: FailoverRound[] = [];
   for (let i = 0; i < opts.rounds; i++) {
-    const watcher = dp.watch(setup.client, setup.host, setup.port, opts.intervalMs);
+    // Overlapping dials: a connection that waits out its timeout on a deleted pod's address does
+    // not hold back the ones after it, so the window is seen at the dialling interval's grain.
+    const watcher = dp.watch(setup.client, setup.host, setup.port, opts.intervalMs, { overlap: true });
+    const byStart = (since: number) => watcher.attempts.filter((a) => a.t >= since).sort((x, y) => x.t - y.t);
     try {
-      await waitFor(async () => steady(watcher.attempts, setup.isNear, setup.nearOnly), { what: `${setup.label} round ${i + 1}: steady traffic on the near pods`, timeoutMs: 120_000, intervalMs: 50 });
-      const from = watcher.attempts.length - 20;
+      await waitFor(async () => steady(byStart(0), setup.isNear, setup.nearOnly), { what: `${setup.label} round ${i + 1}: steady traffic on the near pods`, timeoutMs: 120_000, intervalMs: 50 });
+      const from = byStart(0).at(-20)!.t;
       await setup.removeNear();
-      const failover = await waitFor(async () => failoverOf(watcher.attempts.slice(from), setup.isNear, opts.settleMs ?? 1_500), { what: `${setup.label} round ${i + 1}: traffic on the far pods`, timeoutMs: 120_000, intervalMs: 50 });
+      const failover = await waitFor(async () => failoverOf(byStart(from), setup.isNear, opts.settleMs ?? 1_500), { what: `${setup.label} round ${i + 1}: traffic on the far pods`, timeoutMs: 120_000, intervalMs: 50 });
       const readyAt = await setup.restoreNear();
-      const failbackMs = await waitFor(async () => failbackOf(watcher.attempts, readyAt, setup.isNear), { what: `${setup.label} round ${i + 1}: traffic back on the near pods`, timeoutMs: 120_000, intervalMs: 50 });
-      const round = { ...failover, failbackMs, attempts: watcher.attempts.length - from };
+      const failbackMs = await waitFor(async () => failbackOf(byStart(readyAt), readyAt, setup.isNear), { what: `${setup.label} round ${i + 1}: traffic back on the near pods`, timeoutMs: 120_000, intervalMs: 50 });
+      const round = { ...failover, failbackMs, attempts: byStart(from).length };
       opts.log?.(`  ${setup.label} round ${i + 1}: failover ${round.windowMs} ms (${round.failed} failed), failback ${round.failbackMs} ms`);
       out.push(round);
     } finally {

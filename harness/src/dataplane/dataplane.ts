@@ -103,8 +103,12 @@ export interface DataPlane {
   lookup(pod: RealPod, name: string): Promise<{ addresses: string[]; error?: string }>;
   /** `count` fresh TCP connections from inside a pod, each an HTTP GET. */
   get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
-  /** A client in the pod dialling `host:port` afresh every `intervalMs` until stopped. */
-  watch(pod: RealPod, host: string, port: number, intervalMs: number): Watcher;
+  /**
+   * A client in the pod dialling `host:port` afresh every `intervalMs` until stopped; with
+   * `overlap`, a new attempt starts on time even while earlier ones still wait (attempts are then
+   * recorded in the order they end).
+   */
+  watch(pod: RealPod, host: string, port: number, intervalMs: number, opts?: { overlap?: boolean }): Watcher;
   /** The pod runtime of a cluster's node (with `pods`). */
   runtime(cluster: string): PodRuntime | undefined;
   /** Where a cluster's kube-network-policies logs its verdicts (with `networkPolicies`). */
@@ -268,8 +272,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       runtime: (clusterName) => runtimes.get(clusterName),
       policyLog: (clusterName) => infra.find((p) => p.name === `${clusterName}/kube-network-policies`)?.logPath,
       getFromNode: (clusterName, host, port) => attempts(network.node(clusterName).ns, host, port, 1),
-      watch: (pod, host, port, intervalMs) => {
-        const child = spawn('ip', ['netns', 'exec', pod.netns.ns, process.execPath, PROBE, 'watch', host, String(port), String(intervalMs)],
+      watch: (pod, host, port, intervalMs, watchOpts) => {
+        const child = spawn('ip', ['netns', 'exec', pod.netns.ns, process.execPath, PROBE, 'watch', host, String(port), String(intervalMs), ...(watchOpts?.overlap ? ['overlap'] : [])],
           { stdio: ['ignore', 'pipe', 'inherit'] });
         const seen: (Attempt & { t: number })[] = [];
         let buf = '';
