@@ -21,16 +21,18 @@ export function warningEvent(
   reason: string,
   message: string,
   now: Date,
+  /** Normal: news, not a problem. everyTime: the same message posted again is a new Event (a state that flips back is news again). */
+  opts: { type?: 'Normal' | 'Warning'; everyTime?: boolean } = {},
 ): Record<string, unknown> {
   const at = now.toISOString().replace(/\.\d+Z$/, 'Z');
-  const suffix = `.mcsync-${hash8(`${involved.uid ?? ''}|${message}`)}`;
+  const suffix = `.mcsync-${hash8(`${involved.uid ?? ''}|${message}${opts.everyTime ? `|${now.toISOString()}` : ''}`)}`;
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${involved.name.slice(0, 253 - suffix.length).replace(/[-.]+$/, '')}${suffix}`, namespace: involved.namespace },
     involvedObject: involved,
     reason,
-    type: 'Warning',
+    type: opts.type ?? 'Warning',
     message,
     source: { component: 'mcsync' },
     reportingComponent: 'mcsync',

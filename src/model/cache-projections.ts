@@ -4,6 +4,7 @@
 // provenance annotation); a Pod keeps what a NetworkPolicy peer is made of; a Node, its pod CIDRs. Owner references,
 // uids, generations, topology hints, container specs and statuses are never read, and at tens
 // of thousands of endpoints and pods they are most of the memory a cache holds.
+import { ZONE_LABEL } from '../vocab/labels.ts';
 import type { Endpoint, EndpointSlice, Node, ObjectMeta, Pod } from '../vocab/objects.ts';
 
 function meta(m: ObjectMeta, keep: { deletion?: boolean } = {}): ObjectMeta {
@@ -59,5 +60,7 @@ export function nodeForCache(node: Node): Node {
   const spec: NonNullable<Node['spec']> = {};
   if (node.spec?.podCIDR) spec.podCIDR = node.spec.podCIDR;
   if (node.spec?.podCIDRs) spec.podCIDRs = [...node.spec.podCIDRs];
-  return { metadata: { name, ...(resourceVersion !== undefined ? { resourceVersion } : {}) }, spec };
+  // The zone is what locality tiers hint for (model/locality): the one label of a Node kept.
+  const zone = node.metadata.labels?.[ZONE_LABEL];
+  return { metadata: { name, ...(resourceVersion !== undefined ? { resourceVersion } : {}), ...(zone !== undefined ? { labels: { [ZONE_LABEL]: zone } } : {}) }, spec };
 }

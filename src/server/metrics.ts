@@ -42,6 +42,8 @@ export class ControllerMetrics {
   readonly relists: Counter<'cluster' | 'resource' | 'reason'>;
   readonly companions: Gauge<'cluster'>;
   readonly rejectedEndpoints: Gauge<'cluster' | 'reason'>;
+  readonly localityTierChanges: Counter<'cluster'>;
+  readonly localityServices: Gauge<'cluster' | 'tier'>;
   readonly policyPropagation: Histogram<'source' | 'destination'>;
   readonly leader: Gauge;
   readonly configReloads: Counter<'result'>;
@@ -155,6 +157,18 @@ export class ControllerMetrics {
       labelNames: ['cluster', 'reason'] as const,
       registers,
     });
+    this.localityTierChanges = new Counter({
+      name: 'mcsync_locality_tier_changes_total',
+      help: 'Changes of the locality tier an importing cluster uses for a Service with clusterSelectors (an Event is posted on each).',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.localityServices = new Gauge({
+      name: 'mcsync_locality_services',
+      help: 'Services with locality tiers imported in the cluster, by the tier in use: 0 is the nearest, "all" when no tier has a ready endpoint, "inactive" when tiers cannot apply there (see /status).',
+      labelNames: ['cluster', 'tier'] as const,
+      registers,
+    });
     this.policyPropagation = new Histogram({
       name: 'mcsync_policy_propagation_seconds',
       help: 'Time from a pod or namespace change in a remote cluster being observed to the companion NetworkPolicy it changes being written.',
@@ -225,6 +239,8 @@ export class ControllerMetrics {
     await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
     await removeMatching(this.conflicts, ['cluster', 'kind'], { cluster });
     await removeMatching(this.rejectedEndpoints, ['cluster', 'reason'], { cluster });
+    await removeMatching(this.localityServices, ['cluster', 'tier'], { cluster });
+    this.localityTierChanges.remove({ cluster });
     await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result', 'capability'], { cluster });
     await removeMatching(this.watchRestarts, ['cluster', 'resource'], { cluster });
     await removeMatching(this.relists, ['cluster', 'resource', 'reason'], { cluster });

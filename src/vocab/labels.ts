@@ -67,6 +67,8 @@ export function isOwned(meta: { labels?: Record<string, string> }, instance: str
  * their own objects.
  */
 export const MCS_IMPORT = 'mcsync.io/import';
+/** The well-known label of a Node's zone: what kube-proxy matches zone hints against. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 /** On a ServiceExport: its locality tiers, KEP-5939 clusterSelectors as JSON (model/locality/annotation.ts). */
 export const CLUSTER_SELECTORS = 'mcsync.io/cluster-selectors';
 

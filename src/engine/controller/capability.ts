@@ -18,6 +18,7 @@ import type { NodeRanges } from './node-ranges.ts';
 import type { ProblemLog } from './problem-log.ts';
 import type { RejectionTally } from '../rejection-tally.ts';
 import type { CapabilityName, ClusterWriter } from './writer.ts';
+import type { Locality } from './locality.ts';
 
 export type { CapabilityName } from './writer.ts';
 
@@ -102,6 +103,8 @@ export interface CapabilityContext {
   writers: ReadonlyMap<string, ClusterWriter>;
   /** The Nodes' pod ranges of each cluster the config gives none for (shared by every capability). */
   nodes: ReadonlyMap<string, NodeRanges>;
+  /** The fleet's places for locality tiers, and the tier each importing cluster uses (shared by replicas and imports). */
+  locality: Locality;
   /** The endpoint guard's rejections, one tally for every capability (they set one gauge). */
   rejections: RejectionTally;
   isStale(cluster: string): boolean;

@@ -33,6 +33,7 @@ export class Imports extends LanedCapability<McsKey> implements Capability {
       problems: ctx.problems(),
       isStale: (c) => ctx.isStale(c),
       isLeader: () => ctx.isLeader(),
+      locality: ctx.locality,
     });
   }
 

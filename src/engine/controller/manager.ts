@@ -17,6 +17,7 @@ import type { ControllerMetricsSink } from './metrics.ts';
 import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
+import { fleetPlaces, LocalityTracker } from './locality.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
 import type { LivenessSignals } from '../liveness.ts';
@@ -57,6 +58,7 @@ export class Manager {
   readonly #ready: (() => Promise<void>)[] = [];
   readonly #health: ClusterHealthTracker;
   readonly #rejections: RejectionTally;
+  readonly #locality: LocalityTracker;
   #ticker?: NodeJS.Timeout;
   #resyncTimer?: NodeJS.Timeout;
   #started = false;
@@ -92,8 +94,10 @@ export class Manager {
     // One tally for the endpoint guard of every capability: they set the same gauge, each under its own keys.
     const rejections = new RejectionTally(metrics?.rejectedEndpoints, log);
     this.#rejections = rejections;
+    this.#locality = new LocalityTracker({ log, metrics, writers, isLeader: () => this.#leading && !this.#stopped });
+    const locality = { view: fleetPlaces(config, nodes), tracker: this.#locality };
     const contextOf = (capability: CapabilityName): CapabilityContext => ({
-      config, log, metrics, informers: registry, writers, nodes, rejections, fieldManager: o.fieldManager,
+      config, log, metrics, informers: registry, writers, nodes, rejections, locality, fieldManager: o.fieldManager,
       ...(o.localCluster !== undefined ? { localCluster: o.localCluster } : {}),
       isStale: (c) => this.#health.isStale(c),
       isLeader: () => this.#leading,
@@ -146,9 +150,9 @@ export class Manager {
     return this.#health.health();
   }
 
-  /** Every capability's part of /status, and every endpoint the guard refuses now (source, Service, address, reason). */
+  /** Every capability's part of /status, every endpoint the guard refuses now (source, Service, address, reason), and the locality tier of each import with tiers. */
   status(): Record<string, unknown> {
-    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected() });
+    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected(), locality: this.#locality.states() });
   }
 
   /** Every endpoint the guard refuses now, over every capability. */
@@ -227,6 +231,7 @@ export class Manager {
       if (h.lastSeen) m.clusterLastSeen.set({ cluster: h.cluster }, Date.parse(h.lastSeen) / 1000);
     }
     for (const c of this.capabilities) c.gauges(m);
+    this.#locality.gauges(m);
     m.queueDepth.set(this.queued);
   }
 
@@ -238,6 +243,12 @@ export class Manager {
    */
   #nodesChanged(n: NodeRanges, e: Parameters<NodeRanges['apply']>[0]): void {
     n.listed(this.#o.log);
+    const zonesMoved = n.applyZone(e);
+    if (zonesMoved && this.#started) {
+      this.#o.log.info({ cluster: n.cluster, zones: n.zones }, 'zones of the cluster\'s Nodes changed');
+      // Rare, and any import there may hint differently now: plan everything again.
+      this.resyncAll();
+    }
     // The initial list is not a change: start() plans everything, and a log line per Node would flood.
     if (!n.apply(e) || !this.#started) return;
     this.#o.log.info({ cluster: n.cluster, podCIDRs: n.cidrs ?? [] }, 'pod ranges of the cluster\'s Nodes changed');

@@ -7,6 +7,7 @@
 // go into the caches at once, so the second round (the ServiceImport's IPs and status, known
 // only once the derived Service and the import exist) plans from what is really there.
 import type { Config } from '../../config/types.ts';
+import type { Locality } from './locality.ts';
 import { constituentOf, mergeConstituents, type Constituent, type McsConflict } from '../../model/mcs/merge.ts';
 import { conditionTime } from '../../model/mcs/conditions.ts';
 import { planMcs, type ImportView, type McsProblem } from '../../model/mcs/plan.ts';
@@ -29,6 +30,8 @@ export const CONFLICT_EVENT_REASON = 'ServiceExportConflict';
 
 export interface McsReconcilerOptions {
   config: Config;
+  /** Where clusters are, for locality tiers, and where the tier in use is recorded; without it tiers are inactive. */
+  locality?: Locality;
   topology: McsTopology;
   /** One per cluster mcsync writes to, shared with the other capabilities. */
   writers: ReadonlyMap<string, ClusterWriter>;
@@ -105,7 +108,10 @@ export class McsReconciler {
       if (round === 1) this.#rejections.record(key, rejected);
       const merge = mergeConstituents(namespace, name, constituents);
       const now = conditionTime(this.#o.now?.() ?? new Date());
-      const plan = planMcs(this.#o.config, { namespace, name, merge, views: this.#views(serviceKey), exports, unavailable: new Set(), now });
+      const locality = this.#o.locality;
+      const views = this.#views(serviceKey);
+      const plan = planMcs(this.#o.config, { namespace, name, merge, views, exports, unavailable: new Set(), now, ...(locality ? { locality: locality.view } : {}) });
+      await locality?.tracker.record('imports', serviceKey, views.map((v) => v.cluster), plan.locality, (s) => ({ apiVersion: MCS_API_VERSION, kind: 'ServiceImport', namespace: s.namespace, name: s.name }));
       this.#remember(serviceKey, merge, plan.problems);
       if (round === 1) await this.#postConflictEvents(serviceKey, merge.merged?.conflicts ?? [], exports);
       if (plan.actions.length === 0) return;

@@ -46,6 +46,10 @@ export interface ControllerMetricsSink {
   policyPropagation: HistogramSink<'source' | 'destination'>;
   /** Endpoints of a source's exported Services the endpoint guard drops, by reason (now, not a running total). */
   rejectedEndpoints: GaugeSink<'cluster' | 'reason'>;
+  /** Changes of the locality tier an importing cluster uses for a Service. */
+  localityTierChanges: CounterSink<'cluster'>;
+  /** Services with locality tiers per importing cluster, by the tier in use ("0", "1", …, "all", "inactive"). */
+  localityServices: GaugeSink<'cluster' | 'tier'>;
   /** Creates a capability's series at their starting values. */
   addCapability(capability: string): void;
   /** Creates a cluster's series at their starting values, before anything is known of it. */

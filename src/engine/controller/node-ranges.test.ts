@@ -19,15 +19,32 @@ function drop(n: NodeRanges, name: string): boolean {
   return e ? n.apply(e) : false;
 }
 
-test('Nodes are watched for the clusters that can be a source and name no podCIDRs in the config', () => {
+test('Nodes are watched for the clusters that can be a source and name no podCIDRs in the config, and for every written cluster where locality tiers may apply', () => {
   const cfg = config([
     cluster('a', [rule({ exportTo: ['b'] })]),
     cluster('b'),
     cluster('c', [rule({ exportTo: ['b'] })], { podCIDRs: ['10.3.0.0/16'] }),
   ]);
   assert.deepEqual(nodeWatchedClusters(cfg).map((c) => c.name), ['a']);
-  assert.deepEqual(nodeWatchedClusters({ ...cfg, mcs: true }).map((c) => c.name), ['a', 'b'], 'with mcs every cluster may export');
+  assert.deepEqual(nodeWatchedClusters({ ...cfg, mcs: true }).map((c) => c.name), ['a', 'b', 'c'], 'with mcs every cluster may export, and import with tiers (its zones)');
+  const tiered = config([cluster('a', [rule({ exportTo: ['b'], clusterSelectors: [{ propertySelector: { matchProperties: { region: 'eu' } } }] })]), cluster('b', [], { podCIDRs: ['10.2.0.0/16'] })]);
+  assert.deepEqual(nodeWatchedClusters(tiered).map((c) => c.name), ['a', 'b'], 'a rule with tiers: the zones of every written cluster');
   assert.deepEqual(nodeWatchedClusters({ ...cfg, mcs: true }, 'b').map((c) => c.name), ['b'], 'pull mode: only the local cluster is read with a credential that grants Nodes');
+});
+
+test('the zones follow the Nodes\' zone labels, and a change is reported only when the set of zones changed', () => {
+  const n = new NodeRanges('a');
+  const zoned = (name: string, rv: string, zone?: string): Node => ({ metadata: { name, resourceVersion: rv, ...(zone ? { labels: { 'topology.kubernetes.io/zone': zone } } : {}) }, spec: {} });
+  const at = (node: Node) => {
+    const e = upsert(n.store, node);
+    return e ? n.applyZone(e) : false;
+  };
+  assert.equal(at(zoned('n1', '1', 'z2')), true);
+  assert.equal(at(zoned('n2', '2', 'z1')), true);
+  assert.deepEqual(n.zones, ['z1', 'z2']);
+  assert.equal(at(zoned('n3', '3', 'z1')), false, 'a zone already known');
+  assert.equal(at(zoned('n1', '4')), true, 'n1 lost its label: z2 is gone');
+  assert.deepEqual(n.zones, ['z1']);
 });
 
 test('the CIDR set follows the Nodes, and a change is reported only when the set itself changed', () => {

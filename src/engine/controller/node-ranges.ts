@@ -21,20 +21,28 @@ import type { InformerRegistry } from './informers.ts';
 import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
+import { ZONE_LABEL } from '../../vocab/labels.ts';
 
 /** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
 export function rangelessSources(config: Config): ClusterConfig[] {
   return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
 }
 
+/** Whether any Service may carry locality tiers: an export rule gives them, or a ServiceExport annotation may. */
+export function localityWanted(config: Config): boolean {
+  return config.mcs || config.clusters.some((c) => c.exports.some((r) => r.clusterSelectors !== undefined));
+}
+
 /**
  * The clusters whose Nodes are watched: the rangeless sources read with a writer's credential,
  * which grants Nodes (deploy/rbac/destination-writer.yaml; engine/requirements.ts, read-nodes):
- * all of them in push mode, only the local cluster in pull mode (`localCluster`). Another
- * cluster is read in pull mode with a reader's credential, which is not asked for Nodes.
+ * all of them in push mode, only the local cluster in pull mode (`localCluster`), and, where
+ * locality tiers may apply, every cluster written to (their zones are what tiers hint for).
+ * Another cluster is read in pull mode with a reader's credential, which is not asked for Nodes.
  */
 export function nodeWatchedClusters(config: Config, localCluster?: string): ClusterConfig[] {
-  return rangelessSources(config).filter((c) => localCluster === undefined || localCluster === c.name);
+  const zoned = localityWanted(config);
+  return config.clusters.filter((c) => (localCluster === undefined || localCluster === c.name) && (zoned || rangelessSources(config).includes(c)));
 }
 
 /** The answer of a Nodes list or watch that means the credential lacks the grant. */
@@ -52,12 +60,30 @@ export class NodeRanges {
   readonly #counts = new Map<string, number>();
   /** Sorted on first read after a change: a list of thousands of Nodes sorts once, not per Node. */
   #sorted: string[] | undefined;
+  readonly #zoneByNode = new Map<string, string>();
+  #zones: string[] | undefined;
   #refused = false;
   #settled = false;
   readonly #waiters: (() => void)[] = [];
 
   constructor(cluster: string) {
     this.cluster = cluster;
+  }
+
+  /** The distinct zone labels of the Nodes, sorted (none labelled: empty). */
+  get zones(): string[] {
+    return (this.#zones ??= [...new Set([...this.#zoneByNode.values()])].sort(cmp));
+  }
+
+  /** Takes in a change the reflector made to the store; true when the set of zones changed. */
+  applyZone(e: StoreEvent<Node>): boolean {
+    const key = storeKey(e.object);
+    const zone = this.store.get(key)?.metadata.labels?.[ZONE_LABEL];
+    const before = this.zones.join();
+    if (zone !== undefined && zone !== '') this.#zoneByNode.set(key, zone);
+    else this.#zoneByNode.delete(key);
+    this.#zones = undefined;
+    return this.zones.join() !== before;
   }
 
   /** The sorted, de-duplicated CIDRs the Nodes declare; undefined while none does or they cannot be read. */

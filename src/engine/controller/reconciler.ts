@@ -2,6 +2,7 @@
 // reads the current state of that key from the caches and makes the destination match it, so
 // a missed, duplicated or reordered event costs nothing but the run itself. It owns no caches,
 // no queue and no timers; a failure throws, and the queue that called it retries with backoff.
+import type { Locality } from './locality.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
 import { splitServiceKey, type ServiceKey } from '../../vocab/keys.ts';
@@ -43,6 +44,8 @@ export type ReconcileLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 export interface ReconcilerOptions {
   config: Config;
+  /** Where clusters are, for locality tiers, and where the tier in use is recorded; without it tiers are inactive. */
+  locality?: Locality;
   /** In config order. */
   sources: ReadonlyMap<string, SourceCaches>;
   destinations: ReadonlyMap<string, DestinationCaches>;
@@ -183,8 +186,10 @@ export class Reconciler {
     let actions: Action[];
     try {
       const snapshot = await this.#destinationSnapshot(d, writer, key, targeted);
-      const plan = planDestination(config, snapshot, exports);
+      const locality = this.#o.locality;
+      const plan = planDestination(config, snapshot, exports, locality ? { locality: locality.view } : {});
       actions = plan.actions;
+      await locality?.tracker.record('replicas', key, [d.cluster], plan.locality ?? [], (s) => ({ apiVersion: 'v1', kind: 'Service', namespace: s.namespace, name: s.name }));
       const reported = `${d.cluster}|${key}`;
       await this.#problems.report(reported, plan.conflicts.map((c) => c.message).join('; '), {
         log: () => log.warn({ cluster: d.cluster, key, conflicts: plan.conflicts }, 'conflict'),

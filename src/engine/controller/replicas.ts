@@ -51,6 +51,7 @@ export class Replicas extends LanedCapability<ServiceKey> implements Capability 
       isStale: (c) => ctx.isStale(c),
       isLeader: () => ctx.isLeader(),
       onOwnWrite: (cluster, keys) => this.lanes.addIn(cluster, keys),
+      locality: ctx.locality,
     });
   }
 
