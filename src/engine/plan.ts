@@ -9,8 +9,9 @@ import { planPolicies } from '../model/policy/plan.ts';
 import type { PolicyProblem, RemotePods, SpannedPolicy } from '../model/policy/types.ts';
 import type { NetworkPolicy } from '../vocab/objects.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
-import { nodeCidrsOnce, readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
+import { nodeCidrsOnce, readClusterProperties, readDestination, readMcs, readPolicies, readRemotePods, readSource } from '../kube/read.ts';
 import { conditionTime } from '../model/mcs/conditions.ts';
+import { fleetPlaces, localityWanted, type LocalityView } from '../model/locality/plan.ts';
 import { planMcsFleet, type McsFleetPlan, type McsRead, type McsServiceState } from '../model/mcs/fleet.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 
@@ -41,6 +42,8 @@ export interface PlanReport {
   policies?: PolicyReport;
   /** Multi-cluster services, with config.mcs only: their actions are in plan.actions, after the rest. */
   mcs?: McsServiceState[];
+  /** Where the clusters are (properties, and the zones of the ones written to), as locality tiers read them. */
+  places?: LocalityView;
 }
 
 export interface PolicyReport {
@@ -68,6 +71,10 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   const policyReads = new Map<string, { policies: NetworkPolicy[]; companions: NetworkPolicy[] }>();
   const remotes = new Map<string, RemotePods>();
   const mcsReads: McsRead[] = [];
+  // The zones of each cluster written to, for Services with locality tiers.
+  const zones = new Map<string, string[] | undefined>();
+  const properties = new Map<string, Record<string, string> | undefined>();
+  const zoned = localityWanted(config);
   await Promise.all(config.clusters.map(async (c) => {
     const conn = clusters.get(c.name);
     if (!conn) {
@@ -88,6 +95,10 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
         config.mcs ? readMcs(conn.client, c, config.instance, written, nodes) : Promise.resolve(undefined),
       ]);
       if (mcs) mcsReads.push(mcs);
+      if (zoned && written) {
+        zones.set(c.name, await nodes.zones());
+        properties.set(c.name, await readClusterProperties(conn.client));
+      }
       if (src) sources.push(src);
       if (dst) destinations.push(dst);
       if (pol) policyReads.set(c.name, pol);
@@ -102,17 +113,19 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   failures.sort((a, b) => order(a.cluster) - order(b.cluster));
   const unavailable = new Set(failures.map((f) => f.cluster));
   const { exports, excluded, rejected, unguarded } = selectExports(config, sources);
-  const plan = planAll(config, exports, destinations, { unavailableSources: unavailable });
-  const report: PlanReport = { plan, exports, excluded, rejected, unguarded, sources, destinations, unavailable, failures };
+  const locality = fleetPlaces(config.clusters, (c) => zones.get(c), (c) => properties.get(c));
+  const plan = planAll(config, exports, destinations, { unavailableSources: unavailable, locality });
+  const report: PlanReport = { plan, exports, excluded, rejected, unguarded, sources, destinations, unavailable, failures, places: locality };
   if (config.networkPolicies) {
     const { actions, ...policies } = planAllPolicies(config, policyReads, remotes, unavailable);
     plan.actions.push(...actions);
     report.policies = policies;
   }
   if (config.mcs) {
-    const mcs = planMcsFleet(config, mcsReads.filter((r) => !unavailable.has(r.cluster)), unavailable, nowSeconds());
+    const mcs = planMcsFleet(config, mcsReads.filter((r) => !unavailable.has(r.cluster)), unavailable, nowSeconds(), locality);
     plan.actions.push(...mcs.actions);
     report.mcs = mcs.services;
+    if (mcs.locality.length > 0) (plan.locality ??= []).push(...mcs.locality);
   }
   return report;
 }
@@ -124,11 +137,11 @@ const nowSeconds = () => conditionTime(new Date());
  * first pass, since a ServiceImport shows its derived Service's IP, and takes its status, only
  * once both exist. A cluster that cannot be read now fails the round.
  */
-export async function computeMcsPlan(config: Config, clusters: Map<string, Connected>, unavailable: ReadonlySet<string>, scope: PlanScope = {}): Promise<McsFleetPlan> {
+export async function computeMcsPlan(config: Config, clusters: Map<string, Connected>, unavailable: ReadonlySet<string>, scope: PlanScope = {}, places?: LocalityView): Promise<McsFleetPlan> {
   const reads = await Promise.all(config.clusters
     .filter((c) => clusters.has(c.name) && !unavailable.has(c.name))
     .map((c) => readMcs(clusters.get(c.name)!.client, c, config.instance, scope.localCluster === undefined || scope.localCluster === c.name)));
-  return planMcsFleet(config, reads, unavailable, nowSeconds());
+  return planMcsFleet(config, reads, unavailable, nowSeconds(), places);
 }
 
 /**

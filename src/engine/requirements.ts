@@ -6,6 +6,7 @@
 // GETs of src/kube/write.ts and the controller (ownership re-checks), the POST / PUT / DELETE of
 // src/kube/write.ts and the Lease of src/kube/lease.ts. mcsync never patches, applies or
 // deletes collections.
+import { localityWanted } from '../model/locality/plan.ts';
 import type { Config } from '../config/types.ts';
 import { sourceCollections } from '../kube/read.ts';
 
@@ -30,7 +31,7 @@ export interface ApiRule {
 }
 
 /** A job a cluster can do for mcsync, and the API access it takes. */
-export type Job = 'read-replicated' | 'read-nodes' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'read-exports' | 'write-imports' | 'post-events' | 'lease' | 'self-review';
+export type Job = 'read-replicated' | 'read-nodes' | 'read-places' | 'read-namespaces' | 'write-replicas' | 'create-namespaces' | 'read-pods' | 'write-companions' | 'read-exports' | 'write-imports' | 'post-events' | 'lease' | 'self-review';
 
 export interface Requirement {
   rules: readonly ApiRule[];
@@ -51,6 +52,11 @@ export const REQUIREMENTS: Readonly<Record<Job, Requirement>> = {
     rules: [{ group: '', resource: 'nodes', verbs: ['list', 'watch'] }],
     purpose: 'sync',
     why: 'a source without podCIDRs in the config (with mcs: true, any cluster): its Nodes\' spec.podCIDRs bound the endpoint addresses replicated from it (`sync` lists them, `run` lists and watches them; without the grant the range check is off for that cluster)',
+  },
+  'read-places': {
+    rules: [{ group: '', resource: 'nodes', verbs: ['list', 'watch'] }, { group: 'about.k8s.io', resource: 'clusterproperties', verbs: ['list', 'watch'] }],
+    purpose: 'sync',
+    why: 'locality tiers (clusterSelectors, or mcs: true): the zones of the Nodes of every cluster written to, which the tiers\' hints name, and each cluster\'s ClusterProperty objects, which tiers select on (without the grant, or without the About API, the cluster has only the properties the config gives)',
   },
   'read-namespaces': {
     rules: [{ group: '', resource: 'namespaces', verbs: ['list', 'watch'] }],
@@ -184,6 +190,7 @@ export function jobsOf(config: Config, cluster: string, mode: Mode = {}): { job:
       if (!jobs.some((j) => j.job === 'post-events')) jobs.push({ job: 'post-events' });
     }
   }
+  if (readAsDestination && c && localityWanted(config)) jobs.push({ job: 'read-places' });
   if (leaseCluster(config, mode) === cluster) jobs.push({ job: 'lease', namespaces: [config.leaderElection.namespace] });
   return jobs;
 }

@@ -6,6 +6,7 @@ import { computeStatus, type StatusRow } from '../model/status.ts';
 import type { Conflict } from '../model/conflicts.ts';
 import type { SpannedPolicy } from '../model/policy/types.ts';
 import type { McsServiceState } from '../model/mcs/fleet.ts';
+import type { LocalityState } from '../model/locality/plan.ts';
 import type { ConnectFailure, Connected } from './clusters.ts';
 import type { Rejection } from '../model/endpoint-guard.ts';
 import { computePlan, type ClusterFailure } from './plan.ts';
@@ -22,12 +23,14 @@ export interface StatusReport {
   policies?: SpannedPolicy[];
   /** Every multi-cluster service, with config.mcs only. */
   mcs?: McsServiceState[];
+  /** The locality tier each importing cluster uses, per Service with tiers (replicas and imports). */
+  locality: LocalityState[];
 }
 
 export async function status(config: Config, clusters: Map<string, Connected>, unreachable: readonly ConnectFailure[] = []): Promise<StatusReport> {
   const report = await computePlan(config, clusters, unreachable);
   const { exports, plan, destinations, unavailable } = report;
-  const out: StatusReport = { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded };
+  const out: StatusReport = { services: computeStatus({ exports, plan, destinations, unavailable }), conflicts: plan.conflicts, failures: report.failures, rejected: report.rejected, unguarded: report.unguarded, locality: plan.locality ?? [] };
   if (report.policies) out.policies = report.policies.spanned;
   if (report.mcs) out.mcs = report.mcs;
   return out;

@@ -53,7 +53,7 @@ export async function sync(
   // A ServiceImport shows its derived Service's IP, and takes its status, once both exist: a
   // round or two more, each from a fresh read, until nothing is left to do.
   for (let round = 0; config.mcs && applied && round < 3; round++) {
-    const again = await computeMcsPlan(config, clusters, report.unavailable);
+    const again = await computeMcsPlan(config, clusters, report.unavailable, {}, report.places);
     if (again.actions.length === 0) break;
     applied = await apply(again.actions);
   }

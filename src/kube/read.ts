@@ -1,6 +1,8 @@
 // Reads what the pure core needs from one cluster, in a handful of list requests: the
 // Services and EndpointSlices its export rules can select (source side) and the namespaces,
 // Services and mcsync-owned slices that replicas are planned against (destination side).
+import { ABOUT_API_VERSION, type ClusterProperty } from '../vocab/inventory.ts';
+import { ZONE_LABEL } from '../vocab/labels.ts';
 import type { ClusterConfig } from '../config/types.ts';
 import { cmp } from '../model/canonical.ts';
 import { ANY_IMPORT_SELECTOR, NOT_A_REPLICA_SELECTOR, OWNED_BY, OWNED_BY_VALUE, importSelector, isOwned, replicaSelector } from '../vocab/labels.ts';
@@ -44,12 +46,24 @@ export function sourceCollections(cluster: ClusterConfig): (string | undefined)[
 }
 
 /** The pod CIDRs a cluster's Nodes declare, asked for once however many reads of the cluster want them. */
-export type NodeCidrsOnce = () => Promise<string[] | undefined>;
+export type NodeCidrsOnce = (() => Promise<string[] | undefined>) & {
+  /** The distinct zone labels of the Nodes, from the same list; undefined when they cannot be listed. */
+  zones(): Promise<string[] | undefined>;
+};
 
 /** Lists the Nodes at most once, on the first call, and answers every call from that list. */
 export function nodeCidrsOnce(client: KubeClient): NodeCidrsOnce {
-  let read: Promise<string[] | undefined> | undefined;
-  return () => (read ??= readNodePodCidrs(client));
+  let read: Promise<Node[] | undefined> | undefined;
+  const nodes = () => (read ??= client.list<Node>(PATHS.nodes()).then((l) => l.items, () => undefined));
+  return Object.assign(async () => {
+    const list = await nodes();
+    return list && nodePodCidrs(list);
+  }, {
+    zones: async () => {
+      const list = await nodes();
+      return list && [...new Set(list.map((n) => n.metadata.labels?.[ZONE_LABEL]).filter((z): z is string => !!z))].sort(cmp);
+    },
+  });
 }
 
 export async function readSource(client: KubeClient, cluster: ClusterConfig, nodes: NodeCidrsOnce = nodeCidrsOnce(client)): Promise<SourceSnapshot> {
@@ -163,4 +177,14 @@ export async function readMcs(client: KubeClient, cluster: ClusterConfig, instan
     read.written = { namespaces: new Set(ns.map((n) => n.metadata.name)), imports, derived, slices: importSlices };
   }
   return read;
+}
+
+/** A cluster's ClusterProperty objects (name → value); undefined when it has no About API or they may not be read. */
+export async function readClusterProperties(client: KubeClient): Promise<Record<string, string> | undefined> {
+  try {
+    const list = await client.list<ClusterProperty>(`/apis/${ABOUT_API_VERSION}/clusterproperties`);
+    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p.spec?.value ?? '']));
+  } catch {
+    return undefined;
+  }
 }

@@ -87,6 +87,18 @@ export interface FleetView {
   imports: FleetImport[];
   /** Endpoints of exported Services the guard refuses now: never replicated or imported anywhere. */
   rejected: FleetRejection[];
+  /** The locality tier each importing cluster uses, per Service with tiers (absent in older views). */
+  locality?: FleetLocality[];
+}
+
+/** One Service with locality tiers in one importing cluster, as model/locality/plan.ts's LocalityState. */
+export interface FleetLocality {
+  cluster: string;
+  namespace: string;
+  name: string;
+  tier: number | 'all';
+  clusters: string[];
+  inactive?: string;
 }
 
 /** One refused endpoint (or port, or slice), as model/endpoint-guard.ts's Rejection. */

@@ -358,6 +358,7 @@ export function planAll(config: Config, exports: readonly Export[], destinations
     const p = planDestination(config, snapshot, exports, opts);
     plan.actions.push(...p.actions);
     plan.conflicts.push(...p.conflicts);
+    if (p.locality) (plan.locality ??= []).push(...p.locality);
   }
   return plan;
 }

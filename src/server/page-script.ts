@@ -201,6 +201,19 @@ export function statusPage(): void {
     byId('rejected-section').hidden = rows.length === 0;
   }
 
+  // The tier each importing cluster uses for each Service with tiers; shown only when there are any.
+  function drawLocality(view: StatusPageView): void {
+    const rows = (view.locality || []).map((l) => h('tr', { 'data-key': l.namespace + '/' + l.name, 'data-cluster': l.cluster }, [
+      h('td', {}, [l.cluster]),
+      h('td', {}, [l.namespace + '/' + l.name]),
+      h('td', {}, [l.inactive ? badge('stale', 'inactive') : l.tier === 'all' ? badge('pending', 'every cluster') : String(l.tier)]),
+      h('td', {}, [l.clusters.length ? l.clusters.join(', ') : muted('none')]),
+      h('td', {}, [l.inactive || (l.tier === 'all' ? 'no tier has a ready endpoint' : '')]),
+    ]));
+    byId('locality').replaceChildren(...rows);
+    byId('locality-section').hidden = rows.length === 0;
+  }
+
   function drawClusters(view: StatusPageView, now: number): void {
     const rows = view.clusters.map((c) => h('tr', { 'data-cluster': c.name }, [
       h('td', {}, [c.name]),
@@ -226,6 +239,7 @@ export function statusPage(): void {
     drawExports(view, now);
     drawImports(view);
     drawRejected(view);
+    drawLocality(view);
     drawClusters(view, now);
     document.body.dataset.generatedAt = view.generatedAt;
     document.body.dataset.loads = String(++loads);

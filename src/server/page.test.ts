@@ -132,6 +132,24 @@ test('endpoints the guard refuses are listed with their source, Service, reason 
   for (const view of [{ ...BASE, rejected: [] }, BASE]) assert.equal((await drawn(view)).get('rejected-section')!.hidden, true);
 });
 
+test('the locality tier of each importing cluster is listed, inactive and every-cluster tiers said in words; the section hides without tiers', async () => {
+  const page = await drawn({
+    ...BASE,
+    locality: [
+      { cluster: 'west', namespace: 'shop', name: 'web', tier: 0, clusters: ['east'] },
+      { cluster: 'south', namespace: 'shop', name: 'web', tier: 'all', clusters: ['east', 'west'] },
+      { cluster: 'north', namespace: 'shop', name: 'web', tier: 'all', clusters: ['east'], inactive: 'no Node of the importing cluster has a topology.kubernetes.io/zone label' },
+    ],
+  });
+  assert.equal(page.get('locality-section')!.hidden, false);
+  assert.deepEqual(page.get('locality')!.elements.map((r) => r.elements.map((td) => td.text)), [
+    ['west', 'shop/web', '0', 'east', ''],
+    ['south', 'shop/web', 'every cluster', 'east, west', 'no tier has a ready endpoint'],
+    ['north', 'shop/web', 'inactive', 'east', 'no Node of the importing cluster has a topology.kubernetes.io/zone label'],
+  ]);
+  for (const view of [{ ...BASE, locality: [] }, BASE]) assert.equal((await drawn(view)).get('locality-section')!.hidden, true);
+});
+
 test('the Imports table heads its columns as the page documents them, below Exports and above Clusters', () => {
   const at = (text: string) => STATUS_PAGE_HTML.indexOf(text);
   assert.ok(at('<h2>Exports</h2>') < at('<h2>Imports</h2>') && at('<h2>Imports</h2>') < at('<h2>Clusters</h2>'));

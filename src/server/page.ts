@@ -94,6 +94,11 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <table><thead><tr><th>Source cluster</th><th>Service</th><th>Endpoint</th><th>Reason</th><th>Count</th></tr></thead>
 <tbody id="rejected"></tbody></table>
 </section>
+<section id="locality-section" hidden><h2>Locality tiers</h2>
+<p class="muted">Per Service with clusterSelectors and importing cluster: the tier its traffic goes to (0 is the nearest), or every cluster when no tier has a ready endpoint (docs/topology.md).</p>
+<table><thead><tr><th>Imported in</th><th>Service</th><th>Tier</th><th>Clusters</th><th>Detail</th></tr></thead>
+<tbody id="locality"></tbody></table>
+</section>
 <section><h2>Clusters</h2>
 <table><thead><tr><th>Cluster</th><th>Role</th><th>State</th><th>Last seen</th><th>Last error</th></tr></thead>
 <tbody id="clusters"></tbody></table>

@@ -185,7 +185,12 @@ export const API_APPROVED_VALUE = 'unapproved, the upstream about-api CRD carrie
 const aboutCrdPath = fileURLToPath(new URL('../../../deploy/about/crds/about.k8s.io_clusterproperties.yaml', import.meta.url));
 
 /** Installs the About API CRD (deploy/about/crds/) and sets the cluster's ClusterProperty cluster.clusterset.k8s.io to `id`. */
-export async function setClusterId(cluster: ClusterInfo, id: string): Promise<void> {
+export function setClusterId(cluster: ClusterInfo, id: string): Promise<void> {
+  return setClusterProperty(cluster, 'cluster.clusterset.k8s.io', id);
+}
+
+/** Installs the About API CRD (deploy/about/crds/) if needed and sets one ClusterProperty of the cluster. */
+export async function setClusterProperty(cluster: ClusterInfo, name: string, value: string): Promise<void> {
   const kc = kubeConfigFor(cluster);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const body = parse(readFileSync(aboutCrdPath, 'utf8')) as V1CustomResourceDefinition;
@@ -200,7 +205,7 @@ export async function setClusterId(cluster: ClusterInfo, id: string): Promise<vo
   await waitFor(async () => (await ext.readCustomResourceDefinition({ name: body.metadata!.name! })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
     { what: `${cluster.name}: the About API CRD to be Established` });
   const api = kc.makeApiClient(CustomObjectsApi);
-  const property = { apiVersion: 'about.k8s.io/v1beta1', kind: 'ClusterProperty', metadata: { name: 'cluster.clusterset.k8s.io' }, spec: { value: id } };
+  const property = { apiVersion: 'about.k8s.io/v1beta1', kind: 'ClusterProperty', metadata: { name }, spec: { value } };
   try {
     await api.createClusterCustomObject({ group: 'about.k8s.io', version: 'v1beta1', plural: 'clusterproperties', body: property });
   } catch (err) {

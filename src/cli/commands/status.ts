@@ -15,6 +15,7 @@ import { withClusters } from '../with-clusters.ts';
 import { guardLines, refusedCount, refusedSummary } from '../render/rejections.ts';
 import type { McsServiceState } from '../../model/mcs/fleet.ts';
 import { clusterOrigins, originsTable } from '../render/origins.ts';
+import { localityTable } from '../render/locality.ts';
 
 function stateCell(state: string): string {
   if (state === 'in-sync') return green(state);
@@ -137,13 +138,15 @@ export function statusCommand(program: Command, io: Io): void {
         const imports = report.mcs
           ?.filter((m) => !opts.cluster || m.exporters.includes(opts.cluster) || m.importedIn.includes(opts.cluster) || m.invalid.some((i) => i.cluster === opts.cluster))
           .map((m) => ({ ...m, ...importState(m, written) }));
+        const locality = report.locality.filter((l) => !opts.cluster || l.cluster === opts.cluster);
         if (isData(format)) {
-          io.out(render({ services, conflicts, failures: report.failures, rejected: report.rejected, refused: refusedCount(report.rejected), unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}), ...(origins ? { clusters: origins, inventoryProblems: (inventory?.problems ?? []).map((p) => `${p.file}:${p.line}: ${p.field}: ${p.message}`) } : {}) }, format));
+          io.out(render({ services, conflicts, ...(locality.length > 0 ? { locality } : {}), failures: report.failures, rejected: report.rejected, refused: refusedCount(report.rejected), unguarded: report.unguarded, ...(policies ? { policies } : {}), ...(imports ? { imports } : {}), ...(controller ? { controller } : {}), ...(origins ? { clusters: origins, inventoryProblems: (inventory?.problems ?? []).map((p) => `${p.file}:${p.line}: ${p.field}: ${p.message}`) } : {}) }, format));
         } else {
           const wide = format === 'wide';
           io.out(services.length ? statusTable(services, conflicts, wide) : 'no exported services');
           if (policies) io.out(`\n${policies.length ? policiesTable(policies) : 'no NetworkPolicy names remote clusters'}`);
           if (imports) io.out(`\n${imports.length ? importsTable(imports) : 'no ServiceExport in any cluster'}`);
+          if (locality.length > 0) io.out(`\nlocality tiers in use:\n${localityTable(locality)}`);
           if (controller) io.out(`\n${controllerTable(controller, wide)}`);
           if (origins) io.out(`\n${originsTable(origins, inventory)}`);
           for (const l of guardLines(report, opts.cluster)) io.out(l);

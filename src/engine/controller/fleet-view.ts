@@ -15,7 +15,7 @@ import { sourcesOf } from '../../model/replica-service.ts';
 import { selectExports } from '../../model/select.ts';
 import { endpointCounts } from '../../model/status.ts';
 import type { Export, SourceSnapshot } from '../../model/types.ts';
-import { EDGE_STATES, type EdgeState, type FleetCluster, type FleetEdge, type FleetExport, type FleetRejection, type FleetSource, type FleetView } from '../../model/fleet-view.ts';
+import { EDGE_STATES, type EdgeState, type FleetCluster, type FleetEdge, type FleetExport, type FleetLocality, type FleetRejection, type FleetSource, type FleetView } from '../../model/fleet-view.ts';
 import { fleetImports, type McsRecord } from './fleet-imports.ts';
 import type { ClusterHealth } from './health.ts';
 import { imports } from './imports.ts';
@@ -48,15 +48,17 @@ export interface FleetInput {
   mcs?: { topology: McsTopology; record: McsRecord };
   /** Endpoints the guard refuses now. */
   rejected?: readonly FleetRejection[];
+  /** The tier each importing cluster uses, per Service with tiers. */
+  locality?: readonly FleetLocality[];
   now?: number;
 }
 
 /** The status page's data from a running manager: the replica edges, and with imports on, their rows. */
-export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[]; rejected(): FleetRejection[] }): FleetView {
+export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[]; rejected(): FleetRejection[]; locality(): FleetLocality[] }): FleetView {
   const r = m.get(replicas)!;
   const i = m.get(imports);
   const { sources, destinations } = r.topology;
-  return fleetView({ config: r.config, sources, destinations, health: m.health(), record: r.reconciler, rejected: m.rejected(), ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
+  return fleetView({ config: r.config, sources, destinations, health: m.health(), record: r.reconciler, rejected: m.rejected(), locality: m.locality(), ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
 }
 
 export function fleetView(input: FleetInput): FleetView {
@@ -110,7 +112,7 @@ export function fleetView(input: FleetInput): FleetView {
     });
   }
   const imports = input.mcs ? fleetImports({ config, ...input.mcs, destinations, health }) : [];
-  return { generatedAt: new Date(input.now ?? Date.now()).toISOString(), clusters, exports: out, imports, rejected: [...(input.rejected ?? [])] };
+  return { generatedAt: new Date(input.now ?? Date.now()).toISOString(), clusters, exports: out, imports, rejected: [...(input.rejected ?? [])], locality: [...(input.locality ?? [])] };
 }
 
 /** A source's caches as one snapshot of every key, as selectExports takes them. */

@@ -12,10 +12,10 @@ import type { Config } from '../../config/types.ts';
 import type { ListerWatcher } from '../../kube/client.ts';
 import { Reflector, type ListReason } from '../../kube/reflector.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
-import type { NodeRanges } from './node-ranges.ts';
+import type { OptionalCollection } from './optional-collection.ts';
 import { Store, type CacheStore, type Listed, type StoreEvent } from '../../kube/store.ts';
 
-export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'networkpolicies' | 'pods' | 'nodes' | 'serviceexports' | 'serviceimports';
+export type Resource = 'services' | 'endpointslices' | 'namespaces' | 'networkpolicies' | 'pods' | 'nodes' | 'serviceexports' | 'serviceimports' | 'clusterproperties';
 
 /** A secondary index, named so two needs can tell whether they group objects the same way. */
 export interface Index<T> {
@@ -219,9 +219,10 @@ export function reflectorOf(inf: SharedInformer, deps: {
   controller: Config['controller'];
   log: Pick<Logger, 'info' | 'warn'>;
   metrics?: Pick<ControllerMetricsSink, 'watchRestarts' | 'clusterLastError' | 'relists'>;
-  nodes?: NodeRanges;
+  /** A collection read when it can be (the Nodes, ClusterProperties): its absence is not an outage. */
+  optional?: OptionalCollection;
 }): Reflector<Listed> {
-  const { log, metrics, nodes } = deps;
+  const { log, metrics, optional } = deps;
   const { cluster, resource } = inf;
   return new Reflector<Listed>({
     listerWatcher: deps.client,
@@ -231,14 +232,14 @@ export function reflectorOf(inf: SharedInformer, deps: {
     watchTimeoutSeconds: deps.controller.watchTimeoutSeconds,
     resyncMs: deps.controller.resyncMs,
     onError: (err) => {
-      if (nodes?.refused403(err, log)) return;
+      if (optional?.absentOn(err, log)) return;
       log.warn({ cluster, resource, err: err.message }, 'watch error');
       metrics?.watchRestarts.inc({ cluster, resource });
       metrics?.clusterLastError.set({ cluster }, Date.now() / 1000);
     },
     onList: (reason: ListReason) => {
       metrics?.relists.inc({ cluster, resource, reason });
-      nodes?.listed(log);
+      optional?.listed(log);
     },
     onEvent: (e) => inf.dispatch(e),
   });

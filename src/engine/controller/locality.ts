@@ -4,31 +4,21 @@
 // Event on the import there, and shown on /status. Shared by the replica and import capabilities.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.ts';
-import { clusterPropertiesOf, type LocalityState, type LocalityView } from '../../model/locality/plan.ts';
+import { fleetPlaces, type LocalityState, type LocalityView } from '../../model/locality/plan.ts';
 import { postEvent, warningEvent } from '../events.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import type { NodeRanges } from './node-ranges.ts';
+import type { ClusterPropertyObjects } from './cluster-properties.ts';
 import type { ClusterWriter } from './writer.ts';
 
 export const TIER_CHANGED_REASON = 'LocalityTierChanged';
 
-/**
- * The places the planners read. An inventory cluster's properties are its profile's labels and
- * status.properties; the config's `properties` win over them. Zones are what the Nodes watch
- * holds now, so a Node relabelled into another zone counts at once.
- */
-export function fleetPlaces(config: Config, nodes: ReadonlyMap<string, NodeRanges>): LocalityView {
-  const byName = new Map(config.clusters.map((c) => [c.name, c]));
-  return {
-    properties: (name) => {
-      const c = byName.get(name);
-      return clusterPropertiesOf(name, { ...c?.labels, ...c?.properties }, undefined);
-    },
-    zones: (name) => {
-      const n = nodes.get(name);
-      return n?.settled && !n.refused ? n.zones : undefined;
-    },
-  };
+/** The places the planners read: zones are what the Nodes watch holds now, so a Node relabelled into another zone counts at once. */
+export function watchedPlaces(config: Config, nodes: ReadonlyMap<string, NodeRanges>, properties: ReadonlyMap<string, ClusterPropertyObjects>): LocalityView {
+  return fleetPlaces(config.clusters, (name) => {
+    const n = nodes.get(name);
+    return n?.settled && !n.refused ? n.zones : undefined;
+  }, (name) => properties.get(name)?.values());
 }
 
 /** What a tier-change Event is posted on in the importing cluster. */

@@ -17,9 +17,12 @@ import type { ControllerMetricsSink } from './metrics.ts';
 import { declareNodeRanges, type NodeRanges } from './node-ranges.ts';
 import { ProblemLog } from './problem-log.ts';
 import { ClusterWriter, NOT_LEADER } from './writer.ts';
-import { fleetPlaces, LocalityTracker } from './locality.ts';
+import { LocalityTracker, watchedPlaces } from './locality.ts';
+import { ClusterPropertyObjects, declareClusterProperties } from './cluster-properties.ts';
+import type { OptionalCollection } from './optional-collection.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
+import type { LocalityState } from '../../model/locality/plan.ts';
 import type { LivenessSignals } from '../liveness.ts';
 
 export type { ClusterHealth } from './health.ts';
@@ -74,6 +77,7 @@ export class Manager {
     }
     const registry = new InformerRegistry();
     const nodes = declareNodeRanges(config, o.localCluster, registry, log, (n, e) => this.#nodesChanged(n, e));
+    const properties = declareClusterProperties(config, o.localCluster, registry, (p) => this.#propertiesChanged(p));
     const writers = new Map<string, ClusterWriter>();
     for (const c of config.clusters) {
       if (o.localCluster !== undefined && o.localCluster !== c.name) continue;
@@ -95,7 +99,7 @@ export class Manager {
     const rejections = new RejectionTally(metrics?.rejectedEndpoints, log);
     this.#rejections = rejections;
     this.#locality = new LocalityTracker({ log, metrics, writers, isLeader: () => this.#leading && !this.#stopped });
-    const locality = { view: fleetPlaces(config, nodes), tracker: this.#locality };
+    const locality = { view: watchedPlaces(config, nodes, properties), tracker: this.#locality };
     const contextOf = (capability: CapabilityName): CapabilityContext => ({
       config, log, metrics, informers: registry, writers, nodes, rejections, locality, fieldManager: o.fieldManager,
       ...(o.localCluster !== undefined ? { localCluster: o.localCluster } : {}),
@@ -121,11 +125,12 @@ export class Manager {
     this.#informers = registry.seal();
     const statuses = new Map<string, ReflectorStatus[]>();
     for (const inf of this.#informers) {
-      const n = inf.resource === 'nodes' ? nodes.get(inf.cluster) : undefined;
-      const r = reflectorOf(inf, { client: o.clusters.get(inf.cluster)!.client, controller: config.controller, log, metrics, ...(n ? { nodes: n } : {}) });
+      // The Nodes and the ClusterProperties are read where they can be: settled when listed or absent.
+      const optional: OptionalCollection | undefined = inf.resource === 'nodes' ? nodes.get(inf.cluster) : inf.resource === 'clusterproperties' ? properties.get(inf.cluster) : undefined;
+      const r = reflectorOf(inf, { client: o.clusters.get(inf.cluster)!.client, controller: config.controller, log, metrics, ...(optional ? { optional } : {}) });
       inf.reflector = r;
-      this.#ready.push(n ? () => n.whenSettled() : () => r.whenSynced());
-      statuses.set(inf.cluster, [...(statuses.get(inf.cluster) ?? []), n ? n.healthOf(r) : r]);
+      this.#ready.push(optional ? () => optional.whenSettled() : () => r.whenSynced());
+      statuses.set(inf.cluster, [...(statuses.get(inf.cluster) ?? []), optional ? optional.healthOf(r) : r]);
     }
     // Staleness is judged for every cluster whose cached view some capability acts on.
     const judged = new Set(this.capabilities.flatMap((c) => c.judged));
@@ -152,7 +157,12 @@ export class Manager {
 
   /** Every capability's part of /status, every endpoint the guard refuses now (source, Service, address, reason), and the locality tier of each import with tiers. */
   status(): Record<string, unknown> {
-    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected(), locality: this.#locality.states() });
+    return Object.assign({}, ...this.capabilities.map((c) => c.status?.() ?? {}), { rejected: this.rejected(), locality: this.locality() });
+  }
+
+  /** The locality tier each importing cluster uses, per Service with tiers. */
+  locality(): LocalityState[] {
+    return this.#locality.states();
   }
 
   /** Every endpoint the guard refuses now, over every capability. */
@@ -235,6 +245,14 @@ export class Manager {
     m.queueDepth.set(this.queued);
   }
 
+
+  /** A cluster's ClusterProperties changed: tiers may select other clusters now; rare, so everything is planned again. */
+  #propertiesChanged(p: ClusterPropertyObjects): void {
+    p.listed(this.#o.log);
+    if (!this.#started) return;
+    this.#o.log.info({ cluster: p.cluster, properties: p.values() }, 'ClusterProperties of the cluster changed');
+    this.resyncAll();
+  }
 
   /**
    * A cluster's Nodes: a change of its CIDR set re-plans every key it sources, on every

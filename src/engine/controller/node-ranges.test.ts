@@ -90,6 +90,6 @@ test('a refused Nodes watch does not make its cluster unhealthy; any other failu
   const seen = n.healthOf(failing);
   n.refuse();
   assert.deepEqual([seen.synced, seen.connected, seen.unhealthySince, seen.stats.lastError], [true, true, undefined, undefined]);
-  n.failed();
+  assert.equal(n.absentOn(new Error('ECONNREFUSED'), { warn: () => {} }), false, 'an outage is not an absence');
   assert.deepEqual([seen.synced, seen.connected, seen.unhealthySince, seen.stats.lastError], [false, false, 1000, 'nodes is forbidden']);
 });

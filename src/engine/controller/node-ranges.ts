@@ -15,22 +15,18 @@ import { nodeForCache } from '../../model/cache-projections.ts';
 import { nodePodCidrs } from '../../model/node-cidrs.ts';
 import { KubeApiError } from '../../kube/client.ts';
 import { PATHS } from '../../kube/read.ts';
-import type { ReflectorStats, ReflectorStatus } from '../../kube/reflector.ts';
 import { Store, type CacheStore, type StoreEvent } from '../../kube/store.ts';
 import type { InformerRegistry } from './informers.ts';
+import { OptionalCollection } from './optional-collection.ts';
 import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
 import { ZONE_LABEL } from '../../vocab/labels.ts';
+import { localityWanted } from '../../model/locality/plan.ts';
 
 /** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
 export function rangelessSources(config: Config): ClusterConfig[] {
   return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
-}
-
-/** Whether any Service may carry locality tiers: an export rule gives them, or a ServiceExport annotation may. */
-export function localityWanted(config: Config): boolean {
-  return config.mcs || config.clusters.some((c) => c.exports.some((r) => r.clusterSelectors !== undefined));
 }
 
 /**
@@ -50,8 +46,7 @@ export function isRefusal(err: Error): boolean {
   return err instanceof KubeApiError && err.status === 403;
 }
 
-export class NodeRanges {
-  readonly cluster: string;
+export class NodeRanges extends OptionalCollection {
   readonly path = PATHS.nodes();
   /** The Nodes, as the watch keeps them; the controller hands in its shared informer's. */
   store: CacheStore<Node> = new Store<Node>(undefined, nodeForCache);
@@ -62,13 +57,6 @@ export class NodeRanges {
   #sorted: string[] | undefined;
   readonly #zoneByNode = new Map<string, string>();
   #zones: string[] | undefined;
-  #refused = false;
-  #settled = false;
-  readonly #waiters: (() => void)[] = [];
-
-  constructor(cluster: string) {
-    this.cluster = cluster;
-  }
 
   /** The distinct zone labels of the Nodes, sorted (none labelled: empty). */
   get zones(): string[] {
@@ -90,24 +78,6 @@ export class NodeRanges {
   get cidrs(): string[] | undefined {
     if (this.#counts.size === 0) return undefined;
     return (this.#sorted ??= [...this.#counts.keys()].sort(cmp));
-  }
-
-  /** The last answer of the Nodes list or watch was a 403. */
-  get refused(): boolean {
-    return this.#refused;
-  }
-
-  /**
-   * Listed, or refused: either way the cluster's ranges are as known as they will get, and its
-   * keys may be planned. Before this, planning would replicate addresses no range has checked.
-   */
-  get settled(): boolean {
-    return this.#settled;
-  }
-
-  whenSettled(): Promise<void> {
-    if (this.#settled) return Promise.resolve();
-    return new Promise((r) => this.#waiters.push(r));
   }
 
   /**
@@ -142,71 +112,16 @@ export class NodeRanges {
     return changed;
   }
 
-  /** The Nodes were listed or watched: the grant is there (again). True when it had been refused. */
-  answered(): boolean {
-    const was = this.#refused;
-    this.#refused = false;
-    this.#settle();
-    return was;
+  protected isAbsence(err: Error): boolean {
+    return isRefusal(err);
   }
 
-  /** A 403: true the first time in a row, so the refusal is logged once, not at every retry. */
-  refuse(): boolean {
-    const first = !this.#refused;
-    this.#refused = true;
-    this.#settle();
-    return first;
+  protected absentMessage(): string {
+    return this.cidrs ? 'the Nodes may not be read any more: the pod ranges last seen stay in force' : 'the Nodes may not be read: the endpoint guard\'s range check is off for this cluster (grant list and watch on nodes, or set podCIDRs in the config)';
   }
 
-  /** The Nodes were listed or watched; logs when a refusal has ended. */
-  listed(log: Pick<Logger, 'info'>): void {
-    if (this.answered()) log.info({ cluster: this.cluster }, 'the Nodes can be read again: their pod ranges bound this cluster\'s endpoints');
-  }
-
-  /**
-   * A watch error: true when it is a 403, a missing grant — the range check stays off (or at the
-   * ranges last seen), logged once, and the reflector keeps re-asking at its backoff.
-   */
-  refused403(err: Error, log: Pick<Logger, 'warn'>): boolean {
-    if (!isRefusal(err)) {
-      this.failed();
-      return false;
-    }
-    if (this.refuse()) {
-      log.warn({ cluster: this.cluster, missing: 'list, watch nodes', err: err.message },
-        this.cidrs ? 'the Nodes may not be read any more: the pod ranges last seen stay in force' : 'the Nodes may not be read: the endpoint guard\'s range check is off for this cluster (grant list and watch on nodes, or set podCIDRs in the config)');
-    }
-    return true;
-  }
-
-  /** Any other failure: the watch is failing like any other, and its health shows it. */
-  failed(): void {
-    this.#refused = false;
-  }
-
-  #settle(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  /**
-   * The Nodes reflector's status as cluster health reads it: a refusal is a missing grant, not
-   * an unreachable cluster, so while refused it counts as synced and connected, with no error.
-   */
-  healthOf(r: ReflectorStatus): ReflectorStatus {
-    const refused = () => this.#refused;
-    return {
-      get synced() { return r.synced || refused(); },
-      get connected() { return r.connected || refused(); },
-      get unhealthySince() { return refused() ? undefined : r.unhealthySince; },
-      get lastSeen() { return r.lastSeen; },
-      get stats(): ReflectorStats {
-        if (!refused()) return r.stats;
-        const { lastError: _e, lastErrorAt: _at, ...rest } = r.stats;
-        return rest;
-      },
-    };
+  protected backMessage(): string {
+    return 'the Nodes can be read again: their pod ranges bound this cluster\'s endpoints';
   }
 }
 

@@ -1,6 +1,7 @@
 // Locality tiers for one Service in one importing cluster: which tier it uses now (KEP-5939's
 // consuming rule, tiers.ts) and the zone hint each endpoint mcsync writes there gets. The replica
 // and the MCS paths both call this once per (Service, importing cluster). Pure.
+import type { ClusterConfig, Config } from '../../config/types.ts';
 import type { ClusterProperties, ClusterSelector } from '../../vocab/cluster-selectors.ts';
 import type { Endpoint, EndpointSlice } from '../../vocab/objects.ts';
 import { usesZoneHints } from '../routing.ts';
@@ -93,3 +94,29 @@ export function clusterPropertiesOf(name: string, configured: Readonly<Record<st
 
 /** No zones known anywhere (a caller that reads no Nodes): every tier is inactive, and says so. */
 export const NO_PLACES: LocalityView = { properties: (c) => clusterPropertiesOf(c, undefined, undefined), zones: () => undefined };
+
+/**
+ * The places the planners read, from the config and the Nodes' zones as the caller knows them.
+ * An inventory cluster's properties are its profile's labels and status.properties; the config's
+ * `properties` win over them.
+ */
+export function fleetPlaces(
+  clusters: readonly Pick<ClusterConfig, 'name' | 'labels' | 'properties'>[],
+  zones: (cluster: string) => readonly string[] | undefined,
+  /** The cluster's ClusterProperty objects (name → value), where they were read. */
+  objects: (cluster: string) => Readonly<Record<string, string>> | undefined = () => undefined,
+): LocalityView {
+  const byName = new Map(clusters.map((c) => [c.name, c]));
+  return {
+    properties: (name) => {
+      const c = byName.get(name);
+      return clusterPropertiesOf(name, { ...c?.labels, ...c?.properties }, objects(name));
+    },
+    zones,
+  };
+}
+
+/** Whether any Service may carry locality tiers: an export rule gives them, or (with mcs) a ServiceExport annotation may. */
+export function localityWanted(config: Pick<Config, 'mcs' | 'clusters'>): boolean {
+  return config.mcs || config.clusters.some((c) => c.exports.some((r) => r.clusterSelectors !== undefined));
+}

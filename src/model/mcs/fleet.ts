@@ -11,6 +11,7 @@ import { constituentOf, mergeConstituents, type Constituent, type McsConflict } 
 import { planMcs, type ImportView, type McsProblem } from './plan.ts';
 import { renderDerivedService } from './render.ts';
 import { routingNotes, type RoutingNote } from '../routing.ts';
+import type { LocalityState, LocalityView } from '../locality/plan.ts';
 
 /** What was read of one cluster for the MCS API. */
 export interface McsRead {
@@ -48,6 +49,8 @@ export interface McsServiceState {
 export interface McsFleetPlan {
   actions: Action[];
   services: McsServiceState[];
+  /** The locality tier each cluster written to uses, per import with tiers. */
+  locality: LocalityState[];
 }
 
 const importKey = (o: { metadata: { namespace?: string; labels?: Record<string, string> } }): ServiceKey | undefined => {
@@ -55,7 +58,7 @@ const importKey = (o: { metadata: { namespace?: string; labels?: Record<string, 
   return name ? serviceKey(namespaceOf(o.metadata), name) : undefined;
 };
 
-export function planMcsFleet(config: Config, unordered: readonly McsRead[], unavailable: ReadonlySet<string>, now: string): McsFleetPlan {
+export function planMcsFleet(config: Config, unordered: readonly McsRead[], unavailable: ReadonlySet<string>, now: string, locality?: LocalityView): McsFleetPlan {
   // Config order, whatever order the reads finished in: the same inputs give the same plan.
   const order = (cluster: string) => config.clusters.findIndex((c) => c.name === cluster);
   const reads = [...unordered].sort((a, b) => order(a.cluster) - order(b.cluster));
@@ -70,7 +73,7 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
     for (const [k, d] of ix.derived) if (isOwned(d.metadata, config.instance)) keys.add(k);
     for (const k of ix.importSlices.keys()) keys.add(k);
   }
-  const out: McsFleetPlan = { actions: [], services: [] };
+  const out: McsFleetPlan = { actions: [], services: [], locality: [] };
   for (const key of [...keys].sort(cmp)) {
     const { namespace, name } = splitServiceKey(key);
     const constituents: Constituent[] = [];
@@ -93,8 +96,9 @@ export function planMcsFleet(config: Config, unordered: readonly McsRead[], unav
       if (derived) view.derived = derived;
       return view;
     });
-    const plan = planMcs(config, { namespace, name, merge, views, exports, unavailable, now });
+    const plan = planMcs(config, { namespace, name, merge, views, exports, unavailable, now, ...(locality ? { locality } : {}) });
     out.actions.push(...plan.actions);
+    out.locality.push(...plan.locality);
     out.services.push({
       namespace,
       name,
