@@ -12,6 +12,7 @@ import { HarnessError } from '../util/errors.ts';
 import type { RunningCluster } from '../controlplane/cluster.ts';
 import { startClusterSet, type ClusterSet } from '../controlplane/clusterset.ts';
 import { Pods } from '../workload/pods.ts';
+import { topologyByCluster } from '../workload/node-topology.ts';
 import { runToEnd, startProcess, type Supervised } from '../util/process.ts';
 import { startCoreDns } from './coredns.ts';
 import { ensureExecServer } from './kubelet/build.ts';
@@ -53,6 +54,15 @@ export interface DataPlaneOptions {
    * pods (the pod runtime's pods get an address of each family), kube-proxy in both.
    */
   dualStack?: boolean;
+  /**
+   * The zone of each cluster's Node (`topology.kubernetes.io/zone`), by cluster name, e.g.
+   * `{ a: 'z1', b: 'z1', c: 'z2' }`: what the EndpointSlice controller copies onto the endpoints
+   * of the pods there and what kube-proxy matches zone hints against. Each cluster has one Node,
+   * so this is a zone per Node. A cluster not named keeps its own `<cluster>-zone-a`.
+   */
+  zones?: Record<string, string>;
+  /** The region of each cluster's Node (`topology.kubernetes.io/region`), by cluster name; none by default. */
+  regions?: Record<string, string>;
   onProgress?: (line: string) => void;
 }
 
@@ -93,8 +103,12 @@ export interface DataPlane {
   lookup(pod: RealPod, name: string): Promise<{ addresses: string[]; error?: string }>;
   /** `count` fresh TCP connections from inside a pod, each an HTTP GET. */
   get(pod: RealPod, host: string, port: number, count?: number): Promise<Attempt[]>;
-  /** A client in the pod dialling `host:port` afresh every `intervalMs` until stopped. */
-  watch(pod: RealPod, host: string, port: number, intervalMs: number): Watcher;
+  /**
+   * A client in the pod dialling `host:port` afresh every `intervalMs` until stopped; with
+   * `overlap`, a new attempt starts on time even while earlier ones still wait (attempts are then
+   * recorded in the order they end).
+   */
+  watch(pod: RealPod, host: string, port: number, intervalMs: number, opts?: { overlap?: boolean }): Watcher;
   /** The pod runtime of a cluster's node (with `pods`). */
   runtime(cluster: string): PodRuntime | undefined;
   /** Where a cluster's kube-network-policies logs its verdicts (with `networkPolicies`). */
@@ -117,6 +131,8 @@ export function dnsServiceIp(serviceCidr: string): string {
 
 export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
   const say = opts.onProgress ?? (() => {});
+  // Before anything starts: a zone for a cluster that is not there is the caller's typo.
+  const topology = topologyByCluster(opts.names, opts.zones, opts.regions);
   const wanted = [...CONTROL_PLANE, ...DATA_PLANE.filter((c) => opts.networkPolicies || c !== 'kube-network-policies')];
   const bins = await ensureComponents(wanted, { onProgress: opts.onProgress });
   const network = FlatNetwork.create();
@@ -148,7 +164,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     const cluster = (name: string) => clusterSet.running.find((c) => c.name === name) ?? fail(name);
     const podApi = (name: string) => {
       let p = podApis.get(name);
-      if (!p) podApis.set(name, (p = new Pods(cluster(name))));
+      if (!p) podApis.set(name, (p = new Pods(cluster(name), topology.get(name))));
       return p;
     };
 
@@ -256,8 +272,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       runtime: (clusterName) => runtimes.get(clusterName),
       policyLog: (clusterName) => infra.find((p) => p.name === `${clusterName}/kube-network-policies`)?.logPath,
       getFromNode: (clusterName, host, port) => attempts(network.node(clusterName).ns, host, port, 1),
-      watch: (pod, host, port, intervalMs) => {
-        const child = spawn('ip', ['netns', 'exec', pod.netns.ns, process.execPath, PROBE, 'watch', host, String(port), String(intervalMs)],
+      watch: (pod, host, port, intervalMs, watchOpts) => {
+        const child = spawn('ip', ['netns', 'exec', pod.netns.ns, process.execPath, PROBE, 'watch', host, String(port), String(intervalMs), ...(watchOpts?.overlap ? ['overlap'] : [])],
           { stdio: ['ignore', 'pipe', 'inherit'] });
         const seen: (Attempt & { t: number })[] = [];
         let buf = '';

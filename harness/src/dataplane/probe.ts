@@ -4,6 +4,11 @@
 //   node probe.ts watch HOST PORT MS     -> one JSON line per attempt, a fresh connection every MS
 //                                           milliseconds until stopped, each stamped with the
 //                                           wall clock ("t"), as a client in a pod sees a Service
+//   node probe.ts watch HOST PORT MS overlap
+//                                        -> the same, but a new connection starts every MS ms even
+//                                           while earlier ones wait for an answer (lines come in
+//                                           the order attempts end): a failing attempt, which
+//                                           waits out its 1 s timeout, hides nothing that follows
 // Names go through getaddrinfo, as any program in a pod resolves them, so the search path and
 // the cluster's DNS are exercised for real. Prints one JSON line; never throws for a network
 // failure, which is reported as that attempt's error code and how long it took to fail.
@@ -54,7 +59,7 @@ async function get(host: string, port: number, timeoutMs = TIMEOUT_MS): Promise<
   });
 }
 
-const [cmd, a, b, c] = process.argv.slice(2);
+const [cmd, a, b, c, d] = process.argv.slice(2);
 if (cmd === 'lookup' && a) {
   try {
     const all = await lookup(a, { all: true, family: 4 });
@@ -66,17 +71,17 @@ if (cmd === 'lookup' && a) {
   const attempts: Attempt[] = [];
   for (let i = 0; i < Number(c ?? 1); i++) attempts.push(await get(a, Number(b)));
   process.stdout.write(`${JSON.stringify({ attempts })}\n`);
-} else if (cmd === 'watch' && a && b && c) {
+} else if (cmd === 'watch' && a && b && c && (d === undefined || d === 'overlap')) {
   // Resolved once: the point is what the Service's address does while its endpoints change.
   const address = (await lookup(a, { family: 4 })).address;
   process.on('SIGTERM', () => process.exit(0));
   for (;;) {
     const t = Date.now();
-    const attempt = await get(address, Number(b), 1_000);
-    process.stdout.write(`${JSON.stringify({ t, ...attempt })}\n`);
+    const attempt = get(address, Number(b), 1_000).then((x) => process.stdout.write(`${JSON.stringify({ t, ...x })}\n`));
+    if (d !== 'overlap') await attempt;
     await new Promise((r) => setTimeout(r, Math.max(0, Number(c) - (Date.now() - t))));
   }
 } else {
-  process.stderr.write('usage: probe.ts lookup NAME | probe.ts get HOST PORT [COUNT] | probe.ts watch HOST PORT MS\n');
+  process.stderr.write('usage: probe.ts lookup NAME | probe.ts get HOST PORT [COUNT] | probe.ts watch HOST PORT MS [overlap]\n');
   process.exit(2);
 }

@@ -4,6 +4,7 @@
 import { CoreV1Api, KubeConfig, type V1ContainerPort, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterInfo } from '../controlplane/cluster.ts';
 import { nthAddress6 } from '../dataplane/ipv6.ts';
+import { nodeLabels, type NodeTopology } from './node-topology.ts';
 
 export function kubeConfigFor(cluster: Pick<ClusterInfo, 'kubeconfigPath'>): KubeConfig {
   const kc = new KubeConfig();
@@ -55,8 +56,12 @@ export class Pods {
   readonly cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>;
   private next6 = 10;
 
-  constructor(cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>) {
+  /** Where the Node sits (its zone and region labels); the cluster's default zone when empty. */
+  private readonly topology: NodeTopology;
+
+  constructor(cluster: Pick<ClusterInfo, 'name' | 'kubeconfigPath' | 'podCidr' | 'podCidr6'>, topology: NodeTopology = {}) {
     this.cluster = cluster;
+    this.topology = topology;
     this.core = kubeConfigFor(cluster).makeApiClient(CoreV1Api);
     this.nodeName = `${cluster.name}-node-0`;
     const [addr, bits] = cluster.podCidr.split('/');
@@ -71,7 +76,7 @@ export class Pods {
       if (existing) return;
       const node = await this.core.createNode({
         body: {
-          metadata: { name: this.nodeName, labels: { 'kubernetes.io/hostname': this.nodeName, 'topology.kubernetes.io/zone': `${this.cluster.name}-zone-a` } },
+          metadata: { name: this.nodeName, labels: nodeLabels(this.cluster.name, this.nodeName, this.topology) },
           spec: { podCIDR: this.cluster.podCidr, podCIDRs: [this.cluster.podCidr, ...(this.cluster.podCidr6 ? [this.cluster.podCidr6] : [])] },
         },
       });
