@@ -46,6 +46,7 @@ function buildExports(data: RawConfig, services: ServiceEntries, defaults: Defau
     if (s.labelSelector !== undefined) rule.selector = parseLabelSelector(s.labelSelector);
     if (s.exclude !== undefined) rule.exclude = s.exclude;
     if (s.clusterSelectors !== undefined) rule.clusterSelectors = structuredClone(s.clusterSelectors);
+    if (s.stalePolicy !== undefined) rule.stalePolicy = s.stalePolicy;
     return rule;
   });
 }

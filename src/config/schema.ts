@@ -78,6 +78,7 @@ export const serviceEntry = z
     conflictPolicy: conflictPolicy.optional().describe(`${conflictPolicyText} Default: the top-level conflictPolicy.`),
     force: z.boolean().optional().describe('Allow exporting what is otherwise never exported: default/kubernetes and the kube-system, kube-public and kube-node-lease namespaces.'),
     clusterSelectors: clusterSelectors.optional(),
+    stalePolicy: stalePolicy.optional().describe('This entry\'s Services\' stale policy, over the cluster\'s (`mcsync run` only): keep, not-ready, last-resort or withdraw.'),
   })
   .describe('Which Services of this cluster to export. Filters combine with AND.');
 

@@ -35,6 +35,8 @@ export interface ExportRule {
   exportToAll?: boolean;
   /** Locality tiers (KEP-5939), nearest first; absent: every cluster alike. */
   clusterSelectors?: ClusterSelector[];
+  /** Over the cluster's stalePolicy for the Services this rule exports. */
+  stalePolicy?: StalePolicy;
 }
 
 export type StalePolicy = 'keep' | 'not-ready' | 'last-resort' | 'withdraw';

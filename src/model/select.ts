@@ -1,6 +1,6 @@
 // Which source Services are exported, and where to: the config's export rules applied to what
 // each source cluster holds. Pure: the snapshots were read elsewhere.
-import type { Config, ExportRule } from '../config/types.ts';
+import type { ClusterConfig, Config, ExportRule, StalePolicy } from '../config/types.ts';
 import { cmp, cmpTuple } from './canonical.ts';
 import { isReplica, PROTECTED_NAMESPACES, PROTECTED_SERVICES } from '../vocab/labels.ts';
 import { matchesLabelSelector } from '../vocab/selector.ts';
@@ -123,4 +123,10 @@ function sourceSlices(snapshot: SourceSnapshot, key: string): EndpointSlice[] {
 function tiersOf(rules: readonly ExportRule[]): Pick<Export, 'clusterSelectors'> {
   const withTiers = rules.find((r) => r.clusterSelectors !== undefined);
   return withTiers ? { clusterSelectors: structuredClone(withTiers.clusterSelectors!) } : {};
+}
+
+/** The stale policy of a source's Service: the first matching rule's that sets one, else the cluster's. */
+export function stalePolicyOf(cluster: Pick<ClusterConfig, 'exports' | 'stalePolicy'>, svc: Service | undefined): StalePolicy {
+  const rule = svc ? cluster.exports.find((r) => r.stalePolicy !== undefined && ruleMatches(r, svc)) : undefined;
+  return rule?.stalePolicy ?? cluster.stalePolicy;
 }

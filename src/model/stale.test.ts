@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ep, slice, source, svc } from './fixtures.test-util.ts';
-import { isStale, staleEffect, staleView } from './stale.ts';
+import { cluster, ep, rule, slice, source, svc } from './fixtures.test-util.ts';
+import { exportStalePolicy, isStale, staleEffect, staleView } from './stale.ts';
+import { stalePolicyOf } from './select.ts';
 
 const snap = source('east', [svc('shop', 'cart')], [slice('shop', 'cart', 'c1', [ep('10.1.0.1'), ep('10.1.0.2')])]);
 
@@ -47,4 +48,16 @@ test('last-resort keeps every ready endpoint as serving and terminating, and lea
     ['10.1.0.2', { ready: false, serving: false }],
   ]);
   assert.equal(staleView(s, 'last-resort', false), s, 'a fresh cluster is never altered');
+});
+
+test('per export: an entry\'s own stalePolicy (or a ServiceExport\'s annotation) wins over its cluster\'s, Service by Service', () => {
+  const both = source('east', [svc('shop', 'cart'), svc('pay', 'api')], [slice('shop', 'cart', 'c1', [ep('10.1.0.1')]), slice('pay', 'api', 'a1', [ep('10.1.0.9')])]);
+  const east = cluster('east', [rule({ namespace: 'pay', stalePolicy: 'withdraw' }), rule({ namespace: 'shop' })], { stalePolicy: 'last-resort' });
+  const v = staleView(both, (s) => stalePolicyOf(east, s), true);
+  assert.deepEqual(v.services.map((s) => s.metadata.name), ['cart'], 'pay/api withdrawn by its entry');
+  assert.deepEqual([...v.slices.keys()], ['shop/cart']);
+  assert.equal(v.slices.get('shop/cart')![0]!.endpoints![0]!.conditions?.terminating, true, 'shop/cart under the cluster\'s last-resort');
+  assert.deepEqual(exportStalePolicy({ annotations: { 'mcsync.io/stale-policy': 'withdraw' } }), { policy: 'withdraw' });
+  assert.match(exportStalePolicy({ annotations: { 'mcsync.io/stale-policy': 'drop' } }).error ?? '', /"drop" is not one of keep, not-ready, last-resort, withdraw/);
+  assert.deepEqual(exportStalePolicy({}), {});
 });

@@ -11,7 +11,9 @@
 // | not-ready   | its endpoints stay, marked not ready | its endpoints stay, marked not ready | ipBlocks stay (a policy has no readiness) |
 // | last-resort | its ready endpoints stay as serving and terminating: used only while no endpoint is ready anywhere | the same | ipBlocks stay |
 import type { StalePolicy } from '../config/types.ts';
-import type { EndpointSlice } from '../vocab/objects.ts';
+import type { EndpointSlice, Service } from '../vocab/objects.ts';
+import { serviceKeyOf, type ServiceKey } from '../vocab/keys.ts';
+import { STALE_POLICY } from '../vocab/labels.ts';
 import type { SourceSnapshot } from './types.ts';
 
 export type StaleCapability = 'replicas' | 'imports' | 'policies';
@@ -55,10 +57,36 @@ export function staleSlices(slices: readonly EndpointSlice[], effect: Exclude<St
   return slices;
 }
 
-/** A replica source's snapshot as the stale rule presents it. */
-export function staleView(snapshot: SourceSnapshot, policy: StalePolicy, stale: boolean): SourceSnapshot {
-  const effect = stale ? staleEffect('replicas', policy) : 'keep';
-  if (effect === 'keep') return snapshot;
-  if (effect === 'withdraw') return { cluster: snapshot.cluster, services: [], slices: new Map() };
-  return { ...snapshot, slices: new Map([...snapshot.slices].map(([key, list]) => [key, [...staleSlices(list, effect)]])) };
+/** A Service's stale policy: one for the whole cluster, or per Service (an export rule may set its own). */
+export type PolicyOf = StalePolicy | ((svc: Service | undefined) => StalePolicy);
+
+/** A replica source's snapshot as the stale rule presents it, each Service under its own policy. */
+export function staleView(snapshot: SourceSnapshot, policy: PolicyOf, stale: boolean): SourceSnapshot {
+  if (!stale) return snapshot;
+  const effectOf = (svc: Service | undefined) => staleEffect('replicas', typeof policy === 'string' ? policy : policy(svc));
+  if (typeof policy === 'string') {
+    const effect = effectOf(undefined);
+    if (effect === 'keep') return snapshot;
+    if (effect === 'withdraw') return { cluster: snapshot.cluster, services: [], slices: new Map() };
+  }
+  const byKey = new Map(snapshot.services.map((s) => [serviceKeyOf(s), s]));
+  const slices = new Map<string, EndpointSlice[]>();
+  for (const [key, list] of snapshot.slices) {
+    const effect = effectOf(byKey.get(key as ServiceKey));
+    if (effect !== 'withdraw') slices.set(key, effect === 'keep' ? list : [...staleSlices(list, effect)]);
+  }
+  return { ...snapshot, services: snapshot.services.filter((s) => effectOf(s) !== 'withdraw'), slices };
+}
+
+const POLICIES: readonly StalePolicy[] = ['keep', 'not-ready', 'last-resort', 'withdraw'];
+
+/**
+ * A ServiceExport's own stale policy (its mcsync.io/stale-policy annotation), over its cluster's;
+ * a value that is none of the four is reported and the cluster's applies.
+ */
+export function exportStalePolicy(meta: { annotations?: Record<string, string> }): { policy?: StalePolicy; error?: string } {
+  const text = meta.annotations?.[STALE_POLICY];
+  if (text === undefined) return {};
+  const policy = POLICIES.find((p) => p === text.trim());
+  return policy ? { policy } : { error: `annotation ${STALE_POLICY}: "${text}" is not one of ${POLICIES.join(', ')}; the cluster's stalePolicy applies` };
 }

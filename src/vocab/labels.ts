@@ -71,6 +71,8 @@ export const MCS_IMPORT = 'mcsync.io/import';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 /** On a ServiceExport: its locality tiers, KEP-5939 clusterSelectors as JSON (model/locality/annotation.ts). */
 export const CLUSTER_SELECTORS = 'mcsync.io/cluster-selectors';
+/** On a ServiceExport: its stale policy, over its cluster's (model/stale.ts). */
+export const STALE_POLICY = 'mcsync.io/stale-policy';
 
 /** This instance's replicas: owned, and not part of a ServiceImport. */
 export function replicaSelector(instance: string): string {

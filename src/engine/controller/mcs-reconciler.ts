@@ -18,7 +18,7 @@ import { MCS_API_VERSION, type ServiceExport, type ServiceImport } from '../../v
 import type { CacheStore, Listed } from '../../kube/store.ts';
 import { postEvent, warningEvent } from '../events.ts';
 import type { Rejection } from '../../model/endpoint-guard.ts';
-import { staleEffect, staleSlices } from '../../model/stale.ts';
+import { exportStalePolicy, staleEffect, staleSlices } from '../../model/stale.ts';
 import { RejectionTally } from '../rejection-tally.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { ProblemLog } from './problem-log.ts';
@@ -128,11 +128,11 @@ export class McsReconciler {
     for (const c of this.#o.config.clusters) {
       const caches = this.#o.topology.sources.get(c.name);
       if (!caches) continue;
-      // An unreachable cluster's cached view stands (keep) until its stale policy says otherwise (model/stale.ts).
-      const effect = (this.#o.isStale?.(c.name) ?? false) ? staleEffect('imports', c.stalePolicy) : 'keep';
-      if (effect === 'withdraw') continue;
       const serviceExport = caches.exports.get(serviceKey);
       if (!serviceExport) continue;
+      // An unreachable cluster's cached view stands (keep) until its stale policy (the export's own, else the cluster's) says otherwise (model/stale.ts).
+      const effect = (this.#o.isStale?.(c.name) ?? false) ? staleEffect('imports', exportStalePolicy(serviceExport.metadata).policy ?? c.stalePolicy) : 'keep';
+      if (effect === 'withdraw') continue;
       if (this.#o.writers.has(c.name)) exports.set(c.name, serviceExport);
       const slices = caches.slices.indexed(serviceKey);
       // Its Nodes' ranges when the config names none, as for replicas.

@@ -9,7 +9,7 @@ import { splitServiceKey, type ServiceKey } from '../../vocab/keys.ts';
 import type { EndpointSlice, Service } from '../../vocab/objects.ts';
 import { planDestination } from '../../model/plan.ts';
 import { writtenAsPlanned } from '../../model/projection.ts';
-import { selectExports } from '../../model/select.ts';
+import { selectExports, stalePolicyOf } from '../../model/select.ts';
 import { staleView } from '../../model/stale.ts';
 import type { Action, DestinationSnapshot, Export, SourceSnapshot } from '../../model/types.ts';
 import type { Conflict } from '../../model/conflicts.ts';
@@ -158,7 +158,7 @@ export class Reconciler {
       // What its Nodes declare, as `sync` reads them; the config's podCIDRs win in selectExports.
       const podCidrs = s.nodes?.cidrs;
       if (podCidrs) snapshot.podCidrs = podCidrs;
-      out.push(staleView(snapshot, s.config.stalePolicy, this.#o.isStale?.(cluster) ?? false));
+      out.push(staleView(snapshot, (svc) => stalePolicyOf(s.config, svc), this.#o.isStale?.(cluster) ?? false));
     }
     return out;
   }

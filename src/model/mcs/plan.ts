@@ -4,6 +4,7 @@
 // as it is, and its slices stay. Pure.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../canonical.ts';
+import { exportStalePolicy } from '../stale.ts';
 import { createAction, deleteAction, statusAction, updateAction } from '../actions.ts';
 import { overlayService, sliceProjection } from '../projection.ts';
 import type { Action } from '../types.ts';
@@ -74,6 +75,10 @@ export function planMcs(config: Config, input: McsPlanInput): McsPlan {
   const tiers = input.merge.merged?.tiers;
   if (tiers && 'error' in tiers) {
     out.problems.push({ cluster: input.merge.merged!.constituents[0]!.cluster, namespace: input.namespace, name: input.name, message: `InvalidClusterSelector: ${tiers.error}; traffic goes to every cluster` });
+  }
+  for (const [cluster, se] of [...input.exports].sort(([a], [b]) => cmp(a, b))) {
+    const bad = exportStalePolicy(se.metadata).error;
+    if (bad) out.problems.push({ cluster, namespace: input.namespace, name: input.name, message: bad });
   }
   for (const view of [...input.views].sort((a, b) => cmp(a.cluster, b.cluster))) planView(config, input, view, out);
   planExportStatus(input, out);
