@@ -187,18 +187,24 @@ describe('a source outage', () => {
     }
   });
 
-  test('withdraw: replicas of a source stale for longer than staleAfter are withdrawn', async () => {
+  test('withdraw: replicas of a source stale for longer than staleAfter are withdrawn, but for an entry that keeps its own', async () => {
     const ns = 'stale';
     const qip = await serviceWithPod(podsA, ns, 'q');
-    const text = configText('stale', ns).replace(`- name: a\n  kubeconfig: ${set.get('a').kubeconfigPath}\n`, `- name: a\n  kubeconfig: ${set.get('a').kubeconfigPath}\n  staleAfter: 3s\n  stalePolicy: withdraw\n`);
+    const kip = await serviceWithPod(podsA, 'stale-kept', 'k');
+    const text = configText('stale', ns)
+      .replace(`- name: a\n  kubeconfig: ${set.get('a').kubeconfigPath}\n`, `- name: a\n  kubeconfig: ${set.get('a').kubeconfigPath}\n  staleAfter: 3s\n  stalePolicy: withdraw\n`)
+      .replace(`  - namespace: ${ns}\n`, `  - namespace: ${ns}\n  - namespace: stale-kept\n    stalePolicy: keep\n`);
     const ctl = await startController(['--config', writeConfig(text)]);
     try {
       await ctl.ready();
       await replicasAre(B, ns, 'q', { [qip]: true }, 'q in b');
+      await replicasAre(B, 'stale-kept', 'k', { [kip]: true }, 'k in b');
       const a = set.running[0]!;
       await a.stop();
       await waitFor(async () => (await ctl.status()).clusters.find((c) => c.cluster === 'a')?.stale === true, { what: 'a marked stale' });
       await waitFor(async () => (await getService(B, ns, 'q')) === undefined, { what: 'q withdrawn from b' });
+      await ctl.caughtUp([], 'the withdrawal of every stale Service');
+      assert.deepEqual(addressMap(await slicesOf(B, 'stale-kept', 'k', REPLICA_SLICES)), { [kip]: true }, 'the entry\'s own stalePolicy keep wins over the cluster\'s withdraw');
       await a.restart();
       await waitFor(async () => (await getService(B, ns, 'q')) !== undefined, { what: 'q back once a returns' });
       await replicasAre(B, ns, 'q', { [qip]: true }, 'q endpoints back');
