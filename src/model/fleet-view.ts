@@ -28,7 +28,13 @@ export interface FleetCluster extends HealthState {
   source: boolean;
   /** This instance writes replicas into it. */
   destination: boolean;
+  /** Where it came from: the config file's clusters, or a ClusterProfile of the inventory (absent in older views: the file). */
+  origin?: FleetOrigin;
 }
+
+export type FleetOrigin =
+  | { kind: 'file' }
+  | { kind: 'inventory'; profile: string; healthy?: boolean; health: string };
 
 export interface FleetSource {
   cluster: string;

@@ -43,6 +43,8 @@ export class ControllerMetrics {
   readonly companions: Gauge<'cluster'>;
   readonly rejectedEndpoints: Gauge<'cluster' | 'reason'>;
   readonly localityTierChanges: Counter<'cluster'>;
+  readonly clusterInfo: Gauge<'cluster' | 'origin' | 'profile'>;
+  readonly clusterProfileHealthy: Gauge<'cluster'>;
   readonly localityServices: Gauge<'cluster' | 'tier'>;
   readonly policyPropagation: Histogram<'source' | 'destination'>;
   readonly leader: Gauge;
@@ -157,6 +159,18 @@ export class ControllerMetrics {
       labelNames: ['cluster', 'reason'] as const,
       registers,
     });
+    this.clusterInfo = new Gauge({
+      name: 'mcsync_cluster_info',
+      help: 'Always 1: where the cluster came from, origin "file" (the config\'s clusters) or "inventory" with its ClusterProfile as profile (namespace/name).',
+      labelNames: ['cluster', 'origin', 'profile'] as const,
+      registers,
+    });
+    this.clusterProfileHealthy = new Gauge({
+      name: 'mcsync_cluster_profile_healthy',
+      help: 'An inventory cluster\'s ClusterProfile condition ControlPlaneHealthy: 1 True, 0 False; no series while the profile has none.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
     this.localityTierChanges = new Counter({
       name: 'mcsync_locality_tier_changes_total',
       help: 'Changes of the locality tier an importing cluster uses for a Service with clusterSelectors (an Event is posted on each).',
@@ -233,13 +247,14 @@ export class ControllerMetrics {
    * values (e.g. `stale 1`) would be exported forever and keep alerts firing.
    */
   async removeCluster(cluster: string): Promise<void> {
-    for (const g of [this.clusterConnected, this.clusterSynced, this.clusterStale, this.clusterLastError, this.clusterLastSeen, this.companions]) {
+    for (const g of [this.clusterConnected, this.clusterSynced, this.clusterStale, this.clusterLastError, this.clusterLastSeen, this.companions, this.clusterProfileHealthy]) {
       g.remove({ cluster });
     }
     await removeMatching(this.managedObjects, ['cluster', 'kind'], { cluster });
     await removeMatching(this.conflicts, ['cluster', 'kind'], { cluster });
     await removeMatching(this.rejectedEndpoints, ['cluster', 'reason'], { cluster });
     await removeMatching(this.localityServices, ['cluster', 'tier'], { cluster });
+    await removeMatching(this.clusterInfo, ['cluster', 'origin', 'profile'], { cluster });
     this.localityTierChanges.remove({ cluster });
     await removeMatching(this.writes, ['cluster', 'verb', 'kind', 'result', 'capability'], { cluster });
     await removeMatching(this.watchRestarts, ['cluster', 'resource'], { cluster });

@@ -214,10 +214,19 @@ export function statusPage(): void {
     byId('locality-section').hidden = rows.length === 0;
   }
 
+  // The config file, or the inventory's ClusterProfile with its ControlPlaneHealthy condition.
+  function originCell(o: StatusPageView['clusters'][number]['origin']): (Element | string)[] {
+    if (!o || o.kind === 'file') return ['file'];
+    const state = o.healthy === true ? 'in-sync' : o.healthy === false ? 'failing' : 'pending';
+    const words = o.healthy === true ? 'healthy' : o.healthy === false ? 'unhealthy' : 'health unknown';
+    return ['inventory ' + o.profile, ' ', badge(state, words, { title: o.health })];
+  }
+
   function drawClusters(view: StatusPageView, now: number): void {
     const rows = view.clusters.map((c) => h('tr', { 'data-cluster': c.name }, [
       h('td', {}, [c.name]),
       h('td', {}, [[c.source ? 'source' : '', c.destination ? 'destination' : ''].filter(Boolean).join(', ') || '\u2014']),
+      h('td', {}, originCell(c.origin)),
       h('td', {}, [badge(clusterState(c), clusterWords(c))]),
       h('td', { class: 'num' }, [c.lastSeen ? age(c.lastSeen, now) + ' ago' : '\u2014']),
       h('td', {}, [c.lastError || '']),

@@ -192,10 +192,20 @@ test('exports are drawn as arrows between the clusters and a row each: destinati
   ]);
   assert.equal(page.get('no-exports')!.hidden, true);
   assert.deepEqual(page.get('clusters')!.elements.map((r) => r.elements.map((td) => td.text)), [
-    ['east', 'source, destination', 'connected', '\u2014', ''],
-    ['west', 'source, destination', 'stale', '95s ago', 'connection refused'],
+    ['east', 'source, destination', 'file', 'connected', '\u2014', ''],
+    ['west', 'source, destination', 'file', 'stale', '95s ago', 'connection refused'],
   ]);
   assert.match(page.get('meta')!.textContent, /^instance one · pod-0 · leader · 2 clusters · 1 exports · as of /);
+});
+
+test('a cluster from the inventory shows its ClusterProfile and the profile\'s health', async () => {
+  const page = await drawn({ ...BASE, clusters: [
+    { ...BASE.clusters[0]!, name: 'fleet-1', origin: { kind: 'inventory', profile: 'fleet/fleet-1', healthy: false, health: 'ControlPlaneHealthy False: ApiserverDown' } },
+    { ...BASE.clusters[0]!, name: 'fleet-2', origin: { kind: 'inventory', profile: 'fleet/fleet-2', health: 'no ControlPlaneHealthy condition' } },
+  ] });
+  const rows = page.get('clusters')!.elements;
+  assert.deepEqual(rows.map((r) => r.elements[2]!.text), ['inventory fleet/fleet-1 unhealthy', 'inventory fleet/fleet-2 health unknown']);
+  assert.equal(rows[0]!.elements[2]!.elements[0]!.attrs.get('title'), 'ControlPlaneHealthy False: ApiserverDown');
 });
 
 test('a failed read says so, dims the last view and tries again', async () => {

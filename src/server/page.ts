@@ -100,7 +100,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <tbody id="locality"></tbody></table>
 </section>
 <section><h2>Clusters</h2>
-<table><thead><tr><th>Cluster</th><th>Role</th><th>State</th><th>Last seen</th><th>Last error</th></tr></thead>
+<table><thead><tr><th>Cluster</th><th>Role</th><th>From</th><th>State</th><th>Last seen</th><th>Last error</th></tr></thead>
 <tbody id="clusters"></tbody></table>
 </section>
 </main>

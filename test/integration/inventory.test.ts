@@ -181,11 +181,15 @@ describe('one-shot commands from the inventory', () => {
 
 test('mcsync run takes its clusters from the inventory at start and keeps west in step with east', async () => {
   // The instance the one-shot syncs wrote west's replicas as: run takes them over.
-  const ctl = await startController(['--config', inventoryConfig('inv')]);
+  const ctl = await startController(['--config', inventoryConfig('inv'), '--status-page']);
   try {
     await ctl.ready();
     const status = await ctl.status();
     assert.deepEqual(status.clusters.map((c) => [c.cluster, c.connected]), [['east', true], ['west', true]]);
+    // Where each cluster came from, on the metrics and the status page's data.
+    assert.match((await ctl.get('/metrics')).text, /mcsync_cluster_info\{cluster="east",origin="inventory",profile="[^/"]+\/east"\} 1/);
+    const fleet = JSON.parse((await ctl.get('/fleet')).text) as { clusters: { name: string; origin?: { kind: string; profile?: string } }[] };
+    assert.deepEqual(fleet.clusters.map((c) => [c.name, c.origin?.kind]), [['east', 'inventory'], ['west', 'inventory']]);
     const more = (await podsEast.create({ namespace: ns, name: 'web-run', labels: { app: 'web' } })).status!.podIP!;
     await waitFor(async () => more in addressMap(await slicesOf(West, ns, 'web', REPLICA_SLICES)), { what: 'a pod of east added while run watches to reach west through the plugin\'s token' });
   } finally {

@@ -70,6 +70,9 @@ export function fleetView(input: FleetInput): FleetView {
       name: c.name,
       source: sources.has(c.name),
       destination: destinations.has(c.name),
+      origin: c.origin?.kind === 'inventory'
+        ? { kind: 'inventory', profile: `${c.origin.namespace}/${c.origin.profile}`, health: c.origin.health, ...(c.origin.healthy !== undefined ? { healthy: c.origin.healthy } : {}) }
+        : { kind: 'file' },
       connected: h?.connected ?? false,
       synced: h?.synced ?? false,
       stale: h?.stale ?? false,

@@ -234,6 +234,11 @@ export class Manager {
     }
     const m = this.#o.metrics;
     if (!m) return;
+    for (const c of this.#o.config.clusters) {
+      const inv = c.origin?.kind === 'inventory' ? c.origin : undefined;
+      m.clusterInfo.set({ cluster: c.name, origin: inv ? 'inventory' : 'file', profile: inv ? `${inv.namespace}/${inv.profile}` : '' }, 1);
+      if (inv?.healthy !== undefined) m.clusterProfileHealthy.set({ cluster: c.name }, inv.healthy ? 1 : 0);
+    }
     for (const h of this.health()) {
       m.clusterConnected.set({ cluster: h.cluster }, h.connected ? 1 : 0);
       m.clusterSynced.set({ cluster: h.cluster }, h.synced ? 1 : 0);

@@ -46,6 +46,10 @@ export interface ControllerMetricsSink {
   policyPropagation: HistogramSink<'source' | 'destination'>;
   /** Endpoints of a source's exported Services the endpoint guard drops, by reason (now, not a running total). */
   rejectedEndpoints: GaugeSink<'cluster' | 'reason'>;
+  /** 1 per cluster, labelled with where it came from: `file`, or `inventory` and its ClusterProfile (namespace/name). */
+  clusterInfo: GaugeSink<'cluster' | 'origin' | 'profile'>;
+  /** An inventory cluster's ClusterProfile ControlPlaneHealthy condition: 1 true, 0 false; absent while unknown. */
+  clusterProfileHealthy: GaugeSink<'cluster'>;
   /** Changes of the locality tier an importing cluster uses for a Service. */
   localityTierChanges: CounterSink<'cluster'>;
   /** Services with locality tiers per importing cluster, by the tier in use ("0", "1", …, "all", "inactive"). */
