@@ -22,9 +22,14 @@ import { cmp } from '../../model/canonical.ts';
 import { storeKey } from '../../vocab/keys.ts';
 import type { Node } from '../../vocab/objects.ts';
 
+/** Whether a cluster can be a source (with mcs, any) and names no podCIDRs in the config. */
+export function isRangelessSource(config: Config, c: ClusterConfig): boolean {
+  return c.podCIDRs === undefined && (config.mcs || c.exports.length > 0);
+}
+
 /** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
 export function rangelessSources(config: Config): ClusterConfig[] {
-  return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
+  return config.clusters.filter((c) => isRangelessSource(config, c));
 }
 
 /**
@@ -199,8 +204,18 @@ export function declareNodeRanges(config: Config, localCluster: string | undefin
   for (const c of rangelessSources(config)) {
     if (!nodes.has(c.name)) log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
   }
-  for (const n of nodes.values()) {
-    n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => onEvent(n, e));
-  }
+  for (const n of nodes.values()) declareNodesWatch(n, registry, onEvent);
   return nodes;
+}
+
+function declareNodesWatch(n: NodeRanges, registry: InformerRegistry, onEvent: (n: NodeRanges, e: StoreEvent<Node>) => void): void {
+  n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => onEvent(n, e));
+}
+
+/** The Nodes watch of one cluster joining at run time, when it needs one (as declareNodeRanges decides for the others). */
+export function declareJoiningNodeRanges(config: Config, cluster: ClusterConfig, localCluster: string | undefined, registry: InformerRegistry, onEvent: (n: NodeRanges, e: StoreEvent<Node>) => void): NodeRanges | undefined {
+  if (!isRangelessSource(config, cluster) || (localCluster !== undefined && localCluster !== cluster.name)) return undefined;
+  const n = new NodeRanges(cluster.name);
+  declareNodesWatch(n, registry, onEvent);
+  return n;
 }
