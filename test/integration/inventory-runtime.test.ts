@@ -4,7 +4,8 @@
 // Service reaches the others, theirs reach it) without any other cluster's watch being
 // restarted; a profile whose plugin fails is unavailable with the reason; a deleted profile is
 // a removed cluster, and inventory.onRemove decides what becomes of what it sourced: kept in
-// the other clusters (keep, the default) or withdrawn (withdraw). The replicas it holds stay.
+// the other clusters (keep, the default; across a restart too) or withdrawn (withdraw). The
+// replicas it holds stay.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -76,12 +77,12 @@ async function watchesOf(ctl: RunningController, clusters: readonly string[]): P
   return (await ctl.progress()).watches.filter((w) => clusters.includes(w.cluster)).map((w) => `${w.cluster} ${w.resource} ${w.path} ${w.labelSelector ?? ''}`).sort();
 }
 
-/** Drained: nothing queued or running, twice in a row (the removal's re-plan has run). */
+/** Drained: the first full resync queued, then nothing queued or running, twice in a row (a removal's re-plan has run). */
 async function drained(ctl: RunningController): Promise<void> {
   let idle = 0;
   await waitFor(async () => {
     const p = await ctl.progress();
-    idle = p.queued === 0 && p.inFlight === 0 ? idle + 1 : 0;
+    idle = p.resyncs > 0 && p.queued === 0 && p.inFlight === 0 ? idle + 1 : 0;
     return idle >= 2;
   }, { what: 'the controller to have no work queued or running' });
 }
@@ -153,6 +154,17 @@ test('onRemove keep (default): a fourth profile joins while running without rest
     assert.doesNotMatch((await ctl.get('/metrics')).text, /mcsync_cluster_connected\{cluster="c"\}/);
   } finally {
     await ctl.stop('SIGTERM');
+  }
+  // Kept across a restart too: c is no cluster of the fleet, and its replicas are not collected.
+  const again = await startController(['--config', config('rt')]);
+  try {
+    await again.ready();
+    await drained(again);
+    for (const dest of ['a', 'b', 'd'] as const) {
+      assert.deepEqual(addressMap(await slicesOf(api[dest], ns, 'web-c', REPLICA_SLICES)), { [ip.c]: true }, `web-c still kept in ${dest} after a restart`);
+    }
+  } finally {
+    await again.stop('SIGTERM');
   }
 });
 
