@@ -80,9 +80,10 @@ export async function runController(o: RunOptions): Promise<number> {
       fleet: () => ({
         config: controller.config,
         has: (name) => controller.has(name),
-        join: (c, cfg) => {
+        join: async (c, cfg) => {
           clusters.set(c.config.name, c);
-          return controller.join(c, cfg);
+          // Not awaited: a cluster whose watches never list must not hold up every later change.
+          void controller.join(c, cfg).catch((err: unknown) => log.error({ cluster: c.config.name, error: (err as Error).message }, 'cluster failed to join'));
         },
         leave: async (name, cfg, keep) => {
           await controller.leave(name, cfg, keep);

@@ -26,6 +26,7 @@ export const RETRY_UNAVAILABLE_MS = 30_000;
 export interface Fleet {
   readonly config: Config;
   has(cluster: string): boolean;
+  /** Starts the join; need not wait for the cluster's watches to list. */
   join(connected: Connected, config: Config): Promise<void>;
   leave(cluster: string, config: Config, keep: boolean): Promise<void>;
 }

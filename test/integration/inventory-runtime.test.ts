@@ -10,8 +10,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
-import { Pods } from '../../harness/src/workload/pods.ts';
+import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
 import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
@@ -36,19 +37,28 @@ async function addProfile(name: string, target: Name, clusterName: string = name
   });
 }
 
-/** Every inventory cluster exports the namespace `ns` to every other one. */
-function config(instance: string, onRemove?: 'keep' | 'withdraw'): string {
+/** Every inventory cluster exports the namespace `ns` to every other one (or, `mcs`, exports by ServiceExport only). */
+function config(instance: string, onRemove?: 'keep' | 'withdraw', mcs = false): string {
   return writeConfig([
     `instance: ${instance}`,
+    ...(mcs ? ['mcs: true', 'networkPolicies: true'] : []),
     'inventory:',
     `  hub: { kubeconfig: ${yamlString(set.get('hub').kubeconfigPath)} }`,
     '  namespace: fleet',
     `  providerFile: ${yamlString(providerFile)}`,
     ...(onRemove ? [`  onRemove: ${onRemove}`] : []),
-    '  rules:',
-    `  - services: [{ namespace: ${ns} }]`,
+    ...(mcs ? [] : ['  rules:', `  - services: [{ namespace: ${ns} }]`]),
   ].join('\n') + '\n');
 }
+
+const MCS = 'multicluster.x-k8s.io/v1alpha1';
+const objects = (name: Name) => KubernetesObjectApi.makeApiClient(kubeConfigFor(set.get(name)));
+const exportService = (name: Name, service: string) => objects(name).create({ apiVersion: MCS, kind: 'ServiceExport', metadata: { name: service, namespace: ns } } as KubernetesObject);
+/** Whether <cluster> holds a ServiceImport of that name. */
+const imported = (name: Name, service: string) => objects(name).read({ apiVersion: MCS, kind: 'ServiceImport', metadata: { name: service, namespace: ns } }).then(() => true, (err: { code?: number }) => {
+  if (err.code === 404) return false;
+  throw err;
+});
 
 /** web-<source>'s replica in <dest> holds exactly <source>'s pod, ready. */
 const served = (source: Name, dest: Name) => replicasAre(api[dest], ns, `web-${source}`, { [ip[source]]: true }, `web-${source} of ${source} in ${dest}`);
@@ -89,7 +99,7 @@ async function drained(ctl: RunningController): Promise<void> {
 
 before(async () => {
   const plugin = await secretreaderPlugin();
-  set = await startClusterSet({ names: ['hub', ...NAMES] });
+  set = await startClusterSet({ names: ['hub', ...NAMES], mcsCrds: true });
   const hub = set.get('hub');
   await applyInventoryCrd(hub);
   await new Pods(hub).ensureNamespace('fleet');
@@ -186,6 +196,27 @@ test('onRemove withdraw: a deleted profile\'s exports are withdrawn from the oth
     assert.deepEqual(addressMap(await slicesOf(api.c, ns, 'web-a', REPLICA_SLICES)), { [ip.a]: true }, 'the replicas c holds stay there');
     // The others are served as before.
     await served('a', 'd');
+  } finally {
+    await ctl.stop('SIGTERM');
+  }
+});
+
+test('mcs: a joining cluster is an exporter and an importer at once; removed with withdraw, its import goes from the others', async () => {
+  for (const name of ['c', 'd', 'e']) await deleteProfile(set.get('hub'), 'fleet', name).catch(() => undefined);
+  const ctl = await startController(['--config', config('rt-mcs', 'withdraw', true)]);
+  try {
+    await ctl.ready();
+    await exportService('a', 'web-a');
+    await waitFor(() => imported('b', 'web-a'), { what: 'web-a of a imported in b' });
+    await exportService('d', 'web-d');
+    await addProfile('d', 'd');
+    await waitFor(() => imported('d', 'web-a'), { what: 'web-a imported in d, which joined' });
+    await waitFor(() => imported('a', 'web-d'), { what: 'web-d of d, which joined, imported in a' });
+    await waitFor(() => imported('b', 'web-d'), { what: 'web-d of d imported in b' });
+    await deleteProfile(set.get('hub'), 'fleet', 'd');
+    await waitFor(async () => !(await imported('a', 'web-d')) && !(await imported('b', 'web-d')), { what: 'web-d withdrawn from a and b once d was removed' });
+    assert.ok(await imported('b', 'web-a'), 'a\'s import stays');
+    assert.ok(await imported('d', 'web-a'), 'the imports d holds stay there');
   } finally {
     await ctl.stop('SIGTERM');
   }

@@ -11,6 +11,8 @@ export interface ClusterHealth extends HealthState {
   cluster: string;
   /** ISO time it joined the running controller (its start, for the clusters it started with). */
   joinedAt?: string;
+  /** Joining the running controller: its watches are still listing. */
+  joining?: true;
 }
 
 /** A source whose staleness just flipped. */

@@ -82,6 +82,8 @@ export class Manager {
   /** Removed clusters whose last view was kept: still in the config the capabilities plan with. */
   readonly #kept = new Map<string, ClusterConfig>();
   readonly #joinedAt = new Map<string, string>();
+  /** Clusters whose watches are still listing: not yet judged for readiness, nothing planned. */
+  readonly #joining = new Set<string>();
   readonly #removed = new Map<string, RemovedCluster>();
   readonly #rejections: RejectionTally;
   #ticker?: NodeJS.Timeout;
@@ -197,7 +199,9 @@ export class Manager {
    * A cluster joins the running controller: `config` is the fleet with it (and every other
    * cluster's export rules as they now read, "every other cluster" including it). Its watches
    * are added and started, and once they have listed its writer and lanes take work and the
-   * capabilities queue what concerns it. No other cluster's watch or queue is touched.
+   * capabilities queue what concerns it; resolves then (never, if they never list: a caller
+   * that serializes fleet changes should not wait for it). No other cluster's watch or queue
+   * is touched.
    */
   async join(connected: Connected, config: Config): Promise<void> {
     const c = connected.config;
@@ -216,12 +220,14 @@ export class Manager {
     for (const cap of this.capabilities) cap.joining(c, planning);
     const added = this.#registry.seal();
     const ready = this.#watch(added);
+    this.#joining.add(c.name);
     this.#health.update(config.clusters, this.#judged(config));
     log.info({ cluster: c.name, watches: added.length }, 'cluster joining: listing its collections');
     // Only the newcomer's watches start: the others keep their streams and their resourceVersions.
     for (const inf of added) inf.reflector!.start();
     await Promise.all(ready.map((r) => r()));
     if (this.#stopped || this.#clients.get(c.name) !== connected) return;
+    this.#joining.delete(c.name);
     this.#addWriter(c.name);
     for (const cap of this.capabilities) cap.joined(c.name);
     this.#health.update(config.clusters, this.#judged(config));
@@ -241,6 +247,7 @@ export class Manager {
     const { log, metrics } = this.#o;
     const before = this.#config.clusters.find((c) => c.name === cluster);
     this.#clients.delete(cluster);
+    this.#joining.delete(cluster);
     this.#config = config;
     // A kept cluster stays in the config the planners read, with its export rules as they were.
     if (keep && before) this.#kept.set(cluster, before);
@@ -280,13 +287,18 @@ export class Manager {
     return this.#o.isLeader?.() ?? true;
   }
 
-  /** Every reflector has listed once: reconciling before that would collect what it has not seen yet. */
+  /**
+   * Every reflector has listed once: reconciling before that would collect what it has not seen
+   * yet. A cluster still joining does not count: the others are served meanwhile, and one that
+   * never lists (a missing grant) must not make the whole controller unready.
+   */
   get synced(): boolean {
-    return this.#health.health().every((h) => h.synced);
+    return this.#health.health().every((h) => h.synced || this.#joining.has(h.cluster));
   }
 
   health(): ClusterHealth[] {
     return this.#health.health().map((h) => {
+      if (this.#joining.has(h.cluster)) return { ...h, joining: true };
       const at = this.#joinedAt.get(h.cluster);
       return at ? { ...h, joinedAt: at } : h;
     });
