@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { startClusterSet, type ClusterSet } from '../../harness/src/controlplane/clusterset.ts';
 import { Pods, kubeConfigFor } from '../../harness/src/workload/pods.ts';
-import { writeConfig } from '../../harness/src/mcsync/cli.ts';
+import { runMcsync, writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
 import { yamlString } from '../../harness/src/util/yaml-text.ts';
@@ -116,7 +116,8 @@ after(() => set?.down());
 
 test('onRemove keep (default): a fourth profile joins while running without restarting the others\' watches; a profile whose plugin fails is unavailable; a deleted one leaves its replicas in place', async () => {
   for (const name of ['a', 'b', 'c'] as const) await addProfile(name, name);
-  const ctl = await startController(['--config', config('rt')]);
+  const cfg = config('rt');
+  const ctl = await startController(['--config', cfg]);
   try {
     await ctl.ready();
     await served('a', 'b');
@@ -160,6 +161,11 @@ test('onRemove keep (default): a fourth profile joins while running without rest
     assert.deepEqual(addressMap(await slicesOf(api.c, ns, 'web-a', REPLICA_SLICES)), { [ip.a]: true }, 'the replicas c holds stay there');
     const s = await statusOf(ctl);
     assert.deepEqual(s.clusters.map((c) => c.cluster), ['a', 'b', 'd']);
+    // `mcsync status --controller` says when each cluster joined and what was kept of c.
+    const st = await runMcsync(['status', '--config', cfg, '--controller', `http://127.0.0.1:${ctl.port}`, '-o', 'wide']);
+    assert.match(st.stdout, /JOINED/);
+    assert.match(st.stdout, new RegExp(`\\bd\\b.*${s.clusters.find((c) => c.cluster === 'd')!.joinedAt!.replace(/[.]/g, '\\.')}`));
+    assert.match(st.stdout, /removed: c at \S+ \(onRemove: keep\): what it sourced stays/);
     // The removed cluster's per-cluster series are gone.
     assert.doesNotMatch((await ctl.get('/metrics')).text, /mcsync_cluster_connected\{cluster="c"\}/);
   } finally {
