@@ -85,13 +85,14 @@ export class InventoryWatch {
       watchTimeoutSeconds: o.file.controller.watchTimeoutSeconds,
       resyncMs: o.file.controller.resyncMs,
       onEvent: () => this.#schedule(),
-      onList: () => this.#schedule(),
       onError: (err) => o.log.warn({ hub: this.#client.server, err: err.message }, 'inventory watch error'),
     });
   }
 
   start(): void {
     this.#reflector.start();
+    // The first pass once listed: a profile added or deleted since the config was resolved counts too.
+    void this.#reflector.whenSynced().then(() => this.#schedule());
     this.#timer = setInterval(() => {
       if (this.#unavailable.size > 0) this.#schedule();
     }, RETRY_UNAVAILABLE_MS);

@@ -141,6 +141,7 @@ test('onRemove keep (default): a fourth profile joins while running without rest
     const after1 = await initialLists(ctl);
     for (const n of ['a', 'b', 'c']) assert.equal(after1[n], before[n], `${n}'s watches listed again`);
     assert.ok((after1.d ?? 0) > 0, 'd\'s watches listed');
+    await waitFor(async () => /mcsync_cluster_connected\{cluster="d"\} 1/.test((await ctl.get('/metrics')).text), { what: 'd\'s series in the metrics' });
 
     // A profile whose plugin fails (no Secret for it on the hub) is unavailable, with the reason.
     await addProfile('e', 'd', 'no-such-secret');
