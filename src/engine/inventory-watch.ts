@@ -10,7 +10,7 @@
 // server, provider or rule) keeps its connection until the next reload, as does every setting
 // of the config file: the file's changes go through the full reload (cli/run.ts).
 import type { Logger } from 'pino';
-import type { ClusterConfig, Config } from '../config/types.ts';
+import type { Config } from '../config/types.ts';
 import { joinInventory, profileToCluster, type ProfileOutcome } from '../config/inventory.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Reflector } from '../kube/reflector.ts';
@@ -141,7 +141,7 @@ export class InventoryWatch {
     for (const c of running) {
       if (outcomes.has(c.name)) continue;
       const keep = inv.onRemove === 'keep';
-      const next = this.#fleetConfig(running.filter((r) => r.name !== c.name && outcomes.has(r.name)).map((r) => r.name), outcomes);
+      const next = this.#fleetConfig(fleet, running.filter((r) => r.name !== c.name && outcomes.has(r.name)).map((r) => r.name), outcomes);
       this.#o.log.warn({ cluster: c.name, profile: `${inv.namespace}/${c.name}`, onRemove: inv.onRemove }, 'ClusterProfile deleted: removing the cluster from the fleet');
       await fleet.leave(c.name, next, keep);
     }
@@ -167,7 +167,7 @@ export class InventoryWatch {
       return;
     }
     const live = fleet.config.clusters.filter((c) => c.origin?.kind === 'inventory' && outcomes.has(c.name)).map((c) => c.name);
-    const config = this.#fleetConfig([...live, name], outcomes);
+    const config = this.#fleetConfig(fleet, [...live, name], outcomes);
     const cluster = config.clusters.find((c) => c.name === name)!;
     // The same checks as at start: reachable through its plugin's credentials, and serving the MCS API when mcs is on.
     const reached = await connectAvailable({ ...config, clusters: [cluster] });
@@ -186,9 +186,19 @@ export class InventoryWatch {
     await fleet.join(connected, config);
   }
 
-  /** The fleet's config with these inventory clusters (in name order, as at start) after the file's. */
-  #fleetConfig(names: readonly string[], outcomes: ReadonlyMap<string, ProfileOutcome>): Config {
-    const chosen = [...new Set(names)].sort().map((n) => outcomes.get(n)!).filter((o): o is ProfileOutcome & { cluster: ClusterConfig } => o.cluster !== undefined);
-    return joinInventory(this.#o.file, chosen).config;
+  /**
+   * The fleet's config with these inventory clusters (in name order, as at start) after the
+   * file's, each from its profile as it reads now (so a rule's written exportTo naming a cluster
+   * that just joined reaches it); a running cluster whose profile no longer resolves keeps the
+   * settings it runs with until the next reload.
+   */
+  #fleetConfig(fleet: Fleet, names: readonly string[], outcomes: ReadonlyMap<string, ProfileOutcome>): Config {
+    const chosen = [...new Set(names)].sort().flatMap((n): ProfileOutcome[] => {
+      const o = outcomes.get(n);
+      if (o?.cluster) return [o];
+      const running = fleet.config.clusters.find((c) => c.name === n);
+      return running && o ? [{ ...o, cluster: running }] : [];
+    });
+    return joinInventory(this.#o.file, chosen.map(({ problem: _p, ...o }) => o)).config;
   }
 }
