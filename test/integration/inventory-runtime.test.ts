@@ -228,3 +228,30 @@ test('mcs: a joining cluster is an exporter and an importer at once; removed wit
     await ctl.stop('SIGTERM');
   }
 });
+
+test('mcs with onRemove keep: a removed exporter\'s import stays in the others, while running and after a restart', async () => {
+  await addProfile('d', 'd');
+  const cfg = config('rt-mcs', 'keep', true);
+  const ctl = await startController(['--config', cfg]);
+  try {
+    await ctl.ready();
+    await waitFor(() => imported('a', 'web-d'), { what: 'web-d of d imported in a' });
+    await deleteProfile(set.get('hub'), 'fleet', 'd');
+    await waitFor(async () => (await statusOf(ctl)).removedClusters.find((r) => r.cluster === 'd'), { what: 'd reported removed' });
+    await drained(ctl);
+    assert.ok(await imported('a', 'web-d'), 'web-d stays imported in a');
+    assert.ok(await imported('b', 'web-d'), 'web-d stays imported in b');
+  } finally {
+    await ctl.stop('SIGTERM');
+  }
+  const again = await startController(['--config', cfg]);
+  try {
+    await again.ready();
+    await drained(again);
+    assert.ok(await imported('a', 'web-d'), 'web-d still imported in a after a restart');
+    const dSlices = (await api.a.discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: 'multicluster.kubernetes.io/service-name=web-d,multicluster.kubernetes.io/source-cluster=d' })).items;
+    assert.deepEqual(addressMap(dSlices), { [ip.d]: true }, 'd\'s endpoints of web-d stay in a');
+  } finally {
+    await again.stop('SIGTERM');
+  }
+});
