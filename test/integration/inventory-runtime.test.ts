@@ -5,7 +5,8 @@
 // restarted; a profile whose plugin fails is unavailable with the reason; a deleted profile is
 // a removed cluster, and inventory.onRemove decides what becomes of what it sourced: kept in
 // the other clusters (keep, the default; across a restart too) or withdrawn (withdraw). The
-// replicas it holds stay.
+// replicas it holds stay. The same for Multi-Cluster Services imports, and after a reload the
+// profiles are watched again.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -253,5 +254,20 @@ test('mcs with onRemove keep: a removed exporter\'s import stays in the others, 
     assert.deepEqual(addressMap(dSlices), { [ip.d]: true }, 'd\'s endpoints of web-d stay in a');
   } finally {
     await again.stop('SIGTERM');
+  }
+});
+
+test('after a reload (SIGHUP) the profiles are watched again: a profile added then joins', async () => {
+  const ctl = await startController(['--config', config('rt')]);
+  try {
+    await ctl.ready();
+    ctl.child.kill('SIGHUP');
+    await waitFor(async () => ctl.count('config reloaded') === 1, { what: 'the reload' });
+    await ctl.ready();
+    await addProfile('c', 'c');
+    await served('c', 'a');
+    await served('a', 'c');
+  } finally {
+    await ctl.stop('SIGTERM');
   }
 });
