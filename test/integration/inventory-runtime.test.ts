@@ -118,7 +118,7 @@ after(() => set?.down());
 test('onRemove keep (default): a fourth profile joins while running without restarting the others\' watches; a profile whose plugin fails is unavailable; a deleted one leaves its replicas in place', async () => {
   for (const name of ['a', 'b', 'c'] as const) await addProfile(name, name);
   const cfg = config('rt');
-  const ctl = await startController(['--config', cfg]);
+  const ctl = await startController(['--config', cfg, '--status-page']);
   try {
     await ctl.ready();
     await served('a', 'b');
@@ -168,6 +168,10 @@ test('onRemove keep (default): a fourth profile joins while running without rest
     assert.match(st.stdout, /JOINED/);
     assert.match(st.stdout, new RegExp(`\\bd\\b.*${s.clusters.find((c) => c.cluster === 'd')!.joinedAt!.replace(/[.]/g, '\\.')}`));
     assert.match(st.stdout, /removed: c at \S+ \(onRemove: keep\): what it sourced stays/);
+    // The status page shows c as what it now is to the planners: a stale source, its edges stale.
+    const page = JSON.parse((await ctl.get('/fleet')).text) as { clusters: { name: string; stale: boolean }[]; exports: { name: string; edges: { source: string; state: string }[] }[] };
+    assert.deepEqual(page.clusters.filter((c) => c.name === 'c').map((c) => c.stale), [true]);
+    assert.deepEqual([...new Set(page.exports.find((e) => e.name === 'web-c')!.edges.map((e) => `${e.source} ${e.state}`))], ['c stale']);
     // The removed cluster's per-cluster series are gone.
     assert.doesNotMatch((await ctl.get('/metrics')).text, /mcsync_cluster_connected\{cluster="c"\}/);
   } finally {
