@@ -3,8 +3,9 @@
 // file) for a reload that is refused, keeping the running config, when the new one is bad.
 import { watchFile, unwatchFile } from 'node:fs';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config/load.ts';
-import { loadResolved } from '../engine/inventory.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { resolveInventory } from '../engine/inventory.ts';
+import { InventoryWatch } from '../engine/inventory-watch.ts';
 import type { Config } from '../config/types.ts';
 import { clientFor, closeAll, connectAll, type Connected } from '../engine/clusters.ts';
 import { Manager } from '../engine/controller/manager.ts';
@@ -54,7 +55,8 @@ export function workerStuckAfterMs(env: NodeJS.ProcessEnv): number {
 export async function runController(o: RunOptions): Promise<number> {
   const { log } = o;
   const workerStuckMs = workerStuckAfterMs(process.env);
-  let config = (await loadResolved(o.file)).config;
+  let file = loadConfig(o.file);
+  let config = (await resolveInventory(file)).config;
   checkLocalCluster(config, o.localCluster);
   let clusters: Map<string, Connected> = await connectAll(config);
   const metrics = new ControllerMetrics();
@@ -66,6 +68,35 @@ export async function runController(o: RunOptions): Promise<number> {
   const newController = (cfg: Config, cl: Map<string, Connected>) =>
     new Manager({ config: cfg, clusters: cl, log, metrics, localCluster: o.localCluster, fieldManager: o.fieldManager, isLeader: () => leading && !stopping });
   let controller = newController(config, clusters);
+
+  // Every membership change and every reload, one at a time, in order.
+  let reloading: Promise<void> = Promise.resolve();
+  const serialize = (work: () => Promise<void>): Promise<void> => (reloading = reloading.then(work));
+  // With an inventory, its ClusterProfiles are watched: clusters join and leave the running controller.
+  const watchInventory = (f: Config): InventoryWatch | undefined => {
+    if (!f.inventory) return undefined;
+    const w = new InventoryWatch({
+      file: f, serialize, log,
+      fleet: () => ({
+        config: controller.config,
+        has: (name) => controller.has(name),
+        join: async (c, cfg) => {
+          clusters.set(c.config.name, c);
+          // Not awaited: a cluster whose watches never list must not hold up every later change.
+          void controller.join(c, cfg).catch((err: unknown) => log.error({ cluster: c.config.name, error: (err as Error).message }, 'cluster failed to join'));
+        },
+        leave: async (name, cfg, keep) => {
+          await controller.leave(name, cfg, keep);
+          // Nothing reads or writes there any more.
+          clusters.get(name)?.client.close();
+          clusters.delete(name);
+        },
+      }),
+    });
+    w.start();
+    return w;
+  };
+  let inventoryWatch = watchInventory(file);
 
   let elector: LeaderElector | undefined;
   const { host, port } = parseListen(o.listen);
@@ -80,6 +111,9 @@ export async function runController(o: RunOptions): Promise<number> {
     ready: () => ({ ok: !stopping && controller.synced, detail: { leader: leading, synced: controller.synced } }),
     status: () => ({
       identity, leader: leading, localCluster: o.localCluster ?? null, config: config.file, clusters: controller.health(),
+      // Clusters whose ClusterProfile was deleted while running, and what was kept of each.
+      removedClusters: controller.removed(),
+      ...(inventoryWatch ? { inventory: inventoryWatch.status() } : {}),
       // Each capability's own part: spanned policies, multi-cluster services.
       ...controller.status(),
       // Each watch and how far it has seen, and the work queued and running.
@@ -116,14 +150,15 @@ export async function runController(o: RunOptions): Promise<number> {
     elector.start();
   }
 
-  let reloading: Promise<void> = Promise.resolve();
   const reload = (why: string) => {
-    reloading = reloading.then(async () => {
+    void serialize(async () => {
       if (stopping) return;
       let next: Config;
+      let nextFile: Config;
       let nextClusters: Map<string, Connected>;
       try {
-        next = (await loadResolved(o.file)).config;
+        nextFile = loadConfig(o.file);
+        next = (await resolveInventory(nextFile)).config;
         checkLocalCluster(next, o.localCluster);
         nextClusters = await connectAll(next);
       } catch (err) {
@@ -133,13 +168,17 @@ export async function runController(o: RunOptions): Promise<number> {
       }
       const old = controller;
       const oldClusters = clusters;
+      const running = old.config;
+      await inventoryWatch?.stop();
       await old.stop();
       closeAll(oldClusters);
       // A dropped cluster's last values (stale 1, say) would otherwise be exported forever.
-      for (const gone of config.clusters.filter((c) => !next.clusters.some((n) => n.name === c.name))) await metrics.removeCluster(gone.name);
+      for (const gone of running.clusters.filter((c) => !next.clusters.some((n) => n.name === c.name))) await metrics.removeCluster(gone.name);
       config = next;
+      file = nextFile;
       clusters = nextClusters;
       controller = newController(next, nextClusters);
+      inventoryWatch = watchInventory(file);
       metrics.configReloads.inc({ result: 'ok' });
       log.info({ why }, 'config reloaded');
       void controller.start().catch((err: unknown) => log.error({ error: (err as Error).message }, 'controller failed to start'));
@@ -158,6 +197,7 @@ export async function runController(o: RunOptions): Promise<number> {
       }, o.shutdownTimeoutMs);
       force.unref();
       void (async () => {
+        await inventoryWatch?.stop();
         await reloading;
         await controller.stop();
         await elector?.stop({ release: true });

@@ -79,6 +79,7 @@ function buildInventory(data: RawConfig, absFile: string, pos: (path: Path) => S
     providerFile: resolveKubeconfigPath(inv.providerFile, dirname(absFile)),
     providers,
     execTimeoutMs: durationMs(inv.execTimeout ?? DEFAULTS.inventory.execTimeout),
+    onRemove: inv.onRemove ?? DEFAULTS.inventory.onRemove,
     rules,
     pos: pos(base),
     hubPos: pos(inv.hub.kubeconfig === undefined ? [...base, 'hub'] : [...base, 'hub', 'kubeconfig']),

@@ -28,6 +28,7 @@ export const DEFAULTS = {
   },
   inventory: {
     execTimeout: '30s',
+    onRemove: 'keep' as 'keep' | 'withdraw',
   },
   cluster: {
     staleAfter: '5m',

@@ -126,6 +126,7 @@ const inventory = z.strictObject({
   providerFile: z.string().min(1).describe('Path to the access-provider file (KEP-5339: {"providers": [{"name", "execConfig"}]}), relative to the config file: which exec plugin gives credentials for each access provider.'),
   execTimeout: duration.optional().describe(`How long a credential plugin may run before it counts as failed. ${defaultIs(DEFAULTS.inventory.execTimeout)}.`),
   rules: z.array(inventoryRule).optional().describe('Settings and export rules for the inventory\'s clusters, first match wins.'),
+  onRemove: z.enum(['keep', 'withdraw']).optional().describe(`What \`mcsync run\` does with the replicas a cluster sourced when its ClusterProfile is deleted while it runs: keep them in the other clusters from its last view, as its stalePolicy says, until the operator prunes them or sets withdraw (keep); or withdraw them (withdraw). Either way the replicas the removed cluster holds stay there. ${defaultIs(DEFAULTS.inventory.onRemove)}.`),
 }).describe('Clusters read from a Cluster Inventory (multicluster.x-k8s.io ClusterProfiles on a hub cluster), joining those of clusters:.');
 
 const controller = z.strictObject({

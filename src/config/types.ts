@@ -135,6 +135,8 @@ export interface InventoryConfig {
   providerFile: string;
   providers: AccessProviderConfig[];
   execTimeoutMs: number;
+  /** What a running controller does with what a cluster sourced when its profile is deleted. */
+  onRemove: 'keep' | 'withdraw';
   rules: InventoryRule[];
   pos: SourcePos;
   hubPos: SourcePos;

@@ -1,7 +1,7 @@
 // Reads a config's Cluster Inventory when a command starts: the hub's ClusterProfiles in the
 // inventory's namespace become clusters next to the file's (config/inventory.ts decides how).
-// Every command does this, and `mcsync run` again on each reload; clusters joining or leaving
-// while it runs wait for the controller's manager.
+// Every command does this, and `mcsync run` again on each reload; while it runs, clusters join
+// and leave through the profiles' watch (inventory-watch.ts).
 //
 // A hub that cannot be read, does not serve ClusterProfiles or has none there, and a profile
 // that cannot become a cluster, are config errors (ConfigError: nothing is written). Read-only

@@ -307,3 +307,24 @@ test('a slice under one of our names but labelled with an unavailable source is 
   const p = plan(three, [east], dest, { unavailableSources: new Set(['north']) });
   assert.deepEqual(summary(p), [`create EndpointSlice shop/${relabelled.metadata.name.replace(/-1$/, '-2')} (new endpoints)`]);
 });
+
+test('with an inventory that keeps what a removed cluster sourced (onRemove: keep), replicas of a source no longer in the fleet stay; with withdraw they go', () => {
+  const east = source('east', [web(), svc('shop', 'db')], [webSlice(['10.1.0.1'])]);
+  const north = source('north', [web()], [webSlice(['10.3.0.1'])]);
+  const fleet = (onRemove: 'keep' | 'withdraw', names: string[]) => config(
+    [...names.map((n) => cluster(n, [rule({ exportTo: ['west'] })])), cluster('west')],
+    // Only the field the planner reads; the rest of an inventory's settings play no part here.
+    { inventory: { onRemove } as NonNullable<Config['inventory']> },
+  );
+  const converged = converge(fleet('keep', ['east', 'north']), [east, north], destination('west', ['shop']));
+  // east's profile deleted: east is no cluster of the fleet any more.
+  assert.deepEqual(summary(plan(fleet('keep', ['north']), [north], converged)), []);
+  assert.deepEqual(summary(plan(fleet('withdraw', ['north']), [north], converged)).map((s) => s.replace(/web-[0-9a-f]{8}/, 'web-H')), [
+    'update Service shop/web (labels or annotations changed)',
+    'delete EndpointSlice shop/web-H-1 (endpoints gone)',
+    'delete Service shop/db (source gone)',
+  ]);
+  // Without an inventory a source that left is collected, as it always was.
+  const file = config([cluster('north', [rule({ exportTo: ['west'] })]), cluster('west')]);
+  assert.equal(summary(plan(file, [north], converged)).length, 3);
+});

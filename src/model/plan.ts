@@ -74,11 +74,35 @@ function held<T extends object>(project: (o: T) => string, existing: T): string 
   return p;
 }
 
+/**
+ * The source clusters of replicas the destination holds that are no cluster of the fleet, when
+ * the inventory keeps what a removed cluster sourced (inventory.onRemove: keep, the default):
+ * their replicas stay as they are, as an unreachable source's do, until the operator deletes
+ * them or sets withdraw — a ClusterProfile deleted by mistake does not wipe its endpoints from
+ * the fleet, not even at the next start. Without an inventory, or with withdraw, a source that
+ * left is collected.
+ */
+export function removedSources(config: Config, destination: DestinationSnapshot): Set<string> {
+  const out = new Set<string>();
+  if (config.inventory?.onRemove !== 'keep') return out;
+  const known = new Set(config.clusters.map((c) => c.name));
+  for (const slice of destination.ownedSlices) {
+    const source = slice.metadata.labels?.[MCS_SOURCE_CLUSTER];
+    if (source !== undefined && !known.has(source) && isOwnedReplica(slice.metadata, config.instance)) out.add(source);
+  }
+  for (const svc of destination.services) {
+    if (!isOwnedReplica(svc.metadata, config.instance)) continue;
+    for (const source of sourcesOf(svc)) if (!known.has(source)) out.add(source);
+  }
+  return out;
+}
+
 export function planDestination(config: Config, destination: DestinationSnapshot, exports: readonly Export[], opts: PlanOptions = {}): Plan {
+  const removed = removedSources(config, destination);
   const ctx: Context = {
     config,
     cluster: destination.cluster,
-    unavailable: opts.unavailableSources ?? new Set<string>(),
+    unavailable: removed.size === 0 ? opts.unavailableSources ?? new Set<string>() : new Set([...(opts.unavailableSources ?? []), ...removed]),
     maxEndpointsPerSlice: opts.maxEndpointsPerSlice,
     locality: opts.locality ?? NO_PLACES,
     // A ServiceImport's derived Service and slices are owned too, but not replicas: never collected here.

@@ -2,6 +2,7 @@
 // --controller, also each cluster as a running `mcsync run` reports it on /status.
 import type { Command } from 'commander';
 import type { ClusterHealth } from '../../engine/controller/health.ts';
+import type { RemovedCluster } from '../../engine/controller/manager.ts';
 import { status } from '../../engine/status.ts';
 import type { Conflict } from '../../model/conflicts.ts';
 import type { SpannedPolicy } from '../../model/policy/types.ts';
@@ -94,6 +95,8 @@ interface ControllerView {
   identity: string;
   leader: boolean;
   clusters: ClusterHealth[];
+  /** Clusters whose ClusterProfile was deleted while it runs (absent from older controllers). */
+  removedClusters?: RemovedCluster[];
 }
 
 async function controllerStatus(url: string): Promise<ControllerView> {
@@ -108,13 +111,14 @@ async function controllerStatus(url: string): Promise<ControllerView> {
   return (await res.json()) as ControllerView;
 }
 
-/** The wide table adds UNHEALTHY SINCE: when the cluster's current trouble began. */
+/** The wide table adds UNHEALTHY SINCE (when the cluster's current trouble began) and JOINED (when it joined the running controller). */
 function controllerTable(v: ControllerView, wide: boolean): string {
   const yes = (b: boolean, good = true) => (b === good ? green(String(b)) : red(String(b)));
+  const removed = (v.removedClusters ?? []).map((r) => `removed: ${r.cluster} at ${r.removedAt} (onRemove: ${r.onRemove}): ${r.kept}`);
   return `controller ${v.identity} (${v.leader ? 'leader' : 'standby'}):\n` + table(
-    ['CLUSTER', 'CONNECTED', 'SYNCED', 'STALE', ...(wide ? ['UNHEALTHY SINCE'] : []), 'LAST SEEN', 'LAST ERROR'],
-    v.clusters.map((c) => [c.cluster, yes(c.connected), yes(c.synced), yes(c.stale, false), ...(wide ? [c.unhealthySince ?? ''] : []), c.lastSeen ?? '', c.lastError ?? '']),
-  );
+    ['CLUSTER', 'CONNECTED', 'SYNCED', 'STALE', ...(wide ? ['UNHEALTHY SINCE', 'JOINED'] : []), 'LAST SEEN', 'LAST ERROR'],
+    v.clusters.map((c) => [c.cluster, yes(c.connected), yes(c.synced), yes(c.stale, false), ...(wide ? [c.unhealthySince ?? '', c.joining ? 'joining' : c.joinedAt ?? ''] : []), c.lastSeen ?? '', c.lastError ?? '']),
+  ) + (removed.length > 0 ? `\n${removed.join('\n')}` : '');
 }
 
 const onlyCluster = (v: ControllerView, cluster: string | undefined): ControllerView =>

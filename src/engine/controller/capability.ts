@@ -10,7 +10,7 @@
 // one cluster runs one lane per cluster (each its own queue and workers); one whose reconcile
 // spans every cluster at once (Multi-Cluster Services) runs a single lane of its own.
 import type { Logger } from 'pino';
-import type { Config } from '../../config/types.ts';
+import type { ClusterConfig, Config } from '../../config/types.ts';
 import { WorkQueue, type QueueDoneInfo } from '../queue.ts';
 import type { InformerRegistry } from './informers.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
@@ -29,11 +29,36 @@ export const SPANNING = '*';
 export class Lanes<K extends string> {
   readonly #queues = new Map<string, WorkQueue<K>>();
   readonly #ready: () => boolean;
+  readonly #options: { baseDelayMs: number; maxDelayMs: number; onDone?: (info: QueueDoneInfo) => void };
+  /** Set by start: a lane added later starts at once with the same workers. */
+  #running?: { worker: (lane: string, key: K) => Promise<void>; concurrency: number };
 
   /** `ready`: keys are taken only once the controller has started (before, events are initial lists). */
   constructor(lanes: Iterable<string>, options: { baseDelayMs: number; maxDelayMs: number; onDone?: (info: QueueDoneInfo) => void }, ready: () => boolean) {
-    for (const l of lanes) this.#queues.set(l, new WorkQueue<K>({ ...options, onDone: (_k, info) => options.onDone?.(info) }));
+    this.#options = options;
+    for (const l of lanes) this.#queues.set(l, this.#queue());
     this.#ready = ready;
+  }
+
+  #queue(): WorkQueue<K> {
+    const o = this.#options;
+    return new WorkQueue<K>({ ...o, onDone: (_k, info) => o.onDone?.(info) });
+  }
+
+  /** A lane for a cluster that joined while running; started if the others are. No-op if it exists. */
+  addLane(lane: string): void {
+    if (this.#queues.has(lane)) return;
+    const q = this.#queue();
+    this.#queues.set(lane, q);
+    if (this.#running) q.start((key) => this.#running!.worker(lane, key), this.#running.concurrency);
+  }
+
+  /** A cluster left: its lane stops taking keys, and its items in flight finish. */
+  async removeLane(lane: string): Promise<void> {
+    const q = this.#queues.get(lane);
+    if (!q) return;
+    this.#queues.delete(lane);
+    await q.shutdown();
   }
 
   get names(): IterableIterator<string> {
@@ -83,6 +108,7 @@ export class Lanes<K extends string> {
 
   /** `concurrency` workers per lane: a lane whose cluster hangs cannot occupy another's. */
   start(worker: (lane: string, key: K) => Promise<void>, concurrency: number): void {
+    this.#running = { worker, concurrency };
     for (const [lane, q] of this.#queues) q.start((key) => worker(lane, key), concurrency);
   }
 
@@ -123,7 +149,30 @@ export interface StaleChange {
   stale: boolean;
 }
 
-export interface Capability {
+/**
+ * How the fleet changes while the controller runs (Manager.join and leave). Every hook gets the
+ * config as it stands after the change: the file's and the inventory's clusters, plus the last
+ * view of removed clusters that were kept (so the planners still find their export rules).
+ */
+export interface FleetChanges {
+  /**
+   * A cluster is joining: declare what this capability reads there (and any read of another
+   * cluster it now needs). Its watches start after this and their events may already arrive,
+   * but nothing of the cluster is planned until `joined`.
+   */
+  joining(cluster: ClusterConfig, config: Config): void;
+  /** The joining cluster's watches have listed: take it in and queue what concerns it. */
+  joined(cluster: string): void;
+  /**
+   * A cluster left; its watches are stopping. `kept`: its last view stays as a source that is
+   * stale for good (its stale policy applies); otherwise it is no source any more and what it
+   * sourced is withdrawn. Either way nothing is written to it again; resolves once its lane's
+   * work in flight has finished.
+   */
+  left(cluster: string, kept: boolean, config: Config): Promise<void>;
+}
+
+export interface Capability extends FleetChanges {
   readonly name: CapabilityName;
   /** Clusters whose cached view this capability acts on: their staleness is judged. */
   readonly judged: readonly string[];

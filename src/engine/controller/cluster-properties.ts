@@ -50,12 +50,17 @@ export class ClusterPropertyObjects extends OptionalCollection {
  */
 export function declareClusterProperties(config: Config, localCluster: string | undefined, registry: InformerRegistry, onEvent: (p: ClusterPropertyObjects, e: StoreEvent<ClusterProperty>) => void): Map<string, ClusterPropertyObjects> {
   const out = new Map<string, ClusterPropertyObjects>();
-  if (!localityWanted(config)) return out;
   for (const c of config.clusters) {
-    if (localCluster !== undefined && localCluster !== c.name) continue;
-    const p = new ClusterPropertyObjects(c.name);
-    p.store = registry.need<ClusterProperty>({ cluster: c.name, resource: 'clusterproperties', path: () => p.path, projection: { name: 'cluster-property', of: propertyForCache } }, (e) => onEvent(p, e));
-    out.set(c.name, p);
+    const p = declareJoiningClusterProperties(config, c.name, localCluster, registry, onEvent);
+    if (p) out.set(c.name, p);
   }
   return out;
+}
+
+/** The ClusterProperty watch of one cluster (also one joining at run time), when tiers may apply and it is read with a writer's credential. */
+export function declareJoiningClusterProperties(config: Config, cluster: string, localCluster: string | undefined, registry: InformerRegistry, onEvent: (p: ClusterPropertyObjects, e: StoreEvent<ClusterProperty>) => void): ClusterPropertyObjects | undefined {
+  if (!localityWanted(config) || (localCluster !== undefined && localCluster !== cluster)) return undefined;
+  const p = new ClusterPropertyObjects(cluster);
+  p.store = registry.need<ClusterProperty>({ cluster, resource: 'clusterproperties', path: () => p.path, projection: { name: 'cluster-property', of: propertyForCache } }, (e) => onEvent(p, e));
+  return p;
 }

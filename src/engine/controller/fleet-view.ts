@@ -19,7 +19,7 @@ import { EDGE_STATES, type EdgeState, type FleetCluster, type FleetEdge, type Fl
 import { fleetImports, type McsRecord } from './fleet-imports.ts';
 import type { ClusterHealth } from './health.ts';
 import { imports } from './imports.ts';
-import type { Manager } from './manager.ts';
+import type { Manager, RemovedCluster } from './manager.ts';
 import { replicas } from './replicas.ts';
 import type { McsTopology } from './mcs-topology.ts';
 import type { DestinationOutcome, LastPropagation } from './reconciler.ts';
@@ -53,12 +53,18 @@ export interface FleetInput {
   now?: number;
 }
 
-/** The status page's data from a running manager: the replica edges, and with imports on, their rows. */
-export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[]; rejected(): FleetRejection[]; locality(): FleetLocality[] }): FleetView {
+/**
+ * The status page's data from a running manager: the replica edges, and with imports on, their
+ * rows. A removed cluster whose last view is kept shows as stale, which is how it is planned.
+ */
+export function fleetOf(m: { get: Manager['get']; health(): ClusterHealth[]; rejected(): FleetRejection[]; locality(): FleetLocality[]; removed?(): RemovedCluster[] }): FleetView {
   const r = m.get(replicas)!;
   const i = m.get(imports);
   const { sources, destinations } = r.topology;
-  return fleetView({ config: r.config, sources, destinations, health: m.health(), record: r.reconciler, rejected: m.rejected(), locality: m.locality(), ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
+  const kept = (m.removed?.() ?? []).filter((c) => c.onRemove === 'keep').map((c): ClusterHealth => ({
+    cluster: c.cluster, connected: false, synced: false, stale: true, lastError: `removed from the inventory at ${c.removedAt}; what it sourced is kept`,
+  }));
+  return fleetView({ config: r.config, sources, destinations, health: [...m.health(), ...kept], record: r.reconciler, rejected: m.rejected(), locality: m.locality(), ...(i ? { mcs: { topology: i.topology, record: i.record } } : {}) });
 }
 
 export function fleetView(input: FleetInput): FleetView {

@@ -9,6 +9,10 @@ import type { HealthState } from '../../model/fleet-view.ts';
 /** Its fields are the status page's too (model/fleet-view.ts); here with the cluster's name. */
 export interface ClusterHealth extends HealthState {
   cluster: string;
+  /** ISO time it joined the running controller (its start, for the clusters it started with). */
+  joinedAt?: string;
+  /** Joining the running controller: its watches are still listing. */
+  joining?: true;
 }
 
 /** A source whose staleness just flipped. */
@@ -19,10 +23,12 @@ export interface StaleTransition {
 }
 
 export class ClusterHealthTracker {
-  readonly #clusters: readonly ClusterConfig[];
-  readonly #sources: readonly ClusterConfig[];
+  #clusters: readonly ClusterConfig[];
+  #sources: readonly ClusterConfig[];
   readonly #reflectors: ReadonlyMap<string, readonly ReflectorStatus[]>;
   readonly #stale = new Set<string>();
+  /** Removed clusters whose last view was kept: stale for good, whatever their watches said. */
+  readonly #kept = new Set<string>();
 
   /** `sources` are the clusters with export rules; `reflectors` are every watch of each cluster, in either role. */
   constructor(clusters: readonly ClusterConfig[], sources: readonly ClusterConfig[], reflectors: ReadonlyMap<string, readonly ReflectorStatus[]>) {
@@ -42,7 +48,30 @@ export class ClusterHealthTracker {
   }
 
   isStale(cluster: string): boolean {
-    return this.#stale.has(cluster);
+    return this.#stale.has(cluster) || this.#kept.has(cluster);
+  }
+
+  /**
+   * The fleet changed while running (a cluster joined or left): the clusters judged from now on.
+   * A joining cluster is neither stale nor kept any more.
+   */
+  update(clusters: readonly ClusterConfig[], sources: readonly ClusterConfig[]): void {
+    this.#clusters = clusters;
+    this.#sources = sources;
+    for (const c of clusters) this.#kept.delete(c.name);
+    const judged = new Set(sources.map((c) => c.name));
+    for (const name of [...this.#stale]) if (!judged.has(name)) this.#stale.delete(name);
+  }
+
+  /**
+   * A cluster left. Kept (inventory.onRemove: keep): its last view stays and counts as stale
+   * from now on, so its stale policy applies to everything it sourced; otherwise it is forgotten.
+   */
+  remove(cluster: string, kept: boolean): void {
+    this.#clusters = this.#clusters.filter((c) => c.name !== cluster);
+    this.#sources = this.#sources.filter((c) => c.name !== cluster);
+    this.#stale.delete(cluster);
+    if (kept) this.#kept.add(cluster);
   }
 
   /** Re-judges every source against its staleAfter; returns the ones that changed. */

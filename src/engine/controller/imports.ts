@@ -3,26 +3,28 @@
 // ServiceImport, a derived Service and slices. One reconcile writes to every cluster at once,
 // so its keys ("mcs:<namespace>/<name>") run on a single lane of their own, where they neither
 // wait behind a destination's replica items nor hold them up.
+import type { ClusterConfig, Config } from '../../config/types.ts';
 import { isOwned } from '../../vocab/labels.ts';
 import { LanedCapability, SPANNING, type Capability, type CapabilityContext, type CapabilityFactory } from './capability.ts';
 import type { McsRecord } from './fleet-imports.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import { McsReconciler, type McsState } from './mcs-reconciler.ts';
-import { allMcsKeys, mcsKeysExportedBy, mcsTopology, type McsKey, type McsTopology } from './mcs-topology.ts';
+import { allMcsKeys, declareMcsDestination, declareMcsSource, mcsKeysExportedBy, mcsTopology, type McsDestinationCaches, type McsKey, type McsSourceCaches, type McsTopology } from './mcs-topology.ts';
 
 export class Imports extends LanedCapability<McsKey> implements Capability {
   readonly name = 'imports' as const;
-  readonly judged: string[];
   readonly topology: McsTopology;
   readonly reconciler: McsReconciler;
   readonly #instance: string;
+  readonly #ctx: CapabilityContext;
+  /** What a joining cluster's watches fill, until they have listed. */
+  readonly #joining = new Map<string, { source: McsSourceCaches; destination?: McsDestinationCaches; config: Config }>();
 
   constructor(ctx: CapabilityContext) {
     super(ctx.lanes<McsKey>([SPANNING]));
     this.#instance = ctx.config.instance;
+    this.#ctx = ctx;
     this.topology = mcsTopology(ctx.config, ctx.localCluster, ctx.nodes, ctx.informers, (keys) => this.lanes.add(keys));
-    // Any cluster may export.
-    this.judged = ctx.config.clusters.map((c) => c.name);
     this.reconciler = new McsReconciler({
       config: ctx.config,
       topology: this.topology,
@@ -35,6 +37,40 @@ export class Imports extends LanedCapability<McsKey> implements Capability {
       isLeader: () => ctx.isLeader(),
       locality: ctx.locality,
     });
+  }
+
+  // Any cluster may export.
+  get judged(): string[] {
+    return [...this.topology.sources.keys()];
+  }
+
+  joining(c: ClusterConfig, config: Config): void {
+    const { informers, localCluster, nodes } = this.#ctx;
+    const on = (keys: McsKey[]) => this.lanes.add(keys);
+    const side: { source: McsSourceCaches; destination?: McsDestinationCaches; config: Config } = { source: declareMcsSource(informers, c.name, nodes, on), config };
+    if (localCluster === undefined || localCluster === c.name) side.destination = declareMcsDestination(informers, config, c.name, this.topology, on);
+    this.#joining.set(c.name, side);
+  }
+
+  // A new exporter, and a new cluster every import belongs in: every multi-cluster service concerns it.
+  joined(cluster: string): void {
+    const side = this.#joining.get(cluster);
+    if (!side) return;
+    this.#joining.delete(cluster);
+    this.reconciler.configure(side.config);
+    this.topology.sources.set(cluster, side.source);
+    if (side.destination) this.topology.destinations.set(cluster, side.destination);
+    this.resync();
+  }
+
+  // Its exports are withdrawn (or, kept, stand as its stale policy says): every service it took part in.
+  async left(cluster: string, kept: boolean, config: Config): Promise<void> {
+    this.#joining.delete(cluster);
+    const keys = mcsKeysExportedBy(this.topology, cluster);
+    this.topology.destinations.delete(cluster);
+    if (!kept) this.topology.sources.delete(cluster);
+    this.reconciler.configure(config);
+    this.lanes.add(keys);
   }
 
   protected reconcileOn(_lane: string, key: McsKey): Promise<void> {

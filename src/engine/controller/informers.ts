@@ -131,6 +131,8 @@ export interface SharedInformer {
   resource: Resource;
   path: string;
   labelSelector?: string;
+  /** The namespace watched; undefined: the whole cluster. */
+  namespace?: string;
   store: Store<Listed>;
   /** Delivers a reflector event to every view that admits it. */
   dispatch(e: StoreEvent<Listed>): void;
@@ -138,62 +140,97 @@ export interface SharedInformer {
   reflector?: Reflector<Listed>;
 }
 
-interface Entry {
-  views: { view: InformerView<Listed>; handlers: Handler<Listed>[] }[];
+interface Member {
+  view: InformerView<Listed>;
+  handlers: Handler<Listed>[];
 }
 
 const groupOf = (n: InformerNeed<Listed>) => JSON.stringify([n.cluster, n.resource, n.labelSelector ?? '', n.index?.name ?? '', n.projection?.name ?? '']);
 
+/**
+ * The registry grows and shrinks with the fleet: needs declared after a seal (a cluster joining
+ * at run time) become watches at the next seal, which returns only the watches it added; a need
+ * an existing watch already serves is bound to it, so a running watch is never restarted for a
+ * newcomer's sake. `drop` takes a cluster's watches out when it leaves.
+ */
 export class InformerRegistry {
+  /** Every declared view and its handlers (the same arrays the watches dispatch to). */
   readonly #needs = new Map<InformerView<Listed>, Handler<Listed>[]>();
-  #informers?: SharedInformer[];
+  /** Views declared since the last seal. */
+  #pending: InformerView<Listed>[] = [];
+  readonly #informers: SharedInformer[] = [];
+  readonly #members = new Map<SharedInformer, Member[]>();
+  readonly #groups = new Map<SharedInformer, string>();
+  #sealed = false;
 
   /** Declares a need; the view can be read and fires its handlers once the registry is sealed and started. */
   need<T extends Listed>(n: InformerNeed<T>, ...handlers: Handler<T>[]): InformerView<T> {
-    if (this.#informers) throw new Error('informer registry already sealed');
     const view = new InformerView<T>(n);
     // The one unchecked step of the registry: views and handlers are kept without their type
     // parameter, and each only ever sees objects of its own collection (the group key says so).
     this.#needs.set(view as unknown as InformerView<Listed>, handlers as unknown as Handler<Listed>[]);
+    this.#pending.push(view as unknown as InformerView<Listed>);
     return view;
   }
 
-  /** Adds a subscriber to a declared view (before seal). */
+  /** Adds a subscriber to a declared view (before or after its seal). */
   subscribe<T extends Listed>(view: InformerView<T>, handler: Handler<T>): void {
     const hs = this.#needs.get(view as unknown as InformerView<Listed>);
     if (!hs) throw new Error('subscribe: view not declared here');
     hs.push(handler as unknown as Handler<Listed>);
   }
 
+  /** Every watch now, in the order they were added. */
+  get informers(): readonly SharedInformer[] {
+    return this.#informers;
+  }
+
+  /** Whether the first seal has happened. */
+  get sealed(): boolean {
+    return this.#sealed;
+  }
+
   /**
-   * Decides the watches: per (cluster, resource, selector, index, projection), one cluster-wide
-   * watch if any need is cluster-wide, else one per namespace needed.
+   * Decides the watches of the needs declared since the last seal: per (cluster, resource,
+   * selector, index, projection), one cluster-wide watch if any need is cluster-wide, else one
+   * per namespace needed; a need an existing watch of its group serves (cluster-wide, or its
+   * namespace) joins that watch. Returns the watches it added, not yet started.
    */
   seal(): SharedInformer[] {
-    if (this.#informers) return this.#informers;
+    this.#sealed = true;
+    const pending = this.#pending;
+    this.#pending = [];
     const groups = new Map<string, InformerView<Listed>[]>();
-    for (const view of this.#needs.keys()) {
+    for (const view of pending) {
       const g = groupOf(view.need);
+      const running = this.#serving(g, view.need.namespace);
+      if (running) {
+        // Joins a running watch: its store is already full, and the capability re-plans what it reads from it.
+        view.bind(running.store, running.wide && view.need.namespace !== undefined ? view.need.namespace : undefined);
+        this.#members.get(running.informer)!.push({ view, handlers: this.#needs.get(view)! });
+        continue;
+      }
       groups.set(g, [...(groups.get(g) ?? []), view]);
     }
-    const informers: SharedInformer[] = [];
-    for (const views of groups.values()) {
+    const added: SharedInformer[] = [];
+    for (const [g, views] of groups) {
       const wide = views.some((v) => v.need.namespace === undefined);
       const scopes = wide ? [undefined] : [...new Set(views.map((v) => v.need.namespace))];
       for (const ns of scopes) {
         const first = views.find((v) => v.need.namespace === ns)!.need;
         const store = new Store<Listed>(first.index?.of, first.projection?.of);
-        const members: Entry['views'] = [];
+        const members: Member[] = [];
         for (const v of views) {
           if (!wide && v.need.namespace !== ns) continue;
           v.bind(store, wide && v.need.namespace !== undefined ? v.need.namespace : undefined);
           members.push({ view: v, handlers: this.#needs.get(v)! });
         }
-        informers.push({
+        const inf: SharedInformer = {
           cluster: first.cluster,
           resource: first.resource,
           path: first.path(ns),
           ...(first.labelSelector ? { labelSelector: first.labelSelector } : {}),
+          ...(ns !== undefined ? { namespace: ns } : {}),
           store,
           dispatch: (e) => {
             for (const m of members) {
@@ -201,11 +238,41 @@ export class InformerRegistry {
               for (const h of m.handlers) h(e);
             }
           },
-        });
+        };
+        this.#members.set(inf, members);
+        this.#groups.set(inf, g);
+        added.push(inf);
       }
     }
-    this.#informers = informers;
-    return informers;
+    this.#informers.push(...added);
+    return added;
+  }
+
+  /** The running watch of a group that serves a need for `namespace` (undefined: the whole cluster). */
+  #serving(group: string, namespace: string | undefined): { informer: SharedInformer; store: Store<Listed>; wide: boolean } | undefined {
+    for (const inf of this.#informers) {
+      if (this.#groups.get(inf) !== group) continue;
+      if (inf.namespace === undefined) return { informer: inf, store: inf.store, wide: true };
+      if (namespace !== undefined && inf.namespace === namespace) return { informer: inf, store: inf.store, wide: false };
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes every watch of a cluster out, and its views with them; returns the watches, for their
+   * owner to stop. The stores stay readable by whoever holds a view (a removed cluster's last
+   * view, kept).
+   */
+  drop(cluster: string): SharedInformer[] {
+    const gone = this.#informers.filter((inf) => inf.cluster === cluster);
+    for (const inf of gone) {
+      this.#informers.splice(this.#informers.indexOf(inf), 1);
+      for (const m of this.#members.get(inf) ?? []) this.#needs.delete(m.view);
+      this.#members.delete(inf);
+      this.#groups.delete(inf);
+    }
+    this.#pending = this.#pending.filter((v) => v.need.cluster !== cluster);
+    return gone;
   }
 }
 

@@ -120,3 +120,34 @@ test('keys added before the controller has started are not changes: nothing is q
     await lanes.shutdown();
   }
 });
+
+test('a lane added while running takes keys at once with the same worker; one removed lets its item in flight finish and takes nothing more', async () => {
+  const runs: string[] = [];
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  const lanes = new Lanes<string>(['b'], { baseDelayMs: 5, maxDelayMs: 20 }, () => true);
+  lanes.start(async (c, key) => {
+    runs.push(`${c} ${key}`);
+    if (key === 'shop/slow') await held;
+  }, 1);
+  try {
+    lanes.addLane('d');
+    assert.deepEqual([...lanes.names], ['b', 'd']);
+    lanes.addIn('d', ['shop/web']);
+    await until('d\'s run', () => runs.includes('d shop/web'));
+    lanes.addIn('d', ['shop/slow']);
+    await until('d\'s slow run in flight', () => lanes.inFlight === 1);
+    let removed = false;
+    const removing = lanes.removeLane('d').then(() => (removed = true));
+    assert.deepEqual([...lanes.names], ['b'], 'no key goes to d from now on');
+    lanes.add(['shop/db']);
+    await until('b\'s run', () => runs.includes('b shop/db'));
+    assert.equal(removed, false, 'the removal waits for d\'s item in flight');
+    release();
+    await removing;
+    assert.deepEqual(runs.filter((r) => r.startsWith('d ')), ['d shop/web', 'd shop/slow']);
+  } finally {
+    release();
+    await lanes.shutdown();
+  }
+});

@@ -3,7 +3,7 @@
 // Service with tiers, remembered so that a change of tier is logged, counted and posted as an
 // Event on the import there, and shown on /status. Shared by the replica and import capabilities.
 import type { Logger } from 'pino';
-import type { Config } from '../../config/types.ts';
+import type { ClusterConfig } from '../../config/types.ts';
 import { fleetPlaces, type LocalityState, type LocalityView } from '../../model/locality/plan.ts';
 import { postEvent, warningEvent } from '../events.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
@@ -14,11 +14,14 @@ import type { ClusterWriter } from './writer.ts';
 export const TIER_CHANGED_REASON = 'LocalityTierChanged';
 
 /** The places the planners read: zones are what the Nodes watch holds now, so a Node relabelled into another zone counts at once. */
-export function watchedPlaces(config: Config, nodes: ReadonlyMap<string, NodeRanges>, properties: ReadonlyMap<string, ClusterPropertyObjects>): LocalityView {
-  return fleetPlaces(config.clusters, (name) => {
+export function watchedPlaces(clusters: () => readonly ClusterConfig[], nodes: ReadonlyMap<string, NodeRanges>, properties: ReadonlyMap<string, ClusterPropertyObjects>): LocalityView {
+  const zones = (name: string) => {
     const n = nodes.get(name);
     return n?.settled && !n.refused ? n.zones : undefined;
-  }, (name) => properties.get(name)?.values());
+  };
+  const objects = (name: string) => properties.get(name)?.values();
+  // The fleet as it stands at each plan: clusters join and leave while running.
+  return { properties: (name) => fleetPlaces(clusters(), zones, objects).properties(name), zones };
 }
 
 /** What a tier-change Event is posted on in the importing cluster. */
@@ -81,6 +84,16 @@ export class LocalityTracker {
     const event = warningEvent(involved, TIER_CHANGED_REASON, message, new Date(), { type: 'Normal', everyTime: true });
     const r = await postEvent(writer.client, involved.namespace, event);
     if (r.outcome === 'failed') this.#o.log.warn({ cluster: after.cluster, error: r.detail }, 'locality event not posted');
+  }
+
+  /** A cluster left the fleet: it imports nothing any more. */
+  forgetCluster(cluster: string): void {
+    for (const [id, m] of this.#states) {
+      m.delete(cluster);
+      if (m.size === 0) this.#states.delete(id);
+    }
+    // Its series go with it (metrics.removeCluster): setting them again would bring them back.
+    for (const k of this.#series) if (k.startsWith(`${cluster}\u0000`)) this.#series.delete(k);
   }
 
   /** Every importing cluster's tier for every Service with tiers, in a stable order. */

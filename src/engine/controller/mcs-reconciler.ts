@@ -100,6 +100,11 @@ export class McsReconciler {
     }
   }
 
+  /** The fleet changed while running: plan with it from now on. */
+  configure(config: Config): void {
+    this.#o.config = config;
+  }
+
   async #reconcile(key: McsKey, serviceKey: string): Promise<void> {
     const { namespace, name } = splitServiceKey(serviceKey);
     for (let round = 1; round <= MAX_ROUNDS; round++) {

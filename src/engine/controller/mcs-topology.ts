@@ -86,6 +86,44 @@ function keysFrom<T extends Listed>(of: (o: T) => string | undefined): (e: Store
 const byName = (o: Listed) => storeKey(o);
 const IMPORT_INDEX = { name: 'import', of: importOf };
 
+/** What the imports capability reads of one cluster as a possible exporter. */
+export function declareMcsSource(registry: InformerRegistry, cluster: string, nodes: ReadonlyMap<string, NodeRanges>, on?: (keys: McsKey[]) => void): McsSourceCaches {
+  const fire = firing(on);
+  const s: McsSourceCaches = {
+    cluster,
+    exports: registry.need<ServiceExport>({ cluster, resource: 'serviceexports', path: PATHS.serviceExports }, fire(byName)),
+    services: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: NOT_MCSYNC_SELECTOR }, fire(byName)),
+    slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: NOT_A_REPLICA_SELECTOR, index: SLICE_SERVICE, projection: SOURCE_SLICE }, fire(serviceKeyOfSlice)),
+  };
+  const ranges = nodes.get(cluster);
+  if (ranges) s.nodes = ranges;
+  return s;
+}
+
+/** What the imports capability reads of one cluster it writes imports to. */
+export function declareMcsDestination(registry: InformerRegistry, config: Config, cluster: string, t: McsTopology, on?: (keys: McsKey[]) => void): McsDestinationCaches {
+  const fire = firing(on);
+  const namespaces = namespacesNeed(registry, cluster);
+  // A namespace appearing is where an import may now belong.
+  registry.subscribe(namespaces, (e) => on?.(mcsKeysOfNamespace(t, e)));
+  return {
+    cluster,
+    // Every ServiceImport and every instance's derived Services: one that is not this
+    // instance's is a conflict to report, not a name to write over.
+    imports: registry.need<ServiceImport>({ cluster, resource: 'serviceimports', path: PATHS.serviceImports }, fire(byName)),
+    derived: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: ANY_IMPORT_SELECTOR, index: IMPORT_INDEX }, fire(importOf)),
+    slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: importSelector(config.instance), index: IMPORT_INDEX }, fire(importOf)),
+    namespaces,
+  };
+}
+
+function firing(on?: (keys: McsKey[]) => void) {
+  return <T extends Listed>(of: (o: T) => string | undefined) => {
+    const keys = keysFrom(of);
+    return (e: StoreEvent<T>) => on?.(keys(e));
+  };
+}
+
 /**
  * Declares what the imports capability reads; `nodes` are the shared Nodes watches. Without a
  * registry (tests), one of its own is made and sealed. `on` gets the keys each change touches.
@@ -94,36 +132,11 @@ export function mcsTopology(config: Config, localCluster?: string, nodes: Readon
   const registry = informers ?? new InformerRegistry();
   const sources = new Map<string, McsSourceCaches>();
   const destinations = new Map<string, McsDestinationCaches>();
-  const fire = <T extends Listed>(of: (o: T) => string | undefined) => {
-    const keys = keysFrom(of);
-    return (e: StoreEvent<T>) => on?.(keys(e));
-  };
-  for (const { name: cluster } of config.clusters) {
-    const s: McsSourceCaches = {
-      cluster,
-      exports: registry.need<ServiceExport>({ cluster, resource: 'serviceexports', path: PATHS.serviceExports }, fire(byName)),
-      services: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: NOT_MCSYNC_SELECTOR }, fire(byName)),
-      slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: NOT_A_REPLICA_SELECTOR, index: SLICE_SERVICE, projection: SOURCE_SLICE }, fire(serviceKeyOfSlice)),
-    };
-    const ranges = nodes.get(cluster);
-    if (ranges) s.nodes = ranges;
-    sources.set(cluster, s);
-  }
+  for (const { name: cluster } of config.clusters) sources.set(cluster, declareMcsSource(registry, cluster, nodes, on));
   const t: McsTopology = { sources, destinations };
   for (const { name: cluster } of config.clusters) {
     if (localCluster !== undefined && localCluster !== cluster) continue;
-    const namespaces = namespacesNeed(registry, cluster);
-    // A namespace appearing is where an import may now belong.
-    registry.subscribe(namespaces, (e) => on?.(mcsKeysOfNamespace(t, e)));
-    destinations.set(cluster, {
-      cluster,
-      // Every ServiceImport and every instance's derived Services: one that is not this
-      // instance's is a conflict to report, not a name to write over.
-      imports: registry.need<ServiceImport>({ cluster, resource: 'serviceimports', path: PATHS.serviceImports }, fire(byName)),
-      derived: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: ANY_IMPORT_SELECTOR, index: IMPORT_INDEX }, fire(importOf)),
-      slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: importSelector(config.instance), index: IMPORT_INDEX }, fire(importOf)),
-      namespaces,
-    });
+    destinations.set(cluster, declareMcsDestination(registry, config, cluster, t, on));
   }
   if (!informers) registry.seal();
   return t;

@@ -58,6 +58,8 @@ export interface ControllerMetricsSink {
   addCapability(capability: string): void;
   /** Creates a cluster's series at their starting values, before anything is known of it. */
   addCluster(cluster: string): void;
+  /** Drops every series of a cluster that left the fleet. */
+  removeCluster?(cluster: string): Promise<void> | void;
   /** Creates the companion series of a cluster whose policies may span `remotes`, at zero. */
   addPolicyCluster(cluster: string, remotes: readonly string[]): void;
 }

@@ -24,9 +24,14 @@ import type { Node } from '../../vocab/objects.ts';
 import { ZONE_LABEL } from '../../vocab/labels.ts';
 import { localityWanted } from '../../model/locality/plan.ts';
 
+/** Whether a cluster can be a source (with mcs, any) and names no podCIDRs in the config. */
+export function isRangelessSource(config: Config, c: ClusterConfig): boolean {
+  return c.podCIDRs === undefined && (config.mcs || c.exports.length > 0);
+}
+
 /** The clusters that can be a source (with mcs, any) and name no podCIDRs in the config. */
 export function rangelessSources(config: Config): ClusterConfig[] {
-  return config.clusters.filter((c) => c.podCIDRs === undefined && (config.mcs || c.exports.length > 0));
+  return config.clusters.filter((c) => isRangelessSource(config, c));
 }
 
 /**
@@ -37,8 +42,12 @@ export function rangelessSources(config: Config): ClusterConfig[] {
  * Another cluster is read in pull mode with a reader's credential, which is not asked for Nodes.
  */
 export function nodeWatchedClusters(config: Config, localCluster?: string): ClusterConfig[] {
-  const zoned = localityWanted(config);
-  return config.clusters.filter((c) => (localCluster === undefined || localCluster === c.name) && (zoned || rangelessSources(config).includes(c)));
+  return config.clusters.filter((c) => nodesWatched(config, c, localCluster));
+}
+
+/** Whether one cluster's Nodes are watched, by nodeWatchedClusters' rule. */
+function nodesWatched(config: Config, c: ClusterConfig, localCluster: string | undefined): boolean {
+  return (localCluster === undefined || localCluster === c.name) && (localityWanted(config) || isRangelessSource(config, c));
 }
 
 /** The answer of a Nodes list or watch that means the credential lacks the grant. */
@@ -140,8 +149,18 @@ export function declareNodeRanges(config: Config, localCluster: string | undefin
   for (const c of rangelessSources(config)) {
     if (!nodes.has(c.name)) log.warn({ cluster: c.name }, 'pull mode reads this cluster with a reader\'s credential, whose Nodes are not read: its endpoints are replicated without the pod-range check (set podCIDRs for it in the config)');
   }
-  for (const n of nodes.values()) {
-    n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => onEvent(n, e));
-  }
+  for (const n of nodes.values()) declareNodesWatch(n, registry, onEvent);
   return nodes;
+}
+
+function declareNodesWatch(n: NodeRanges, registry: InformerRegistry, onEvent: (n: NodeRanges, e: StoreEvent<Node>) => void): void {
+  n.store = registry.need<Node>({ cluster: n.cluster, resource: 'nodes', path: () => n.path, projection: { name: 'node', of: nodeForCache } }, (e) => onEvent(n, e));
+}
+
+/** The Nodes watch of one cluster joining at run time, when it needs one (as declareNodeRanges decides for the others). */
+export function declareJoiningNodeRanges(config: Config, cluster: ClusterConfig, localCluster: string | undefined, registry: InformerRegistry, onEvent: (n: NodeRanges, e: StoreEvent<Node>) => void): NodeRanges | undefined {
+  if (!nodesWatched(config, cluster, localCluster)) return undefined;
+  const n = new NodeRanges(cluster.name);
+  declareNodesWatch(n, registry, onEvent);
+  return n;
 }

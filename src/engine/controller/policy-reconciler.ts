@@ -61,6 +61,11 @@ export class PolicyReconciler {
     this.#reported = opts.problems ?? new ProblemLog({ isLeader: () => this.#isLeader });
   }
 
+  /** The fleet changed while running: plan with it from now on. */
+  configure(config: Config): void {
+    this.#o.config = config;
+  }
+
   /** The problems the last reconcile of each policy found. */
   problems(): PolicyProblem[] {
     return [...this.#problems.values()].flat();

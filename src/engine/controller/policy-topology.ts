@@ -65,24 +65,32 @@ export function policyTopology(config: Config, written: readonly string[], regis
   const index = new PolicyIndex(config);
   const policies = new Map<string, PolicyCaches>();
   const remotes = new Map<string, RemoteCaches>();
-  for (const cluster of written) {
-    const companions = { name: `companion-of:${config.instance}`, of: companionOwner(config.instance) };
-    policies.set(cluster, {
-      cluster,
-      policies: registry.need<NetworkPolicy>({ cluster, resource: 'networkpolicies', path: PATHS.networkPolicies, index: companions },
-        // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
-        (e) => on?.(networkPolicyEventKeys(cluster, config.instance, index, e))),
-    });
-  }
+  for (const cluster of written) policies.set(cluster, declarePolicyCluster(registry, config, cluster, index, on));
   for (const { name: cluster } of config.clusters) {
     if (!written.some((d) => d !== cluster)) continue; // no other cluster renders: nobody names it
-    const namespaces = namespacesNeed(registry, cluster);
-    registry.subscribe(namespaces, (e) => on?.(namespacePolicyKeys(cluster, index, e), cluster));
-    const pods = registry.need<Pod>({ cluster, resource: 'pods', path: PATHS.pods, projection: { name: 'pod', of: podForCache } },
-      (e) => on?.(podEventKeys(cluster, index, e), cluster));
-    remotes.set(cluster, { cluster, pods, namespaces });
+    remotes.set(cluster, declareRemote(registry, cluster, index, on));
   }
   return { policies, remotes, index };
+}
+
+/** A cluster that renders companions: all its NetworkPolicies, cluster-wide. */
+export function declarePolicyCluster(registry: InformerRegistry, config: Config, cluster: string, index: PolicyIndex, on?: PolicyHandler): PolicyCaches {
+  const companions = { name: `companion-of:${config.instance}`, of: companionOwner(config.instance) };
+  return {
+    cluster,
+    policies: registry.need<NetworkPolicy>({ cluster, resource: 'networkpolicies', path: PATHS.networkPolicies, index: companions },
+      // Called on the initial lists too: a NetworkPolicy event keeps the remote → policy index current.
+      (e) => on?.(networkPolicyEventKeys(cluster, config.instance, index, e))),
+  };
+}
+
+/** A cluster whose pods and namespaces a spanned policy elsewhere may name. */
+export function declareRemote(registry: InformerRegistry, cluster: string, index: PolicyIndex, on?: PolicyHandler): RemoteCaches {
+  const namespaces = namespacesNeed(registry, cluster);
+  registry.subscribe(namespaces, (e) => on?.(namespacePolicyKeys(cluster, index, e), cluster));
+  const pods = registry.need<Pod>({ cluster, resource: 'pods', path: PATHS.pods, projection: { name: 'pod', of: podForCache } },
+    (e) => on?.(podEventKeys(cluster, index, e), cluster));
+  return { cluster, pods, namespaces };
 }
 
 /**
@@ -91,11 +99,16 @@ export function policyTopology(config: Config, written: readonly string[], regis
  * so it always describes what the stores hold.
  */
 export class PolicyIndex {
-  readonly #config: Config;
+  #config: Config;
   readonly #remotesOf = new Map<PolicyKey, readonly string[]>();
   readonly #byRemote = new Map<string, Set<PolicyKey>>();
 
   constructor(config: Config) {
+    this.#config = config;
+  }
+
+  /** The fleet changed while running: "every other cluster" reads with it from the next update. */
+  configure(config: Config): void {
     this.#config = config;
   }
 

@@ -86,6 +86,11 @@ export class Reconciler {
     this.#problems = opts.problems ?? new ProblemLog({ isLeader: () => this.#isLeader });
   }
 
+  /** The fleet changed while running: plan with its export rules from now on. */
+  configure(config: Config): void {
+    this.#o.config = config;
+  }
+
   /** The conflicts the last reconcile of each key found, per destination. */
   conflicts(): Conflict[] {
     return [...this.#conflicts.values()].flat();

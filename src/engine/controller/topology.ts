@@ -106,6 +106,34 @@ export function namespacesNeed(informers: InformerRegistry, cluster: string): In
   return informers.need<Namespace>({ cluster, resource: 'namespaces', path: () => PATHS.namespaces() });
 }
 
+/** Declares what the replica capability reads of a source cluster (one with export rules). */
+export function declareSource(registry: InformerRegistry, c: ClusterConfig, nodes: ReadonlyMap<string, NodeRanges>, on?: ReplicaHandlers): SourceCaches {
+  const side: SourceCaches = { cluster: c.name, config: c, services: [], slices: [] };
+  const ranges = nodes.get(c.name);
+  if (ranges) side.nodes = ranges;
+  for (const ns of sourceCollections(c)) {
+    const scope = ns === undefined ? {} : { namespace: ns };
+    side.services.push(registry.need<Service>({ cluster: c.name, resource: 'services', path: PATHS.services, labelSelector: NOT_MCSYNC_SELECTOR, ...scope },
+      (e) => on?.source(c.name, serviceEventKeys(e))));
+    side.slices.push(registry.need<EndpointSlice>({ cluster: c.name, resource: 'endpointslices', path: PATHS.slices, labelSelector: NOT_A_REPLICA_SELECTOR, index: SLICE_SERVICE, projection: SOURCE_SLICE, ...scope },
+      (e) => on?.source(c.name, sliceEventKeys(e))));
+  }
+  return side;
+}
+
+/** Declares what the replica capability reads of a destination: what this instance owns there, and its namespaces. */
+export function declareDestination(registry: InformerRegistry, config: Config, cluster: string, t: ReplicaTopology, on?: ReplicaHandlers): DestinationCaches {
+  const owned = replicaSelector(config.instance);
+  const namespaces = namespacesNeed(registry, cluster);
+  registry.subscribe(namespaces, (e) => on?.destination(cluster, namespaceEventKeys(e, () => allKeys(t))));
+  return {
+    cluster,
+    services: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: owned }, (e) => on?.destination(cluster, serviceEventKeys(e))),
+    slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: owned, index: SLICE_SERVICE }, (e) => on?.destination(cluster, sliceEventKeys(e))),
+    namespaces,
+  };
+}
+
 /**
  * Declares the replica capability's reads; `localCluster` (pull mode) is the only destination.
  * Without a registry (tests), one of its own is made and sealed, so the caches can be filled by hand.
@@ -116,31 +144,12 @@ export function topology(config: Config, localCluster?: string, informers?: Info
   const destinations = new Map<string, DestinationCaches>();
   for (const c of config.clusters) {
     if (c.exports.length === 0) continue;
-    const side: SourceCaches = { cluster: c.name, config: c, services: [], slices: [] };
-    const ranges = nodes.get(c.name);
-    if (ranges) side.nodes = ranges;
-    for (const ns of sourceCollections(c)) {
-      const scope = ns === undefined ? {} : { namespace: ns };
-      side.services.push(registry.need<Service>({ cluster: c.name, resource: 'services', path: PATHS.services, labelSelector: NOT_MCSYNC_SELECTOR, ...scope },
-        (e) => on?.source(c.name, serviceEventKeys(e))));
-      side.slices.push(registry.need<EndpointSlice>({ cluster: c.name, resource: 'endpointslices', path: PATHS.slices, labelSelector: NOT_A_REPLICA_SELECTOR, index: SLICE_SERVICE, projection: SOURCE_SLICE, ...scope },
-        (e) => on?.source(c.name, sliceEventKeys(e))));
-    }
-    sources.set(c.name, side);
+    sources.set(c.name, declareSource(registry, c, nodes, on));
   }
-  const owned = replicaSelector(config.instance);
   const t: ReplicaTopology = { sources, destinations };
   for (const c of config.clusters) {
     if (localCluster !== undefined && localCluster !== c.name) continue;
-    const cluster = c.name;
-    const namespaces = namespacesNeed(registry, cluster);
-    registry.subscribe(namespaces, (e) => on?.destination(cluster, namespaceEventKeys(e, () => allKeys(t))));
-    destinations.set(cluster, {
-      cluster,
-      services: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: owned }, (e) => on?.destination(cluster, serviceEventKeys(e))),
-      slices: registry.need<EndpointSlice>({ cluster, resource: 'endpointslices', path: PATHS.slices, labelSelector: owned, index: SLICE_SERVICE }, (e) => on?.destination(cluster, sliceEventKeys(e))),
-      namespaces,
-    });
+    destinations.set(c.name, declareDestination(registry, config, c.name, t, on));
   }
   if (!informers) registry.seal();
   return t;

@@ -108,6 +108,17 @@ describe('planMcs', () => {
     assert.deepEqual(actions, []);
   });
 
+  it('with an inventory that keeps (onRemove: keep), an exporter that is no cluster of the fleet any more keeps its part; with withdraw it goes', () => {
+    const exports = new Map([['a', se('a')]]);
+    const { views } = converge([constituentA()], [empty('a'), empty('b')], exports);
+    const merge = mergeConstituents('ns', 'hello', []);
+    // a's profile deleted: the fleet is b alone.
+    const fleet = (onRemove: 'keep' | 'withdraw') => config([cluster('b')], { inventory: { onRemove } as NonNullable<typeof cfg.inventory> });
+    const input = { namespace: 'ns', name: 'hello', merge, views: views.filter((v) => v.cluster === 'b'), exports: new Map(), unavailable: new Set<string>(), now: NOW };
+    assert.deepEqual(planMcs(fleet('keep'), input).actions, []);
+    assert.deepEqual(planMcs(fleet('withdraw'), input).actions.map((a) => `${a.verb} ${a.ref.kind}`).sort(), ['delete EndpointSlice', 'delete Service', 'delete ServiceImport']);
+  });
+
   it('a ServiceImport or derived Service that is not mcsync\'s is left alone and reported', () => {
     const foreign: ServiceImport = { metadata: { name: 'hello', namespace: 'ns', uid: 'x' }, spec: { type: 'ClusterSetIP', ports: [] } };
     const merge = mergeConstituents('ns', 'hello', [constituentA()]);

@@ -70,8 +70,30 @@ function frozen(view: ImportView, unavailable: ReadonlySet<string>): boolean {
   return view.slices.some((s) => unavailable.has(sourceOf(s) ?? ''));
 }
 
-export function planMcs(config: Config, input: McsPlanInput): McsPlan {
+/**
+ * Clusters that took part in the import and are no cluster of the fleet, when the inventory keeps
+ * what a removed cluster sourced (inventory.onRemove: keep): treated as unavailable, so their
+ * part stays as it is, as for replicas (model/plan.ts removedSources).
+ */
+export function removedExporters(config: Config, views: readonly ImportView[]): Set<string> {
+  const out = new Set<string>();
+  if (config.inventory?.onRemove !== 'keep') return out;
+  const known = new Set(config.clusters.map((c) => c.name));
+  const unknown = (c: string | undefined) => c !== undefined && !known.has(c);
+  for (const v of views) {
+    for (const s of v.slices) {
+      if (isOwned(s.metadata, config.instance) && unknown(sourceOf(s))) out.add(sourceOf(s)!);
+    }
+    if (!v.serviceImport || !isOwned(v.serviceImport.metadata, config.instance)) continue;
+    for (const c of v.serviceImport.status?.clusters ?? []) if (unknown(c.cluster)) out.add(c.cluster);
+  }
+  return out;
+}
+
+export function planMcs(config: Config, given: McsPlanInput): McsPlan {
   const out: McsPlan = { actions: [], problems: [], locality: [] };
+  const removed = removedExporters(config, given.views);
+  const input = removed.size === 0 ? given : { ...given, unavailable: new Set([...given.unavailable, ...removed]) };
   const tiers = input.merge.merged?.tiers;
   if (tiers && 'error' in tiers) {
     out.problems.push({ cluster: input.merge.merged!.constituents[0]!.cluster, namespace: input.namespace, name: input.name, message: `InvalidClusterSelector: ${tiers.error}; traffic goes to every cluster` });
