@@ -65,6 +65,11 @@ export interface ClusterConfig {
   access?: ProfileAccess;
   /** Labels an inventory cluster carries (its profile's labels and properties); what inventory rules match. */
   labels?: Record<string, string>;
+  /**
+   * Its id (model/cluster-id.ts), learned when it connects: its ClusterProperty
+   * cluster.clusterset.k8s.io, when it has one that differs from its name.
+   */
+  id?: string;
   /** Properties locality tiers select on, as the config gives them (they win over ClusterProperty objects). */
   properties?: Record<string, string>;
 }

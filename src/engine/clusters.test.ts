@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { clientFor, connectAvailable } from './clusters.ts';
+import { clientFor, connectAvailable, dropSharedIds } from './clusters.ts';
+import { cluster } from '../model/fixtures.test-util.ts';
 import { hubClient } from './inventory.ts';
 import { describeFailure } from './doctor/failure.ts';
 import { KubeConnectionError } from '../kube/client.ts';
@@ -64,4 +65,10 @@ test('an inventory hub without kubeconfig outside a pod: says to give inventory.
   const inv = loadConfig(file).inventory!;
   assert.equal(inv.hubInCluster, true);
   assert.throws(() => hubClient(inv, {}), /not running in a Kubernetes pod \(KUBERNETES_SERVICE_HOST is not set\): give inventory\.hub a kubeconfig: PATH/);
+});
+
+test('two clusters claiming one id keep their names as ids, and so does one whose id is then another\'s name', () => {
+  const clusters = [cluster('a', [], { id: 'x' }), cluster('b', [], { id: 'x' }), cluster('c', [], { id: 'a' }), cluster('d', [], { id: 'y' })];
+  dropSharedIds(clusters);
+  assert.deepEqual(clusters.map((c) => c.id), [undefined, undefined, undefined, 'y']);
 });

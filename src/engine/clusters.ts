@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from '../config/load.ts';
 import type { Config, ClusterConfig } from '../config/types.ts';
 import { KubeApiError, KubeClient, type ClientOptions } from '../kube/client.ts';
 import { MCS_API_VERSION } from '../vocab/mcs.ts';
+import { ABOUT_API_VERSION, CLUSTER_ID_PROPERTY, type ClusterProperty } from '../vocab/inventory.ts';
 import { classifyFailure, type Failure } from '../kube/failure.ts';
 
 export interface Connected {
@@ -90,6 +91,10 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
         failures.set(c.name, { kind: 'http', status: 404, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: `cluster ${c.name}: ${message}` } });
         return;
       }
+      // Its id, where the About API gives it one (model/cluster-id.ts): learned here, once, like its version.
+      const id = await readClusterId(client, opts.timeoutMs ?? 10_000);
+      if (id !== undefined && id !== c.name) c.id = id;
+      else delete c.id;
       connected.set(c.name, { config: c, client, version: v.gitVersion });
     } catch (err) {
       client.close();
@@ -101,8 +106,41 @@ export async function connectAvailable(config: Config, opts: ConnectOptions = {}
       failures.set(c.name, { ...f, message, cluster: c.name, server: client.server, issue: { ...c.kubeconfigPos, message: said } });
     }
   }));
+  dropSharedIds(config.clusters);
   const unavailable = config.clusters.flatMap((c) => failures.get(c.name) ?? []);
   return { connected, unavailable };
+}
+
+/**
+ * Two clusters claiming one id would have their replicas taken for each other's: such ids are
+ * not used (the clusters keep their names as ids) and doctor's cluster-ids check fails.
+ */
+export function dropSharedIds(clusters: ClusterConfig[]): void {
+  // A dropped id makes its cluster's name its id, which may collide in turn: until none does.
+  for (let changed = true; changed;) {
+    changed = false;
+    const claims = new Map<string, number>();
+    for (const c of clusters) claims.set(c.id ?? c.name, (claims.get(c.id ?? c.name) ?? 0) + 1);
+    for (const c of clusters) {
+      if (c.id !== undefined && claims.get(c.id)! > 1) {
+        delete c.id;
+        changed = true;
+      }
+    }
+  }
+}
+
+/**
+ * The cluster's ClusterProperty cluster.clusterset.k8s.io (About API, KEP-2149), or undefined
+ * when it has none, no About API, or may not read it: then its name is its id.
+ */
+async function readClusterId(client: KubeClient, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const p = await client.request<ClusterProperty>('GET', `/apis/${ABOUT_API_VERSION}/clusterproperties/${CLUSTER_ID_PROPERTY}`, { timeoutMs });
+    return p.spec?.value || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the apiserver serves the MCS API at the version mcsync writes; other errors are the caller's to see. */

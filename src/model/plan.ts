@@ -10,6 +10,7 @@
 //   6. order       namespaces, Service writes, slice writes, slice deletes, Service deletes
 import type { Config } from '../config/types.ts';
 import { canonicalJson, cmp, cmpTuple } from './canonical.ts';
+import { clusterOfId } from './cluster-id.ts';
 import { CREATED_NAMESPACE, isOwnedReplica, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
 import { byAge, renderService, sourcesOf } from './replica-service.ts';
 import { renderSlices } from './replica-slices.ts';
@@ -52,7 +53,7 @@ function sliceServiceName(slice: EndpointSlice): string | undefined {
 
 /** A slice's source cluster, when it is one that could not be read: its replicas stay as they are. */
 function fromUnavailableSource(ctx: Context, slice: EndpointSlice): boolean {
-  const source = slice.metadata.labels?.[MCS_SOURCE_CLUSTER];
+  const source = clusterOfId(ctx.config, slice.metadata.labels?.[MCS_SOURCE_CLUSTER]);
   return source !== undefined && ctx.unavailable.has(source);
 }
 

@@ -3,6 +3,7 @@
 // Multi-Cluster Services labels and the ownership contract. Pure.
 import type { Config } from '../config/types.ts';
 import { cmp, sortedRecord } from './canonical.ts';
+import { clusterId, clusterOfId } from './cluster-id.ts';
 import {
   ENDPOINT_ORIGINS,
   isOwned,
@@ -37,7 +38,7 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     ...group.stampLabels,
     [SERVICE_NAME]: serviceName,
     [SLICE_MANAGED_BY]: SLICE_MANAGED_BY_VALUE,
-    [MCS_SOURCE_CLUSTER]: group.sourceCluster,
+    [MCS_SOURCE_CLUSTER]: clusterId(config, group.sourceCluster),
     [MCS_SERVICE_NAME]: opts.mcsServiceName ?? serviceName,
     ...opts.extraLabels,
     ...ownershipLabels(config.instance),
@@ -100,7 +101,7 @@ export function renderSlices(
     if (!isOwned(slice.metadata, config.instance) || slice.metadata.deletionTimestamp) continue;
     for (const g of groups) {
       const n = numberAfter(slice.metadata.name, g.prefix);
-      if (n === undefined || slice.metadata.labels?.[MCS_SOURCE_CLUSTER] !== g.sourceCluster) continue;
+      if (n === undefined || clusterOfId(config, slice.metadata.labels?.[MCS_SOURCE_CLUSTER]) !== g.sourceCluster) continue;
       members.get(g)!.push({ n, endpoints: slice.endpoints ?? [] });
       memberNames.add(slice.metadata.name);
     }

@@ -44,11 +44,12 @@ test('inventory: problems (a missing CRD, a profile no provider serves) fail the
   assert.deepEqual(inventoryChecks(config([cluster('a')]), undefined), []);
 });
 
-test('cluster ids: the configured name passes, another id warns, one id claimed twice fails the fleet; none, no checks', () => {
-  assert.deepEqual(brief(identityChecks([facts('a', ok('a')), facts('b', ok('east')), facts('c', ok('east')), facts('d', ok(null)), facts('e')])), [
+test('cluster ids: the configured name passes, an id of its own passes and is said to be used, one id claimed twice warns on each and fails the fleet; none, no checks', () => {
+  assert.deepEqual(brief(identityChecks([facts('a', ok('a')), facts('b', ok('east')), facts('c', ok('east')), facts('d', ok(null)), facts('e'), facts('f', ok('west'))])), [
     'cluster-id@a pass: ClusterProperty cluster.clusterset.k8s.io is "a", the configured name',
-    'cluster-id@b warn: ClusterProperty cluster.clusterset.k8s.io is "east", but the cluster is configured as "b", the name replicas carry as their source cluster: rename it to "east" (or fix the property)',
-    'cluster-id@c warn: ClusterProperty cluster.clusterset.k8s.io is "east", but the cluster is configured as "c", the name replicas carry as their source cluster: rename it to "east" (or fix the property)',
+    'cluster-id@b warn: ClusterProperty cluster.clusterset.k8s.io is "east", which another cluster is (or is named): not used, replicas and imports name this cluster "b"',
+    'cluster-id@c warn: ClusterProperty cluster.clusterset.k8s.io is "east", which another cluster is (or is named): not used, replicas and imports name this cluster "c"',
+    'cluster-id@f pass: ClusterProperty cluster.clusterset.k8s.io is "west": replicas and imports name this cluster "west" (the source-cluster label, clusterset DNS, ServiceImport status); config and status keep calling it "f"',
     'cluster-ids@fleet fail: clusters claim the same id (cluster.clusterset.k8s.io): "east" by b, c: each cluster of a clusterset needs its own id',
   ]);
   assert.deepEqual(brief(identityChecks([facts('a', ok('a')), facts('b', ok('b'))])).at(-1), 'cluster-ids@fleet pass: 2 cluster id(s), all different');

@@ -46,7 +46,11 @@ export function identityChecks(facts: readonly ClusterFacts[]): Check[] {
     if (id.value === null) continue;
     claims.set(id.value, [...(claims.get(id.value) ?? []), f.cluster]);
     if (id.value === f.cluster) out.push(check('cluster-id', f.cluster, 'pass', `ClusterProperty ${CLUSTER_ID_PROPERTY} is "${id.value}", the configured name`));
-    else out.push(check('cluster-id', f.cluster, 'warn', `ClusterProperty ${CLUSTER_ID_PROPERTY} is "${id.value}", but the cluster is configured as "${f.cluster}", the name replicas carry as their source cluster: rename it to "${id.value}" (or fix the property)`, { id: id.value }));
+    else if (facts.some((o) => o.cluster !== f.cluster && (o.cluster === id.value || (o.clusterId?.ok && o.clusterId.value === id.value)))) {
+      out.push(check('cluster-id', f.cluster, 'warn', `ClusterProperty ${CLUSTER_ID_PROPERTY} is "${id.value}", which another cluster is (or is named): not used, replicas and imports name this cluster "${f.cluster}"`, { id: id.value }));
+    } else {
+      out.push(check('cluster-id', f.cluster, 'pass', `ClusterProperty ${CLUSTER_ID_PROPERTY} is "${id.value}": replicas and imports name this cluster "${id.value}" (the source-cluster label, clusterset DNS, ServiceImport status); config and status keep calling it "${f.cluster}"`, { id: id.value }));
+    }
   }
   if (claims.size === 0) return out;
   const shared = [...claims].filter(([, cs]) => cs.length > 1);

@@ -4,6 +4,7 @@
 // as it is, and its slices stay. Pure.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../canonical.ts';
+import { clusterOfId } from '../cluster-id.ts';
 import { exportStalePolicy } from '../stale.ts';
 import { createAction, deleteAction, statusAction, updateAction } from '../actions.ts';
 import { overlayService, sliceProjection } from '../projection.ts';
@@ -61,13 +62,14 @@ export interface McsPlan {
 }
 
 const terminating = (o: { metadata: { deletionTimestamp?: string } } | undefined) => o?.metadata.deletionTimestamp !== undefined;
-const sourceOf = (s: EndpointSlice) => s.metadata.labels?.[MCS_SOURCE_CLUSTER];
+/** The cluster (by name) a slice of ours was copied from: its source-cluster label holds the cluster's id. */
+const sourceOf = (config: Config, s: EndpointSlice) => clusterOfId(config, s.metadata.labels?.[MCS_SOURCE_CLUSTER]);
 
 /** An import some unavailable cluster took part in: its definition stays until that cluster is read again. */
-function frozen(view: ImportView, unavailable: ReadonlySet<string>): boolean {
+function frozen(config: Config, view: ImportView, unavailable: ReadonlySet<string>): boolean {
   if (unavailable.size === 0) return false;
-  if (view.serviceImport?.status?.clusters?.some((c) => unavailable.has(c.cluster))) return true;
-  return view.slices.some((s) => unavailable.has(sourceOf(s) ?? ''));
+  if (view.serviceImport?.status?.clusters?.some((c) => unavailable.has(clusterOfId(config, c.cluster)))) return true;
+  return view.slices.some((s) => unavailable.has(sourceOf(config, s) ?? ''));
 }
 
 /**
@@ -82,10 +84,10 @@ export function removedExporters(config: Config, views: readonly ImportView[]): 
   const unknown = (c: string | undefined) => c !== undefined && !known.has(c);
   for (const v of views) {
     for (const s of v.slices) {
-      if (isOwned(s.metadata, config.instance) && unknown(sourceOf(s))) out.add(sourceOf(s)!);
+      if (isOwned(s.metadata, config.instance) && unknown(sourceOf(config, s))) out.add(sourceOf(config, s)!);
     }
     if (!v.serviceImport || !isOwned(v.serviceImport.metadata, config.instance)) continue;
-    for (const c of v.serviceImport.status?.clusters ?? []) if (unknown(c.cluster)) out.add(c.cluster);
+    for (const c of v.serviceImport.status?.clusters ?? []) if (unknown(clusterOfId(config, c.cluster))) out.add(clusterOfId(config, c.cluster));
   }
   return out;
 }
@@ -114,7 +116,7 @@ function planView(config: Config, input: McsPlanInput, view: ImportView, out: Mc
   const mine = (o: { metadata: { labels?: Record<string, string> } } | undefined) => o !== undefined && isOwned(o.metadata, config.instance) && o.metadata.labels?.[MCS_IMPORT] === name;
   const problem = (message: string) => out.problems.push({ cluster, namespace, name, message });
   const merged = input.merge.merged;
-  const hold = frozen(view, unavailable);
+  const hold = frozen(config, view, unavailable);
   const slicesOwned = view.slices.filter((s) => mine(s));
 
   if (!merged || !view.hasNamespace) {
@@ -123,7 +125,7 @@ function planView(config: Config, input: McsPlanInput, view: ImportView, out: Mc
       if (mine(view.derived) && !terminating(view.derived)) out.actions.push(deleteAction(cluster, key, 'Service', view.derived!, 'no export left'));
     }
     for (const s of slicesOwned) {
-      if (!terminating(s) && !unavailable.has(sourceOf(s) ?? '')) out.actions.push(deleteAction(cluster, key, 'EndpointSlice', s, 'no export left'));
+      if (!terminating(s) && !unavailable.has(sourceOf(config, s) ?? '')) out.actions.push(deleteAction(cluster, key, 'EndpointSlice', s, 'no export left'));
     }
     return;
   }
@@ -197,7 +199,7 @@ function planView(config: Config, input: McsPlanInput, view: ImportView, out: Mc
     out.actions.push(updateAction(cluster, key, 'EndpointSlice', update, 'endpoints changed'));
   }
   for (const s of slicesOwned) {
-    if (wanted.has(s.metadata.name) || terminating(s) || unavailable.has(sourceOf(s) ?? '')) continue;
+    if (wanted.has(s.metadata.name) || terminating(s) || unavailable.has(sourceOf(config, s) ?? '')) continue;
     out.actions.push(deleteAction(cluster, key, 'EndpointSlice', s, 'endpoints gone'));
   }
 }

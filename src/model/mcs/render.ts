@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/types.ts';
 import { cmp, sortedRecord } from '../canonical.ts';
+import { clusterId } from '../cluster-id.ts';
 import { renderSlices } from '../replica-slices.ts';
 import type { Export } from '../types.ts';
 import { MCS_IMPORT, MCS_SERVICE_NAME, ownershipLabels } from '../../vocab/labels.ts';
@@ -97,7 +98,8 @@ export function renderServiceImport(config: Config, merged: MergedService, deriv
     spec,
     // endpointSliceObjects: mcsync always carries an import's endpoints as EndpointSlices (the
     // field the shipped CRDs have since mcs-api v0.5.2 says so to consumers).
-    status: { clusters: [...clusters].sort(cmp).map((cluster) => ({ cluster })), endpointSliceObjects: 'Present' },
+    // The KEP's status lists clusters by id (model/cluster-id.ts).
+    status: { clusters: [...clusters].map((c) => clusterId(config, c)).sort(cmp).map((cluster) => ({ cluster })), endpointSliceObjects: 'Present' },
   };
 }
 
