@@ -138,6 +138,19 @@ describe('one-shot commands from the inventory', () => {
     }
   });
 
+  test('a cluster\'s id from its ClusterProperty is the source cluster its replicas name; back to its name, they follow', async () => {
+    const sourceLabels = async () => (await slicesOf(West, ns, 'web', REPLICA_SLICES)).map((s) => s.metadata?.labels?.['multicluster.kubernetes.io/source-cluster']);
+    await setClusterId(set.get('east'), 'prod-east');
+    try {
+      ok(await runMcsync(['sync', '--config', cfg]));
+      assert.deepEqual([...new Set(await sourceLabels())], ['prod-east']);
+    } finally {
+      await setClusterId(set.get('east'), 'east');
+    }
+    ok(await runMcsync(['sync', '--config', cfg]));
+    assert.deepEqual([...new Set(await sourceLabels())], ['east'], 'rewritten under the name again, none left behind');
+  });
+
   test('a revoked token is renewed through the plugin after a 401, in the same client; the next sync carries on and west never loses a replica', async () => {
     const { config } = await loadResolved(cfg);
     const east = clientFor(config.clusters.find((c) => c.name === 'east')!);

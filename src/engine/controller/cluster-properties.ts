@@ -29,6 +29,8 @@ export class ClusterPropertyObjects extends OptionalCollection {
     return out;
   }
 
+  protected readonly missing = 'list, watch clusterproperties.about.k8s.io';
+
   protected isAbsence(err: Error): boolean {
     return err instanceof KubeApiError && (err.status === 404 || err.status === 403);
   }

@@ -121,6 +121,8 @@ export class NodeRanges extends OptionalCollection {
     return changed;
   }
 
+  protected readonly missing = 'list, watch nodes';
+
   protected isAbsence(err: Error): boolean {
     return isRefusal(err);
   }

@@ -22,6 +22,8 @@ export abstract class OptionalCollection {
   protected abstract absentMessage(err: Error): string;
   /** Logged once when it can be read again after that. */
   protected abstract backMessage(): string;
+  /** The grant a refusal means is missing, as its log line names it. */
+  protected abstract readonly missing: string;
 
   /** The last answer of its list or watch was an absence. */
   get refused(): boolean {
@@ -65,7 +67,7 @@ export abstract class OptionalCollection {
       this.#refused = false;
       return false;
     }
-    if (this.refuse()) log.warn({ cluster: this.cluster, err: err.message }, this.absentMessage(err));
+    if (this.refuse()) log.warn({ cluster: this.cluster, missing: this.missing, err: err.message }, this.absentMessage(err));
     return true;
   }
 
