@@ -5,7 +5,7 @@ import { selectExports } from './select.ts';
 import { replicaSliceName } from './slice-names.ts';
 import { cmp } from './canonical.ts';
 import { applyPlan, cluster, config, destination, ep, pair, rule, slice, source, svc } from './fixtures.test-util.ts';
-import { CREATED_NAMESPACE, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
+import { CREATED_NAMESPACE, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCE_CLUSTER_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
 import type { Action, DestinationSnapshot, Plan, SourceSnapshot } from './types.ts';
 import type { EndpointSlice, Service } from '../vocab/objects.ts';
@@ -303,6 +303,7 @@ test('a slice under one of our names but labelled with an unavailable source is 
   const converged = converge(three, [east], destination('west', ['shop']));
   const relabelled = structuredClone(converged.ownedSlices[0]!);
   relabelled.metadata.labels![MCS_SOURCE_CLUSTER] = 'north';
+  relabelled.metadata.labels![SOURCE_CLUSTER_NAME] = 'north';
   const dest = { ...converged, ownedSlices: [relabelled] };
   const p = plan(three, [east], dest, { unavailableSources: new Set(['north']) });
   assert.deepEqual(summary(p), [`create EndpointSlice shop/${relabelled.metadata.name.replace(/-1$/, '-2')} (new endpoints)`]);

@@ -10,8 +10,8 @@
 //   6. order       namespaces, Service writes, slice writes, slice deletes, Service deletes
 import type { Config } from '../config/types.ts';
 import { canonicalJson, cmp, cmpTuple } from './canonical.ts';
-import { clusterOfId } from './cluster-id.ts';
-import { CREATED_NAMESPACE, isOwnedReplica, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
+import { sourceOfSlice } from './cluster-id.ts';
+import { CREATED_NAMESPACE, isOwnedReplica, ownershipLabels, SERVICE_NAME, MCS_SERVICE_NAME } from '../vocab/labels.ts';
 import { byAge, renderService, sourcesOf } from './replica-service.ts';
 import { renderSlices } from './replica-slices.ts';
 import { serviceKind } from './service-kind.ts';
@@ -53,7 +53,7 @@ function sliceServiceName(slice: EndpointSlice): string | undefined {
 
 /** A slice's source cluster, when it is one that could not be read: its replicas stay as they are. */
 function fromUnavailableSource(ctx: Context, slice: EndpointSlice): boolean {
-  const source = clusterOfId(ctx.config, slice.metadata.labels?.[MCS_SOURCE_CLUSTER]);
+  const source = sourceOfSlice(ctx.config, slice);
   return source !== undefined && ctx.unavailable.has(source);
 }
 
@@ -88,7 +88,7 @@ export function removedSources(config: Config, destination: DestinationSnapshot)
   if (config.inventory?.onRemove !== 'keep') return out;
   const known = new Set(config.clusters.map((c) => c.name));
   for (const slice of destination.ownedSlices) {
-    const source = slice.metadata.labels?.[MCS_SOURCE_CLUSTER];
+    const source = sourceOfSlice(config, slice);
     if (source !== undefined && !known.has(source) && isOwnedReplica(slice.metadata, config.instance)) out.add(source);
   }
   for (const svc of destination.services) {

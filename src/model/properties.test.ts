@@ -11,7 +11,7 @@ import { sourceSliceForCache } from './cache-projections.ts';
 import { replicaSliceName } from './slice-names.ts';
 import { canonicalJson, cmp } from './canonical.ts';
 import { applyPlan, cluster, config, destination, rule, type Serial } from './fixtures.test-util.ts';
-import { INSTANCE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCES } from '../vocab/labels.ts';
+import { INSTANCE, isOwned, MCS_SOURCE_CLUSTER, ownershipLabels, SERVICE_NAME, SOURCE_CLUSTER_NAME, SOURCES } from '../vocab/labels.ts';
 import type { Config } from '../config/types.ts';
 import type { Action, DestinationSnapshot, Export, Plan, SourceSnapshot } from './types.ts';
 import type { Endpoint, EndpointPort, EndpointSlice, Service, ServicePort } from '../vocab/objects.ts';
@@ -338,7 +338,11 @@ function perturb(d: DestinationSnapshot, ops: Perturbation[]): DestinationSnapsh
     if (how === 'disown') slice.metadata.labels = { [SERVICE_NAME]: labels[SERVICE_NAME] ?? '' };
     if (how === 'other-instance') labels[INSTANCE] = 'blue';
     if (how === 'deleting') slice.metadata.deletionTimestamp = '2024-09-09T00:00:00Z';
-    if (how === 'source') labels[MCS_SOURCE_CLUSTER] = CLUSTERS[(CLUSTERS.indexOf(labels[MCS_SOURCE_CLUSTER] ?? '') + 1) % CLUSTERS.length]!;
+    if (how === 'source') {
+      labels[MCS_SOURCE_CLUSTER] = CLUSTERS[(CLUSTERS.indexOf(labels[SOURCE_CLUSTER_NAME] ?? labels[MCS_SOURCE_CLUSTER] ?? '') + 1) % CLUSTERS.length]!;
+      // As written before mcsync labelled its slices with the source's name too: the MCS label is read back.
+      delete labels[SOURCE_CLUSTER_NAME];
+    }
     if (how === 'address-type') slice.addressType = slice.addressType === 'IPv4' ? 'IPv6' : 'IPv4';
     if (how === 'scramble') slice.endpoints = (slice.endpoints ?? []).slice(1).reverse().map((e) => ({ ...e, conditions: { ready: !(e.conditions?.ready ?? true) } }));
     if (how === 'drop') slices = slices.filter((s) => s !== slice);
@@ -443,7 +447,7 @@ test('(b) safety: nothing mcsync does not own, nothing being deleted, nothing of
           assert.ok(existing, `${a.verb} of something absent: ${kind} ${ns}/${name}`);
           assert.ok(isOwned(existing.metadata, 'default'), `${a.verb} of ${kind} ${ns}/${name} which mcsync does not own`);
           assert.equal(existing.metadata.deletionTimestamp, undefined, `${a.verb} of ${ns}/${name} being deleted`);
-          const source = existing.metadata.labels?.[MCS_SOURCE_CLUSTER];
+          const source = existing.metadata.labels?.[SOURCE_CLUSTER_NAME] ?? existing.metadata.labels?.[MCS_SOURCE_CLUSTER];
           if (kind === 'EndpointSlice') assert.ok(source === undefined || !w.unavailable.has(source), 'slice of an unavailable source touched');
           if (kind === 'Service' && a.verb === 'delete' && a.reason !== 'type changed') {
             const sources = existing.metadata.annotations?.[SOURCES]?.split(',') ?? [];

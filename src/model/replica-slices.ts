@@ -3,7 +3,7 @@
 // Multi-Cluster Services labels and the ownership contract. Pure.
 import type { Config } from '../config/types.ts';
 import { cmp, sortedRecord } from './canonical.ts';
-import { clusterId, clusterOfId } from './cluster-id.ts';
+import { clusterId, sourceOfSlice } from './cluster-id.ts';
 import {
   ENDPOINT_ORIGINS,
   isOwned,
@@ -13,6 +13,7 @@ import {
   SERVICE_NAME,
   SLICE_MANAGED_BY,
   SLICE_MANAGED_BY_VALUE,
+  SOURCE_CLUSTER_NAME,
 } from '../vocab/labels.ts';
 import { packEndpoints, type PackedSlice } from './packing.ts';
 import { usesZoneHints, withZoneHint } from './routing.ts';
@@ -39,6 +40,7 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     [SERVICE_NAME]: serviceName,
     [SLICE_MANAGED_BY]: SLICE_MANAGED_BY_VALUE,
     [MCS_SOURCE_CLUSTER]: clusterId(config, group.sourceCluster),
+    [SOURCE_CLUSTER_NAME]: group.sourceCluster,
     [MCS_SERVICE_NAME]: opts.mcsServiceName ?? serviceName,
     ...opts.extraLabels,
     ...ownershipLabels(config.instance),
@@ -101,7 +103,7 @@ export function renderSlices(
     if (!isOwned(slice.metadata, config.instance) || slice.metadata.deletionTimestamp) continue;
     for (const g of groups) {
       const n = numberAfter(slice.metadata.name, g.prefix);
-      if (n === undefined || clusterOfId(config, slice.metadata.labels?.[MCS_SOURCE_CLUSTER]) !== g.sourceCluster) continue;
+      if (n === undefined || sourceOfSlice(config, slice) !== g.sourceCluster) continue;
       members.get(g)!.push({ n, endpoints: slice.endpoints ?? [] });
       memberNames.add(slice.metadata.name);
     }

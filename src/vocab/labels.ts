@@ -17,6 +17,12 @@ export const MCS_SERVICE_NAME = 'multicluster.kubernetes.io/service-name';
 
 /** Annotations mcsync writes. */
 export const SOURCES = 'mcsync.io/sources'; // on replica Services: comma-separated source clusters
+/**
+ * On the slices mcsync writes: the configured name of the cluster they were copied from. The
+ * MCS label MCS_SOURCE_CLUSTER holds the cluster's id (model/cluster-id.ts), which may change;
+ * this one is what mcsync itself reads back.
+ */
+export const SOURCE_CLUSTER_NAME = 'mcsync.io/source-cluster';
 export const ENDPOINT_ORIGINS = 'mcsync.io/endpoint-origins'; // on slices: address -> pod and node in the source
 export const CREATED_NAMESPACE = 'mcsync.io/created-namespace'; // label on namespaces mcsync created
 

@@ -4,7 +4,7 @@
 // as it is, and its slices stay. Pure.
 import type { Config } from '../../config/types.ts';
 import { cmp } from '../canonical.ts';
-import { clusterOfId } from '../cluster-id.ts';
+import { clusterOfId, sourceOfSlice } from '../cluster-id.ts';
 import { exportStalePolicy } from '../stale.ts';
 import { createAction, deleteAction, statusAction, updateAction } from '../actions.ts';
 import { overlayService, sliceProjection } from '../projection.ts';
@@ -63,7 +63,7 @@ export interface McsPlan {
 
 const terminating = (o: { metadata: { deletionTimestamp?: string } } | undefined) => o?.metadata.deletionTimestamp !== undefined;
 /** The cluster (by name) a slice of ours was copied from: its source-cluster label holds the cluster's id. */
-const sourceOf = (config: Config, s: EndpointSlice) => clusterOfId(config, s.metadata.labels?.[MCS_SOURCE_CLUSTER]);
+const sourceOf = (config: Config, s: EndpointSlice) => sourceOfSlice(config, s);
 
 /** An import some unavailable cluster took part in: its definition stays until that cluster is read again. */
 function frozen(config: Config, view: ImportView, unavailable: ReadonlySet<string>): boolean {

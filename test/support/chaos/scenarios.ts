@@ -119,7 +119,7 @@ export async function sourceBlackhole(w: World, seed: number, p: ScenarioParams,
     await w.churn.burst(3);
     const s = await settle(w, cfg, p.convergeDeadlineMs, w0, t0);
     out.push({
-      scenario: 'source-blackhole', run, seed, variant: `${Math.round(p.outageMs / 1000)}s`, ...s,
+      scenario: 'source-blackhole', run, seed, variant: `${Math.round(p.outageMs / 1000)}s ${w.opts.stalePolicy ?? 'keep'}`, ...s,
       lost: s.lost + lostBeforeStale,
       extra: { lostBeforeStaleAfter: lostBeforeStale, lostAfterStaleAfter: lostAfterStale, staleVisibleInStatus: sawStale, unhealthyVisibleInStatus: sawUnhealthy, staleAfterMs },
     });

@@ -22,6 +22,8 @@ export interface WorldOptions {
   services: number;
   podsPerService: number;
   staleAfter: string;
+  /** The source's stalePolicy (default keep): what a blackhole longer than staleAfter does to its replicas. */
+  stalePolicy?: 'keep' | 'not-ready' | 'last-resort' | 'withdraw';
   churnIntervalMs: number;
   /** Seeds the churn; each scenario's fault schedule has its own seed. */
   churnSeed: number;
@@ -87,7 +89,7 @@ export class World {
       'controller:', '  watchTimeout: 5s', `  resyncInterval: ${this.opts.resyncSeconds ?? 60}s`,
       ...(extra.leaderElection ? ['leaderElection:', '  cluster: b', '  leaseDuration: 4s', '  renewDeadline: 3s', '  retryPeriod: 1s'] : []),
       'clusters:',
-      `- name: a`, `  kubeconfig: ${kc.a}`, `  staleAfter: ${this.opts.staleAfter}`, '  stalePolicy: keep', '  services:', `  - namespace: ${NS}`,
+      `- name: a`, `  kubeconfig: ${kc.a}`, `  staleAfter: ${this.opts.staleAfter}`, `  stalePolicy: ${this.opts.stalePolicy ?? 'keep'}`, '  services:', `  - namespace: ${NS}`,
       `- name: b`, `  kubeconfig: ${kc.b}`,
       `- name: c`, `  kubeconfig: ${kc.c}`,
     ].join('\n') + '\n';
