@@ -6,25 +6,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
-import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
+import { startDataPlane, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import type { ProxyMode } from '../../harness/src/dataplane/kube-proxy.ts';
 import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
+import { landedOn, sameClusters as same } from '../support/dataplane.ts';
 import { apis, getService, slicesOf, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const skip = dataPlaneUnsupported();
 const NS = 'shop';
 const WEB = `web.${NS}.svc.cluster.local`;
-
-/** The clusters the pods that answered belong to, once every one of `count` connections got an answer. */
-async function landedOn(dp: DataPlane, client: RealPod, count = 12): Promise<Set<string> | undefined> {
-  const attempts: Attempt[] = await dp.get(client, WEB, 80, count);
-  if (attempts.some((a) => !a.reply)) return undefined;
-  return new Set(attempts.map((a) => a.reply!.cluster));
-}
-
-const same = (got: Set<string> | undefined, want: string[]) => got !== undefined && [...got].sort().join(',') === [...want].sort().join(',');
 
 for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
   describe(`last resort with kube-proxy in ${proxyMode} mode`, { skip }, () => {
@@ -63,7 +55,7 @@ for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
 
     test('with a fresh, connections from b land on both clusters\' pods', async () => {
       assert.ok(await getService(B, NS, 'web'));
-      await waitFor(async () => same(await landedOn(dp, client), ['a', 'b']), { what: 'connections to a and b', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['a', 'b']), { what: 'connections to a and b', timeoutMs: 60_000 });
     });
 
     test('a stale under last-resort: its endpoint is serving and terminating, and b\'s ready pod takes every connection', async () => {
@@ -74,12 +66,12 @@ for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
         return eps.length === 1 && eps[0]!.conditions?.terminating === true ? eps[0]!.conditions : undefined;
       }, { what: 'a\'s endpoint in b as a last resort' });
       assert.deepEqual({ ready: conditions.ready, serving: conditions.serving, terminating: conditions.terminating }, { ready: false, serving: true, terminating: true });
-      await waitFor(async () => same(await landedOn(dp, client), ['b']), { what: 'every connection on b\'s own pod', timeoutMs: 30_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['b']), { what: 'every connection on b\'s own pod', timeoutMs: 30_000 });
     });
 
     test('with b\'s pod gone, the stale cluster serves: a last resort, not nothing', async () => {
       await dp.stopPod(webB);
-      await waitFor(async () => same(await landedOn(dp, client), ['a']), { what: 'every connection on a\'s pod', timeoutMs: 30_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['a']), { what: 'every connection on a\'s pod', timeoutMs: 30_000 });
     });
 
     test('a\'s apiserver back: its endpoint is ready again, and b\'s pod returning shares the traffic again', async () => {
@@ -89,7 +81,7 @@ for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
         return eps.length === 1 && eps[0]!.conditions?.ready === true && eps[0]!.conditions?.terminating !== true;
       }, { what: 'a\'s endpoint ready again in b', timeoutMs: 60_000 });
       webB = await dp.runPod('b', { namespace: NS, name: 'web-b', labels: { app: 'web' }, ports: [8080] });
-      await waitFor(async () => same(await landedOn(dp, client), ['a', 'b']), { what: 'connections to a and b again', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['a', 'b']), { what: 'connections to a and b again', timeoutMs: 60_000 });
     });
   });
 }

@@ -9,12 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
-import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
+import { startDataPlane, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import type { ProxyMode } from '../../harness/src/dataplane/kube-proxy.ts';
 import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { kubeConfigFor } from '../../harness/src/workload/pods.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
+import { landedOn, sameClusters as same } from '../support/dataplane.ts';
 import { apis, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const skip = dataPlaneUnsupported();
@@ -23,15 +24,6 @@ const WEB = `web.${NS}.svc.clusterset.local`;
 const TIERS = JSON.stringify([{ propertySelector: { matchExpressions: [{ key: 'cluster.clusterset.k8s.io', operator: 'In', values: ['@SameAsImporter@'] }] } }]);
 
 interface LocalityRow { cluster: string; namespace: string; name: string; tier: number | 'all'; clusters: string[]; inactive?: string }
-
-/** The clusters the pods that answered belong to, once every one of `count` connections got an answer. */
-async function landedOn(dp: DataPlane, client: RealPod, count = 12): Promise<Set<string> | undefined> {
-  const attempts: Attempt[] = await dp.get(client, WEB, 80, count);
-  if (attempts.some((a) => !a.reply)) return undefined;
-  return new Set(attempts.map((a) => a.reply!.cluster));
-}
-
-const same = (got: Set<string> | undefined, want: string[]) => got !== undefined && [...got].sort().join(',') === [...want].sort().join(',');
 
 for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
   describe(`locality failover with kube-proxy in ${proxyMode} mode`, { skip }, () => {
@@ -87,21 +79,21 @@ for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
       }, { what: 'a\'s and b\'s endpoints ready in b\'s derived slices' });
       assert.deepEqual(hints[webB.ip], ['z2']);
       assert.ok(hints[webA.ip]!.length > 0 && !hints[webA.ip]!.includes('z2'), `a's endpoint is hinted away from b's zone: ${JSON.stringify(hints[webA.ip])}`);
-      await waitFor(async () => same(await landedOn(dp, client), ['b']), { what: 'every connection from b on b\'s pod', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['b']), { what: 'every connection from b on b\'s pod', timeoutMs: 60_000 });
     });
 
     test('b\'s pod deleted: connections land on a\'s pod, and /status says b uses every cluster', async () => {
       await dp.stopPod(webB);
-      await waitFor(async () => same(await landedOn(dp, client), ['a']), { what: 'every connection from b on a\'s pod', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['a']), { what: 'every connection from b on a\'s pod', timeoutMs: 60_000 });
       await waitFor(async () => (await tierInB())?.tier === 'all', { what: 'b on tier all in /status' });
     });
 
     test('b\'s pod back: traffic returns to b while a\'s endpoint stays ready beside it', async () => {
       webB = await dp.runPod('b', { namespace: NS, name: 'web-b', labels: { app: 'web' }, ports: [8080] });
-      await waitFor(async () => same(await landedOn(dp, client), ['b']), { what: 'every connection from b on b\'s pod again', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, client, WEB), ['b']), { what: 'every connection from b on b\'s pod again', timeoutMs: 60_000 });
       // a's endpoint took every connection a moment ago and is still ready here: 48 more land on b alone.
       assert.deepEqual(Object.keys(await derivedInB()).sort(), [webA.ip, webB.ip].sort());
-      assert.deepEqual([...(await landedOn(dp, client, 48)) ?? []], ['b']);
+      assert.deepEqual([...(await landedOn(dp, client, WEB, 80, 48)) ?? []], ['b']);
       assert.equal((await tierInB())?.tier, 0);
     });
   });

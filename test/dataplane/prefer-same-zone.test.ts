@@ -7,27 +7,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dataPlaneUnsupported } from '../../harness/src/dataplane/command.ts';
-import { startDataPlane, type Attempt, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
+import { startDataPlane, type DataPlane, type RealPod } from '../../harness/src/dataplane/dataplane.ts';
 import type { ProxyMode } from '../../harness/src/dataplane/kube-proxy.ts';
 import { writeConfig } from '../../harness/src/mcsync/cli.ts';
 import { startController, type RunningController } from '../../harness/src/mcsync/controller.ts';
 import { ZONE_LABEL } from '../../harness/src/workload/node-topology.ts';
 import { waitFor } from '../../harness/src/util/wait.ts';
+import { landedOn, sameClusters as same } from '../support/dataplane.ts';
 import { apis, getService, slicesOf, REPLICA_SLICES } from '../support/kube.ts';
 
 const skip = dataPlaneUnsupported();
 const NS = 'shop';
 const WEB = `web.${NS}.svc.cluster.local`;
 const ZONES = { a: 'z1', b: 'z1', c: 'z2', d: 'z3' };
-
-/** The clusters the pods that answered belong to, once every one of `count` connections got an answer. */
-async function landedOn(dp: DataPlane, client: RealPod, count = 12): Promise<Set<string> | undefined> {
-  const attempts: Attempt[] = await dp.get(client, WEB, 80, count);
-  if (attempts.some((a) => !a.reply)) return undefined;
-  return new Set(attempts.map((a) => a.reply!.cluster));
-}
-
-const same = (got: Set<string> | undefined, want: string[]) => got !== undefined && [...got].sort().join(',') === [...want].sort().join(',');
 
 for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
   describe(`PreferSameZone across clusters with kube-proxy in ${proxyMode} mode`, { skip }, () => {
@@ -83,22 +75,22 @@ for (const proxyMode of ['nftables', 'iptables'] as ProxyMode[]) {
     });
 
     test('a client in a zone with no endpoint (d, z3) reaches every cluster\'s pods', async () => {
-      await waitFor(async () => same(await landedOn(dp, inD, 16), ['a', 'c']), { what: 'connections from d to a and c', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, inD, WEB, 80, 16), ['a', 'c']), { what: 'connections from d to a and c', timeoutMs: 60_000 });
     });
 
     test('a client in b (z1) with a\'s z1 pod gone reaches c\'s: no endpoint is in its zone, so all are used', async () => {
       await dp.stopPod(webA);
-      await waitFor(async () => same(await landedOn(dp, inB), ['c']), { what: 'every connection from b on c\'s pod', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, inB, WEB), ['c']), { what: 'every connection from b on c\'s pod', timeoutMs: 60_000 });
     });
 
     test('a client in b (z1) reaches only the z1 pod, which runs in another cluster (a), while c\'s pod stays ready', async () => {
       webA = await dp.runPod('a', { namespace: NS, name: 'web-a', labels: { app: 'web' }, ports: [8080] });
-      await waitFor(async () => same(await landedOn(dp, inB), ['a']), { what: 'every connection from b on a\'s pod', timeoutMs: 60_000 });
+      await waitFor(async () => same(await landedOn(dp, inB, WEB), ['a']), { what: 'every connection from b on a\'s pod', timeoutMs: 60_000 });
       // c's endpoint is still ready in b (it took every connection above): 48 more land on a alone.
       const B = apis(dp.cluster('b'));
       const ready = (await slicesOf(B, NS, 'web', REPLICA_SLICES)).flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).map((e) => e.zone).sort();
       assert.deepEqual(ready, ['z1', 'z2']);
-      assert.deepEqual([...(await landedOn(dp, inB, 48)) ?? []], ['a']);
+      assert.deepEqual([...(await landedOn(dp, inB, WEB, 80, 48)) ?? []], ['a']);
     });
   });
 }
