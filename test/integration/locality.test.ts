@@ -19,6 +19,7 @@ import { apis, REPLICA_SLICES, type Apis } from '../support/kube.ts';
 
 const NS = 'shop';
 const REP = 'rep';
+const MERGED = 'merged';
 const OTHER_TIER = 'mcsync-other-tier';
 const TIERS = JSON.stringify([
   { propertySelector: { matchProperties: { region: '@SameAsImporter@' } } },
@@ -64,11 +65,18 @@ before(async () => {
   }
   await pods.b!.ensureNamespace(NS);
   await pods.b!.ensureNamespace(REP);
+  // merged: a's web joins b's own web (conflictPolicy merge), b's Service without a distribution yet.
+  for (const n of ['a', 'b']) {
+    await pods[n]!.ensureNamespace(MERGED);
+    await api[n]!.core.createNamespacedService({ namespace: MERGED, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } } });
+  }
+  await pods.a!.create({ namespace: MERGED, name: 'web-0', labels: { app: 'web' } });
   // a says where it is with a ClusterProperty of its own (the About API); b and c in the config.
   await setClusterProperty(set.get('a'), 'region', 'eu');
   const cluster = (name: string, region: string | undefined, extra: string[] = []) => [`- name: ${name}`, `  kubeconfig: ${set.get(name).kubeconfigPath}`, ...(region ? [`  properties: {region: ${region}}`] : []), ...extra];
   const repEntry = ['  services:', `  - namespace: ${REP}`, '    exportTo: [b]', `    clusterSelectors: ${TIERS}`];
-  configPath = writeConfig(['instance: tiers', 'mcs: true', 'clusters:', ...cluster('a', undefined, repEntry), ...cluster('b', 'eu'), ...cluster('c', 'us', repEntry), ''].join('\n'));
+  const mergedEntry = [`  - namespace: ${MERGED}`, '    exportTo: [b]', '    conflictPolicy: merge'];
+  configPath = writeConfig(['instance: tiers', 'mcs: true', 'clusters:', ...cluster('a', undefined, [...repEntry, ...mergedEntry]), ...cluster('b', 'eu'), ...cluster('c', 'us', repEntry), ''].join('\n'));
   ctl = await startController(['--config', configPath]);
   await ctl.ready();
 });
@@ -169,4 +177,18 @@ test('a\'s ClusterProperty region changes at run time: b no longer counts a as n
     return r?.tier === 1 ? r : undefined;
   }, { what: 'b on tier 1 once a is in us' });
   assert.deepEqual(row.clusters, ['a', 'c']);
+});
+
+test('merge: the user\'s own Service taking a distribution is noticed at once, and mcsync hints the endpoints it adds there', async () => {
+  const ipA = await podIp('a', MERGED);
+  await waitFor(async () => JSON.stringify(hints(await inB(MERGED))) === JSON.stringify({ [ipA]: [] }), { what: 'a\'s endpoint merged into b\'s web, unhinted' });
+  const own = await api.b!.core.readNamespacedService({ name: 'web', namespace: MERGED });
+  own.spec!.trafficDistribution = 'PreferSameZone';
+  await api.b!.core.replaceNamespacedService({ name: 'web', namespace: MERGED, body: own });
+  // No source change follows: only the watch of b's own Service can bring this.
+  const h = await waitFor(async () => {
+    const x = hints(await inB(MERGED));
+    return x[ipA]?.join() === 'a-zone-a' ? x : undefined;
+  }, { what: 'a\'s endpoint in b hinted for its own zone once b\'s Service asks for PreferSameZone', timeoutMs: 20_000 });
+  assert.deepEqual(h[ipA], ['a-zone-a']);
 });

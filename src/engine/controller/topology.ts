@@ -121,11 +121,28 @@ export function declareSource(registry: InformerRegistry, c: ClusterConfig, node
   return side;
 }
 
-/** Declares what the replica capability reads of a destination: what this instance owns there, and its namespaces. */
+/**
+ * The namespaces of a destination where replicas may join the user's own Service (a rule with
+ * conflictPolicy merge exports there): [undefined] when a rule names none, [] when there is no
+ * such rule. The user's Service decides the hints there, so its changes must reach the planner.
+ */
+export function mergeNamespaces(config: Config, cluster: string): (string | undefined)[] {
+  const rules = config.clusters.flatMap((c) => (c.name === cluster ? [] : c.exports.filter((r) => r.conflictPolicy === 'merge' && r.exportTo.includes(cluster))));
+  if (rules.some((r) => r.namespace === undefined)) return [undefined];
+  return [...new Set(rules.map((r) => r.namespace!))].sort(cmp);
+}
+
+/** Declares what the replica capability reads of a destination: what this instance owns there, its namespaces, and the users' Services replicas merge into. */
 export function declareDestination(registry: InformerRegistry, config: Config, cluster: string, t: ReplicaTopology, on?: ReplicaHandlers): DestinationCaches {
   const owned = replicaSelector(config.instance);
   const namespaces = namespacesNeed(registry, cluster);
   registry.subscribe(namespaces, (e) => on?.destination(cluster, namespaceEventKeys(e, () => allKeys(t))));
+  // A user's Service changing (its trafficDistribution, say) or going away changes what mcsync
+  // writes next to it; the watch is the sources' one when the cluster exports there too.
+  for (const ns of mergeNamespaces(config, cluster)) {
+    registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: NOT_MCSYNC_SELECTOR, ...(ns === undefined ? {} : { namespace: ns }) },
+      (e) => on?.destination(cluster, serviceEventKeys(e)));
+  }
   return {
     cluster,
     services: registry.need<Service>({ cluster, resource: 'services', path: PATHS.services, labelSelector: owned }, (e) => on?.destination(cluster, serviceEventKeys(e))),
