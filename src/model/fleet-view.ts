@@ -2,6 +2,7 @@
 // live here, below both engine and server, because the engine builds them
 // (engine/controller/fleet-view.ts, fleet-imports.ts) and the page's script (server/page-script.ts)
 // is type-checked against them, and the layering rule keeps engine and server apart.
+import type { LocalityState } from './locality/plan.ts';
 import type { ServiceKey } from '../vocab/keys.ts';
 import type { ServiceImportType } from '../vocab/mcs.ts';
 
@@ -97,15 +98,8 @@ export interface FleetView {
   locality?: FleetLocality[];
 }
 
-/** One Service with locality tiers in one importing cluster, as model/locality/plan.ts's LocalityState. */
-export interface FleetLocality {
-  cluster: string;
-  namespace: string;
-  name: string;
-  tier: number | 'all';
-  clusters: string[];
-  inactive?: string;
-}
+/** One Service with locality tiers in one importing cluster: the tier it uses there. */
+export type FleetLocality = LocalityState;
 
 /** One refused endpoint (or port, or slice), as model/endpoint-guard.ts's Rejection. */
 export interface FleetRejection {
