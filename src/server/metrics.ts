@@ -230,6 +230,7 @@ export class ControllerMetrics {
     this.clusterConnected.set({ cluster }, 0);
     this.clusterSynced.set({ cluster }, 0);
     this.clusterStale.set({ cluster }, 0);
+    this.localityTierChanges.inc({ cluster }, 0);
   }
 
   /**

@@ -53,6 +53,8 @@ describe('against the /metrics of a running mcsync', () => {
       `  kubeconfig: ${yamlString(set.get('a').kubeconfigPath)}`,
       '  services:',
       `  - namespace: ${ns}`,
+      // Tiers, so the locality series are there (b's Nodes have no zone: inactive, counted as such).
+      '    clusterSelectors: [{propertySelector: {matchExpressions: [{key: cluster.clusterset.k8s.io, operator: Exists}]}}]',
       `- name: b`,
       `  kubeconfig: ${yamlString(set.get('b').kubeconfigPath)}`,
     ].join('\n') + '\n';
