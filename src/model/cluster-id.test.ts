@@ -21,6 +21,7 @@ test('replica slices carry the source\'s id, are recognised by it on the next pl
   const plan = planDestination(cfg, destination('west', ['shop']), [web()]);
   const created = plan.actions.filter((a) => a.ref.kind === 'EndpointSlice').map((a) => (a as { object: EndpointSlice }).object);
   assert.deepEqual(created.map((s) => s.metadata.labels?.['multicluster.kubernetes.io/source-cluster']), ['prod-east']);
+  assert.deepEqual(created.map((s) => s.metadata.labels?.['mcsync.io/source-cluster']), ['east'], 'the name too, as the id is not the name');
   const dest = applyPlan(destination('west', ['shop']), plan);
   assert.deepEqual(planDestination(cfg, dest, [web()]).actions, [], 'converged: its own slices are found by the id');
   assert.deepEqual(planDestination(cfg, dest, [], { unavailableSources: new Set(['east']) }).actions.filter((a) => a.ref.kind === 'EndpointSlice'), [], 'unavailable east: its slices stay');

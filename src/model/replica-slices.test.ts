@@ -10,7 +10,6 @@ import {
   INSTANCE,
   MCS_SERVICE_NAME,
   MCS_SOURCE_CLUSTER,
-  SOURCE_CLUSTER_NAME,
   OWNED_BY,
   SERVICE_NAME,
   SLICE_MANAGED_BY,
@@ -55,7 +54,6 @@ test('replica slices: addresses, conditions, hostname and zone kept; nodeName, t
     [OWNED_BY]: 'mcsync',
     [MCS_SERVICE_NAME]: 'pg',
     [MCS_SOURCE_CLUSTER]: 'east',
-    [SOURCE_CLUSTER_NAME]: 'east',
   });
   assert.equal(s!.metadata.labels![SLICE_MANAGED_BY], SLICE_MANAGED_BY_VALUE);
   assert.equal(s!.metadata.labels![SERVICE_NAME], 'pg');

@@ -40,7 +40,8 @@ function buildSlice(config: Config, namespace: string, serviceName: string, grou
     [SERVICE_NAME]: serviceName,
     [SLICE_MANAGED_BY]: SLICE_MANAGED_BY_VALUE,
     [MCS_SOURCE_CLUSTER]: clusterId(config, group.sourceCluster),
-    [SOURCE_CLUSTER_NAME]: group.sourceCluster,
+    // Only where the id is not the name: otherwise the MCS label says it, and slices stay as they were.
+    ...(clusterId(config, group.sourceCluster) !== group.sourceCluster ? { [SOURCE_CLUSTER_NAME]: group.sourceCluster } : {}),
     [MCS_SERVICE_NAME]: opts.mcsServiceName ?? serviceName,
     ...opts.extraLabels,
     ...ownershipLabels(config.instance),

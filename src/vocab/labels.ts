@@ -18,7 +18,7 @@ export const MCS_SERVICE_NAME = 'multicluster.kubernetes.io/service-name';
 /** Annotations mcsync writes. */
 export const SOURCES = 'mcsync.io/sources'; // on replica Services: comma-separated source clusters
 /**
- * On the slices mcsync writes: the configured name of the cluster they were copied from. The
+ * On the slices mcsync writes from a cluster whose id is not its name: the configured name. The
  * MCS label MCS_SOURCE_CLUSTER holds the cluster's id (model/cluster-id.ts), which may change;
  * this one is what mcsync itself reads back.
  */
