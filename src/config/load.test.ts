@@ -571,3 +571,13 @@ test('podCIDRs: a block that does not parse, and one that is every address, each
     'mcsync.yaml:6: clusters[0].podCIDRs[1]: "0.0.0.0/0" is every address: it would let this cluster\'s slices point anywhere',
   ].join('\n'));
 });
+
+test('locality tiers and properties: read from a services entry and a cluster; a selector that selects nothing is named at its line', () => {
+  const c = parse(['clusters:', '- name: a', '  kubeconfig: a.yaml', '  properties: {region: eu}', '  services:', '  - namespace: shop',
+    '    stalePolicy: last-resort', '    clusterSelectors:', '    - propertySelector: {matchProperties: {region: "@SameAsImporter@"}}', '- name: b', '  kubeconfig: b.yaml', ''].join('\n'));
+  assert.deepEqual(c.clusters[0]!.properties, { region: 'eu' });
+  assert.deepEqual(c.clusters[0]!.exports[0]!.clusterSelectors, [{ propertySelector: { matchProperties: { region: '@SameAsImporter@' } } }]);
+  assert.equal(c.clusters[0]!.exports[0]!.stalePolicy, 'last-resort');
+  const err = errorOf(['clusters:', '- name: a', '  kubeconfig: a.yaml', '  services:', '  - namespace: shop', '    clusterSelectors:', '    - propertySelector: {}', ''].join('\n'));
+  assert.match(err, /mcsync\.yaml:6: clusters\[0\]\.services\[0\]\.clusterSelectors: clusterSelectors\[0\]: an empty propertySelector selects nothing/);
+});
