@@ -113,7 +113,7 @@ export async function computePlan(config: Config, clusters: Map<string, Connecte
   failures.sort((a, b) => order(a.cluster) - order(b.cluster));
   const unavailable = new Set(failures.map((f) => f.cluster));
   const { exports, excluded, rejected, unguarded } = selectExports(config, sources);
-  const locality = fleetPlaces(config.clusters, (c) => zones.get(c), (c) => properties.get(c));
+  const locality = fleetPlaces(() => config.clusters, (c) => zones.get(c), (c) => properties.get(c));
   const plan = planAll(config, exports, destinations, { unavailableSources: unavailable, locality });
   const report: PlanReport = { plan, exports, excluded, rejected, unguarded, sources, destinations, unavailable, failures, places: locality };
   if (config.networkPolicies) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { ClusterConfig } from '../../config/types.ts';
 import { fleetPlaces, type LocalityState, type LocalityView } from '../../model/locality/plan.ts';
 import { postEvent, warningEvent } from '../events.ts';
+import { cmpTuple } from '../../model/canonical.ts';
 import type { ControllerMetricsSink } from './metrics.ts';
 import type { NodeRanges } from './node-ranges.ts';
 import type { ClusterPropertyObjects } from './cluster-properties.ts';
@@ -19,9 +20,7 @@ export function watchedPlaces(clusters: () => readonly ClusterConfig[], nodes: R
     const n = nodes.get(name);
     return n?.settled && !n.refused ? n.zones : undefined;
   };
-  const objects = (name: string) => properties.get(name)?.values();
-  // The fleet as it stands at each plan: clusters join and leave while running.
-  return { properties: (name) => fleetPlaces(clusters(), zones, objects).properties(name), zones };
+  return fleetPlaces(clusters, zones, (name) => properties.get(name)?.values());
 }
 
 /** What a tier-change Event is posted on in the importing cluster. */
@@ -99,7 +98,7 @@ export class LocalityTracker {
   /** Every importing cluster's tier for every Service with tiers, in a stable order. */
   states(): LocalityState[] {
     return [...this.#states.values()].flatMap((m) => [...m.values()])
-      .sort((a, b) => (a.cluster + a.namespace + '/' + a.name < b.cluster + b.namespace + '/' + b.name ? -1 : 1));
+      .sort((a, b) => cmpTuple([a.cluster, a.namespace, a.name], [b.cluster, b.namespace, b.name]));
   }
 
   /** The Services per importing cluster and tier in use ("0", "1", …, "all", "inactive"). */

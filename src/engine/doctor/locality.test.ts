@@ -8,7 +8,7 @@ import { localityCheck } from './locality.ts';
 const cfg = config([cluster('a'), cluster('b')], { mcs: true });
 const report = (zones: Record<string, string[] | undefined>, locality: NonNullable<PlanReport['plan']['locality']> = []): PlanReport => ({
   plan: { actions: [], conflicts: [], locality }, exports: [], excluded: [], rejected: [], unguarded: [], sources: [], destinations: [],
-  unavailable: new Set(), failures: [], places: fleetPlaces(cfg.clusters, (c) => zones[c]),
+  unavailable: new Set(), failures: [], places: fleetPlaces(() => cfg.clusters, (c) => zones[c]),
 });
 
 test('locality: zoned Nodes pass, Nodes without zones or unreadable warn that tiers are inactive, and what is inactive is named', () => {

@@ -103,15 +103,15 @@ export const NO_PLACES: LocalityView = { properties: (c) => clusterPropertiesOf(
  * `properties` win over them.
  */
 export function fleetPlaces(
-  clusters: readonly Pick<ClusterConfig, 'name' | 'labels' | 'properties'>[],
+  /** The fleet as it stands when a plan asks (a running controller's changes as clusters join and leave). */
+  clusters: () => readonly Pick<ClusterConfig, 'name' | 'labels' | 'properties'>[],
   zones: (cluster: string) => readonly string[] | undefined,
   /** The cluster's ClusterProperty objects (name → value), where they were read. */
   objects: (cluster: string) => Readonly<Record<string, string>> | undefined = () => undefined,
 ): LocalityView {
-  const byName = new Map(clusters.map((c) => [c.name, c]));
   return {
     properties: (name) => {
-      const c = byName.get(name);
+      const c = clusters().find((x) => x.name === name);
       return clusterPropertiesOf(name, { ...c?.labels, ...c?.properties }, objects(name));
     },
     zones,
